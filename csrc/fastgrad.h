@@ -1,0 +1,114 @@
+/* fastgrad.h: every C kernel of fastgrad, one line of comment each.
+ *
+ * Plain C99, no Python headers. The Cython binding (fastgrad/_kernels.pyx) validates every
+ * argument (shapes, dtypes, contiguity, aliasing) before calling in; the kernels trust it and
+ * check nothing twice. Matrices are row-major; a GEMM operand is addressed by a row stride and
+ * a column stride (in elements), so a transposed operand is a stride swap, never a copy.
+ *
+ * Each kernel exists for float (_f32) and double (_f64); the .c files write the body once and
+ * instantiate it for both through csrc/dtype.h. The only global state is the dispatch table
+ * (gemm_dispatch.c) and the thread pool (pool.c).
+ */
+#ifndef FASTGRAD_H
+#define FASTGRAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef ptrdiff_t fg_idx; /* sizes and strides, in elements; signed so negative strides work */
+
+/* Activations, fused into the dense layer or applied elementwise. `param` is the one scalar
+ * some of them take (LeakyReLU's negative_slope, ELU's alpha, Softplus' beta). */
+typedef enum {
+    FG_ACT_NONE = 0,
+    FG_ACT_RELU = 1,
+    FG_ACT_TANH = 2,
+    FG_ACT_SIGMOID = 3,
+    FG_ACT_LEAKY_RELU = 4,
+    FG_ACT_GELU = 5,      /* exact, x * Phi(x) */
+    FG_ACT_GELU_TANH = 6, /* approximate='tanh' */
+    FG_ACT_ELU = 7,
+    FG_ACT_SILU = 8,
+    FG_ACT_SOFTPLUS = 9,  /* PyTorch's threshold=20: linear where beta*x > 20 */
+    FG_ACT_COUNT
+} fg_act;
+
+/* ---- GEMM (gemm.c) -------------------------------------------------------------------- */
+/* C[M,N] = alpha * A[M,K] @ B[K,N] + beta * C; A(i,k) = A[i*rsa + k*csa], B likewise; C rows
+ * are contiguous with row stride ldc. beta == 0 overwrites C without reading it. */
+void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
+                 const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb, fg_idx csb,
+                 float beta, float *C, fg_idx ldc);
+void fg_gemm_f64(fg_idx M, fg_idx N, fg_idx K, double alpha,
+                 const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb, fg_idx csb,
+                 double beta, double *C, fg_idx ldc);
+
+/* ---- dense layer (dense.c): y = act(x W^T + b), W in PyTorch's (out, in) layout ------------ */
+/* Y[M,N] = act(X[M,K] @ W[N,K]^T + b[N]); b may be NULL; Z (may be NULL) receives x W^T + b. */
+void fg_dense_forward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
+                          const float *b, int act, double param, float *Z, float *Y);
+void fg_dense_forward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X, const double *W,
+                          const double *b, int act, double param, double *Z, double *Y);
+/* The chain rule through one dense layer. First dY is overwritten with dZ = dY * act'(Z, Y)
+ * (Z or Y may be NULL where act does not need it); then, for each non-NULL output:
+ * dX[M,K] = dZ @ W, dW[N,K] (+)= dZ^T @ X, db[N] (+)= column sums of dZ ("+=" when accumulate). */
+void fg_dense_backward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
+                           const float *Z, const float *Y, int act, double param, float *dY,
+                           float *dX, float *dW, float *db, int accumulate);
+void fg_dense_backward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X, const double *W,
+                           const double *Z, const double *Y, int act, double param, double *dY,
+                           double *dX, double *dW, double *db, int accumulate);
+
+/* ---- elementwise (eltwise.c) --------------------------------------------------------------- */
+/* y[i] = act(x[i]); y may alias x. */
+void fg_act_forward_f32(fg_idx n, int act, double param, const float *x, float *y);
+void fg_act_forward_f64(fg_idx n, int act, double param, const double *x, double *y);
+/* dx[i] = dy[i] * act'(x[i]), using x or the saved output y, whichever is stabler for act
+ * (either may be NULL where act does not need it); dx may alias dy. */
+void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const float *y,
+                         const float *dy, float *dx);
+void fg_act_backward_f64(fg_idx n, int act, double param, const double *x, const double *y,
+                         const double *dy, double *dx);
+/* dst[i] += src[i]: gradient accumulation. */
+void fg_accumulate_f32(fg_idx n, const float *src, float *dst);
+void fg_accumulate_f64(fg_idx n, const double *src, double *dst);
+
+/* ---- losses (loss.c); sums are blocked and in double, so they are deterministic ------------- */
+/* Softmax cross-entropy per row, fused: loss[i] = -sum_c q_ic log softmax(x_i)_c with q the
+ * (label-smoothed) one-hot target, and dX[i,:] = softmax(x_i) - q_i, in one pass over each row.
+ * Rows whose target == ignore_index get loss 0 and gradient 0. Targets are trusted in [0, C). */
+void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,
+                          int64_t ignore_index, double label_smoothing, float *loss, float *dX);
+void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
+                          int64_t ignore_index, double label_smoothing, double *loss, double *dX);
+/* Returns sum (pred - target)^2 and writes diff = pred - target (diff may be NULL). */
+double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *diff);
+double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *diff);
+/* Deterministic sum of n elements (blocked pairwise, accumulated in double). */
+double fg_sum_f32(fg_idx n, const float *x);
+double fg_sum_f64(fg_idx n, const double *x);
+
+/* ---- optimizers (optim.c): one pass over each parameter buffer, PyTorch's formulas --------- */
+/* SGD: g' = g + wd*p; buf = first ? g' : momentum*buf + (1-dampening)*g';
+ * step = nesterov ? g' + momentum*buf : buf (g' when momentum == 0, buf may then be NULL);
+ * p -= lr*step. */
+void fg_sgd_step_f32(fg_idx n, float *p, const float *g, float *buf, double lr, double momentum,
+                     double dampening, double weight_decay, int nesterov, int first);
+void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
+                     double momentum, double dampening, double weight_decay, int nesterov,
+                     int first);
+/* Adam (decoupled = 0) or AdamW (decoupled = 1) at 1-based `step`; vmax non-NULL means
+ * amsgrad. m, v (and vmax) are updated in place with p. */
+void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
+                      double lr, double beta1, double beta2, double eps, double weight_decay,
+                      int decoupled, int64_t step);
+void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v, double *vmax,
+                      double lr, double beta1, double beta2, double eps, double weight_decay,
+                      int decoupled, int64_t step);
+
+/* ---- threads and dispatch (pool.c, gemm_dispatch.c) ---------------------------------------- */
+void fg_set_num_threads(int n);  /* n >= 1; the binding validates */
+int fg_get_num_threads(void);
+const char *fg_isa_name(void);    /* "avx512", "avx2" or "generic": the GEMM path in use */
+
+#endif

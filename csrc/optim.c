@@ -1,0 +1,13 @@
+/* optim.c: SGD and Adam/AdamW steps over one parameter buffer (fastgrad.h).
+ *
+ * Transcribed from PyTorch's single-tensor paths (torch/optim/sgd.py _single_tensor_sgd,
+ * torch/optim/adam.py _single_tensor_adam), operation by operation, so results track PyTorch to
+ * the last few ulps. Scalars that PyTorch computes in Python (bias corrections, step size) are
+ * computed here in double and then rounded to T, as PyTorch rounds a Python scalar to the
+ * tensor's dtype; the per-element work is in T.
+ */
+#include <math.h>
+#include "internal.h"
+
+#define FG_IMPL "optim_impl.h"
+#include "dtype.h"

@@ -1,0 +1,656 @@
+# cython: language_level=3
+"""fastgrad._kernels: the one binding between Python and the C kernels of csrc/fastgrad.h.
+
+Every function takes NumPy arrays, validates them completely (the C side trusts its inputs),
+then calls C without the GIL. Outputs are passed in by the caller; nothing here allocates
+arrays. All float arrays of one call share one dtype, float32 or float64 (targets of
+cross_entropy are int64).
+
+Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-contiguous or
+misaligned arrays, read-only outputs, outputs overlapping inputs, and bad scalar arguments;
+IndexError for an out-of-range class label.
+
+Which saved tensor an activation's backward reads (x = pre-activation Z, y = output Y):
+relu: y or x; tanh, sigmoid: y; leaky_relu, gelu, gelu_tanh, elu, silu, softplus: x; none: neither.
+
+Arrays are pulled apart with PyArray_DATA and friends rather than typed memoryviews, which
+cost about 75 ns each to acquire (/work/shared/KERNEL-NOTES.md).
+"""
+import operator
+
+cimport numpy as cnp
+from libc.stddef cimport ptrdiff_t
+from libc.stdint cimport int64_t
+from libc.limits cimport INT_MAX
+
+cnp.import_array()
+
+cdef extern from "fastgrad.h" nogil:
+    ctypedef ptrdiff_t fg_idx
+    enum:
+        FG_ACT_NONE
+        FG_ACT_RELU
+        FG_ACT_TANH
+        FG_ACT_SIGMOID
+        FG_ACT_LEAKY_RELU
+        FG_ACT_GELU
+        FG_ACT_GELU_TANH
+        FG_ACT_ELU
+        FG_ACT_SILU
+        FG_ACT_SOFTPLUS
+        FG_ACT_COUNT
+
+    void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
+                     const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb,
+                     fg_idx csb, float beta, float *C, fg_idx ldc)
+    void fg_gemm_f64(fg_idx M, fg_idx N, fg_idx K, double alpha,
+                     const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb,
+                     fg_idx csb, double beta, double *C, fg_idx ldc)
+
+    void fg_dense_forward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
+                              const float *b, int act, double param, float *Z, float *Y)
+    void fg_dense_forward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X, const double *W,
+                              const double *b, int act, double param, double *Z, double *Y)
+    void fg_dense_backward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
+                               const float *Z, const float *Y, int act, double param,
+                               float *dY, float *dX, float *dW, float *db, int accumulate)
+    void fg_dense_backward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X,
+                               const double *W, const double *Z, const double *Y, int act,
+                               double param, double *dY, double *dX, double *dW, double *db,
+                               int accumulate)
+
+    void fg_act_forward_f32(fg_idx n, int act, double param, const float *x, float *y)
+    void fg_act_forward_f64(fg_idx n, int act, double param, const double *x, double *y)
+    void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const float *y,
+                             const float *dy, float *dx)
+    void fg_act_backward_f64(fg_idx n, int act, double param, const double *x,
+                             const double *y, const double *dy, double *dx)
+    void fg_accumulate_f32(fg_idx n, const float *src, float *dst)
+    void fg_accumulate_f64(fg_idx n, const double *src, double *dst)
+
+    void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,
+                              int64_t ignore_index, double label_smoothing, float *loss,
+                              float *dX)
+    void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
+                              int64_t ignore_index, double label_smoothing, double *loss,
+                              double *dX)
+    double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *diff)
+    double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *diff)
+    double fg_sum_f32(fg_idx n, const float *x)
+    double fg_sum_f64(fg_idx n, const double *x)
+
+    void fg_sgd_step_f32(fg_idx n, float *p, const float *g, float *buf, double lr,
+                         double momentum, double dampening, double weight_decay, int nesterov,
+                         int first)
+    void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
+                         double momentum, double dampening, double weight_decay, int nesterov,
+                         int first)
+    void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
+                          double lr, double beta1, double beta2, double eps,
+                          double weight_decay, int decoupled, int64_t step)
+    void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v,
+                          double *vmax, double lr, double beta1, double beta2, double eps,
+                          double weight_decay, int decoupled, int64_t step)
+
+    void fg_set_num_threads(int n)
+    int fg_get_num_threads()
+    const char *fg_isa_name()
+
+
+ACT_NONE = FG_ACT_NONE
+ACT_RELU = FG_ACT_RELU
+ACT_TANH = FG_ACT_TANH
+ACT_SIGMOID = FG_ACT_SIGMOID
+ACT_LEAKY_RELU = FG_ACT_LEAKY_RELU
+ACT_GELU = FG_ACT_GELU
+ACT_GELU_TANH = FG_ACT_GELU_TANH
+ACT_ELU = FG_ACT_ELU
+ACT_SILU = FG_ACT_SILU
+ACT_SOFTPLUS = FG_ACT_SOFTPLUS
+ACTIVATIONS = {"none": ACT_NONE, "relu": ACT_RELU, "tanh": ACT_TANH, "sigmoid": ACT_SIGMOID,
+               "leaky_relu": ACT_LEAKY_RELU, "gelu": ACT_GELU, "gelu_tanh": ACT_GELU_TANH,
+               "elu": ACT_ELU, "silu": ACT_SILU, "softplus": ACT_SOFTPLUS}
+
+cdef enum:
+    F32 = cnp.NPY_FLOAT32
+    F64 = cnp.NPY_FLOAT64
+    # What an activation's backward reads (see the module docstring).
+    NEEDS_NOTHING = 0
+    NEEDS_X = 1
+    NEEDS_Y = 2
+    NEEDS_X_OR_Y = 3
+
+
+# ---- validation helpers: each raises with a message naming the function and the argument ----
+
+cdef inline object _sh(object a):
+    return a.shape  # through object: Cython types cnp.ndarray.shape as a C pointer
+
+
+cdef inline object _st(object a):
+    return a.strides
+
+cdef inline int _float_type(object a, str fn, str name) except -1:
+    """The dtype of the call, taken from its first float array."""
+    if not cnp.PyArray_Check(a):
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
+    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray>a)
+    if (t != F32 and t != F64) or not cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a):
+        raise TypeError(f"{fn}: {name} must have dtype float32 or float64, got {a.dtype}")
+    return t
+
+
+cdef cnp.ndarray _array(object a, str fn, str name, int typenum, str ref, bint out,
+                        bint contiguous=True):
+    """a as an ndarray of dtype `typenum` (that of argument `ref`), aligned, C-contiguous
+    unless told otherwise, and writable when it is an output."""
+    if not cnp.PyArray_Check(a):
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    if cnp.PyArray_TYPE(arr) != typenum or not cnp.PyArray_ISNOTSWAPPED(arr):
+        want = "int64" if typenum == cnp.NPY_INT64 else ("float32" if typenum == F32 else "float64")
+        if ref is None:
+            raise TypeError(f"{fn}: {name} must have dtype {want}, got {arr.dtype}")
+        raise TypeError(f"{fn}: {name} has dtype {arr.dtype} but {ref} has dtype {want}; "
+                        f"all float arrays of one call must share one dtype")
+    if contiguous and not cnp.PyArray_IS_C_CONTIGUOUS(arr):
+        raise ValueError(f"{fn}: {name} must be C-contiguous, got shape {_sh(arr)} with "
+                         f"strides {_st(arr)}; pass numpy.ascontiguousarray({name})")
+    if not cnp.PyArray_ISALIGNED(arr):
+        raise ValueError(f"{fn}: {name} is not aligned to its itemsize")
+    if out and not cnp.PyArray_ISWRITEABLE(arr):
+        raise ValueError(f"{fn}: {name} is read-only, but it is an output")
+    return arr
+
+
+cdef inline cnp.ndarray _optional(object a, str fn, str name, int typenum, str ref, bint out):
+    return None if a is None else _array(a, fn, name, typenum, ref, out)
+
+
+cdef inline void *_ptr(cnp.ndarray a):
+    return NULL if a is None else cnp.PyArray_DATA(a)
+
+
+cdef int _shape(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
+                str r1name, cnp.ndarray r1, str r2name=None, cnp.ndarray r2=None) except -1:
+    """a must be 1-D (d0,) or 2-D (d0, d1); a negative d means any. The message shows a's shape
+    and the shapes of the reference arrays the expected sizes came from."""
+    if a is None:
+        return 0
+    cdef int nd_a = cnp.PyArray_NDIM(a)
+    if (nd_a == nd and (d0 < 0 or cnp.PyArray_DIM(a, 0) == d0)
+            and (nd == 1 or d1 < 0 or cnp.PyArray_DIM(a, 1) == d1)):
+        return 0
+    dims = [d0] if nd == 1 else [d0, d1]
+    want = "(" + ", ".join("any" if d < 0 else str(d) for d in dims) + ("," if nd == 1 else "") + ")"
+    refs = f"{r1name} of shape {_sh(r1)}" if r1 is not None else ""
+    if r2 is not None:
+        refs += f" and {r2name} of shape {_sh(r2)}"
+    raise ValueError(f"{fn}: {name} has shape {_sh(a)}, expected {want}"
+                     + (f" to match {refs}" if refs else ""))
+
+
+cdef int _same_size(cnp.ndarray a, str aname, cnp.ndarray b, str bname, str fn) except -1:
+    if b is None or cnp.PyArray_SIZE(a) == cnp.PyArray_SIZE(b):
+        return 0
+    raise ValueError(f"{fn}: {aname} has shape {_sh(a)} and {bname} has shape {_sh(b)}; "
+                     f"they must have the same number of elements")
+
+
+cdef void _extent(cnp.ndarray a, char **lo, char **hi) noexcept:
+    """[lo, hi): the bytes a can touch, whatever its strides."""
+    cdef char *l = cnp.PyArray_BYTES(a)
+    cdef char *h = l + cnp.PyArray_ITEMSIZE(a)
+    cdef int d
+    cdef Py_ssize_t step
+    for d in range(cnp.PyArray_NDIM(a)):
+        if cnp.PyArray_DIM(a, d) == 0:
+            lo[0] = hi[0] = l
+            return
+        step = (cnp.PyArray_DIM(a, d) - 1) * cnp.PyArray_STRIDE(a, d)
+        if step < 0:
+            l += step
+        else:
+            h += step
+    lo[0] = l
+    hi[0] = h
+
+
+cdef int _disjoint(cnp.ndarray out, str oname, cnp.ndarray a, str aname, str fn,
+                   bint same_ok=False) except -1:
+    """An output must not share memory with another argument (judged by address ranges, as
+    numpy.may_share_memory does). same_ok admits the exact same buffer, for elementwise
+    kernels documented as in-place safe."""
+    if out is None or a is None:
+        return 0
+    cdef char *lo1
+    cdef char *hi1
+    cdef char *lo2
+    cdef char *hi2
+    _extent(out, &lo1, &hi1)
+    _extent(a, &lo2, &hi2)
+    if lo1 >= hi2 or lo2 >= hi1:
+        return 0
+    if same_ok and lo1 == lo2 and hi1 == hi2:
+        return 0
+    raise ValueError(f"{fn}: {oname} overlaps {aname} in memory"
+                     + ("" if not same_ok else " (only the exact same buffer is allowed)")
+                     + f"; pass a separate output array")
+
+
+cdef inline int _act(int act, str fn) except -1:
+    if act < 0 or act >= FG_ACT_COUNT:
+        raise ValueError(f"{fn}: unknown activation {act}; expected one of "
+                         f"{sorted(ACTIVATIONS.values())} (see ACTIVATIONS)")
+    return act
+
+
+cdef inline int _act_needs(int act) noexcept:
+    if act == FG_ACT_NONE:
+        return NEEDS_NOTHING
+    if act == FG_ACT_RELU:
+        return NEEDS_X_OR_Y
+    if act == FG_ACT_TANH or act == FG_ACT_SIGMOID:
+        return NEEDS_Y
+    return NEEDS_X
+
+
+cdef int _check_saved(int act, object x, object y, str fn, str xname, str yname) except -1:
+    cdef int needs = _act_needs(act)
+    if needs == NEEDS_X and x is None:
+        raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation input "
+                         f"{xname}, got None")
+    if needs == NEEDS_Y and y is None:
+        raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation output "
+                         f"{yname}, got None")
+    if needs == NEEDS_X_OR_Y and x is None and y is None:
+        raise ValueError(f"{fn}: the {_act_name(act)} backward needs {xname} or {yname}, "
+                         f"got None for both")
+    return 0
+
+
+cdef str _act_name(int act):
+    for k, v in ACTIVATIONS.items():
+        if v == act:
+            return k
+    return str(act)
+
+
+cdef inline fg_idx _elem_stride(cnp.ndarray a, int d, str fn, str name) except? -1:
+    """Stride of axis d in elements; 0 for an axis of length <= 1, whose stride is never used."""
+    if cnp.PyArray_DIM(a, d) <= 1:
+        return 0
+    cdef Py_ssize_t s = cnp.PyArray_STRIDE(a, d), isz = cnp.PyArray_ITEMSIZE(a)
+    if s % isz != 0:
+        raise ValueError(f"{fn}: {name} has strides {_st(a)}, not multiples of its "
+                         f"itemsize {isz}")
+    return s // isz
+
+
+# ---- GEMM and the dense layer ---------------------------------------------------------------
+
+def gemm(A, B, C, double alpha=1.0, double beta=0.0):
+    """C[M,N] = alpha * A[M,K] @ B[K,N] + beta * C. A and B may have any strides (transposed
+    views, negative steps, slices); C needs contiguous rows. beta == 0 ignores C's contents."""
+    fn = "gemm"
+    cdef int t = _float_type(A, fn, "A")
+    cdef cnp.ndarray a = _array(A, fn, "A", t, "A", False, False)
+    cdef cnp.ndarray b = _array(B, fn, "B", t, "A", False, False)
+    cdef cnp.ndarray c = _array(C, fn, "C", t, "A", True, False)
+    _shape(a, 2, -1, -1, fn, "A", None, None)
+    cdef fg_idx M = cnp.PyArray_DIM(a, 0), K = cnp.PyArray_DIM(a, 1)
+    _shape(b, 2, K, -1, fn, "B", "A", a)
+    cdef fg_idx N = cnp.PyArray_DIM(b, 1)
+    _shape(c, 2, M, N, fn, "C", "A", a, "B", b)
+    cdef fg_idx rsa = _elem_stride(a, 0, fn, "A"), csa = _elem_stride(a, 1, fn, "A")
+    cdef fg_idx rsb = _elem_stride(b, 0, fn, "B"), csb = _elem_stride(b, 1, fn, "B")
+    cdef fg_idx ldc = _elem_stride(c, 0, fn, "C"), csc = _elem_stride(c, 1, fn, "C")
+    if csc > 1 or csc < 0 or (M > 1 and N > 0 and (ldc if ldc >= 0 else -ldc) < N):
+        raise ValueError(f"{fn}: C must have contiguous, non-overlapping rows "
+                         f"(strides[1] == itemsize), got shape {_sh(c)} with strides {_st(c)}")
+    _disjoint(c, "C", a, "A", fn)
+    _disjoint(c, "C", b, "B", fn)
+    cdef void *pa = cnp.PyArray_DATA(a)
+    cdef void *pb = cnp.PyArray_DATA(b)
+    cdef void *pc = cnp.PyArray_DATA(c)
+    with nogil:
+        if t == F32:
+            fg_gemm_f32(M, N, K, <float>alpha, <float *>pa, rsa, csa, <float *>pb, rsb, csb,
+                        <float>beta, <float *>pc, ldc)
+        else:
+            fg_gemm_f64(M, N, K, alpha, <double *>pa, rsa, csa, <double *>pb, rsb, csb,
+                        beta, <double *>pc, ldc)
+
+
+def dense_forward(X, W, b, int act, double param, Z, Y):
+    """Y[M,N] = act(X[M,K] @ W[N,K]^T + b[N]); b may be None; Z (or None) receives the
+    pre-activation. All arrays C-contiguous."""
+    fn = "dense_forward"
+    _act(act, fn)
+    cdef int t = _float_type(X, fn, "X")
+    cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
+    cdef cnp.ndarray w = _array(W, fn, "W", t, "X", False)
+    cdef cnp.ndarray bb = _optional(b, fn, "b", t, "X", False)
+    cdef cnp.ndarray z = _optional(Z, fn, "Z", t, "X", True)
+    cdef cnp.ndarray y = _array(Y, fn, "Y", t, "X", True)
+    _shape(x, 2, -1, -1, fn, "X", None, None)
+    cdef fg_idx M = cnp.PyArray_DIM(x, 0), K = cnp.PyArray_DIM(x, 1)
+    _shape(w, 2, -1, K, fn, "W", "X", x)
+    cdef fg_idx N = cnp.PyArray_DIM(w, 0)
+    _shape(bb, 1, N, 0, fn, "b", "W", w)
+    _shape(z, 2, M, N, fn, "Z", "X", x, "W", w)
+    _shape(y, 2, M, N, fn, "Y", "X", x, "W", w)
+    for out, oname in ((y, "Y"), (z, "Z")):
+        _disjoint(out, oname, x, "X", fn)
+        _disjoint(out, oname, w, "W", fn)
+        _disjoint(out, oname, bb, "b", fn)
+    _disjoint(y, "Y", z, "Z", fn)
+    cdef void *px = _ptr(x)
+    cdef void *pw = _ptr(w)
+    cdef void *pb = _ptr(bb)
+    cdef void *pz = _ptr(z)
+    cdef void *py = _ptr(y)
+    with nogil:
+        if t == F32:
+            fg_dense_forward_f32(M, N, K, <float *>px, <float *>pw, <float *>pb, act, param,
+                                 <float *>pz, <float *>py)
+        else:
+            fg_dense_forward_f64(M, N, K, <double *>px, <double *>pw, <double *>pb, act, param,
+                                 <double *>pz, <double *>py)
+
+
+def dense_backward(X, W, Z, Y, int act, double param, dY, dX, dW, db, bint accumulate):
+    """Overwrites dY with dZ = dY * act'(Z, Y), then writes dX = dZ @ W, dW (+)= dZ^T @ X and
+    db (+)= column sums of dZ for those of dX, dW, db that are not None ("+=" when
+    accumulate; dX is always overwritten)."""
+    fn = "dense_backward"
+    _act(act, fn)
+    cdef int t = _float_type(X, fn, "X")
+    cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
+    cdef cnp.ndarray w = _array(W, fn, "W", t, "X", False)
+    cdef cnp.ndarray z = _optional(Z, fn, "Z", t, "X", False)
+    cdef cnp.ndarray y = _optional(Y, fn, "Y", t, "X", False)
+    cdef cnp.ndarray dy = _array(dY, fn, "dY", t, "X", True)
+    cdef cnp.ndarray dx = _optional(dX, fn, "dX", t, "X", True)
+    cdef cnp.ndarray dw = _optional(dW, fn, "dW", t, "X", True)
+    cdef cnp.ndarray dbb = _optional(db, fn, "db", t, "X", True)
+    _check_saved(act, z, y, fn, "Z", "Y")
+    _shape(x, 2, -1, -1, fn, "X", None, None)
+    cdef fg_idx M = cnp.PyArray_DIM(x, 0), K = cnp.PyArray_DIM(x, 1)
+    _shape(w, 2, -1, K, fn, "W", "X", x)
+    cdef fg_idx N = cnp.PyArray_DIM(w, 0)
+    _shape(dy, 2, M, N, fn, "dY", "X", x, "W", w)
+    _shape(z, 2, M, N, fn, "Z", "X", x, "W", w)
+    _shape(y, 2, M, N, fn, "Y", "X", x, "W", w)
+    _shape(dx, 2, M, K, fn, "dX", "X", x)
+    _shape(dw, 2, N, K, fn, "dW", "W", w)
+    _shape(dbb, 1, N, 0, fn, "db", "W", w)
+    # dY is written (in place) and so are the gradients: none may overlap anything else.
+    writes = ((dy, "dY"), (dx, "dX"), (dw, "dW"), (dbb, "db"))
+    reads = ((x, "X"), (w, "W"), (z, "Z"), (y, "Y"))
+    for i, (out, oname) in enumerate(writes):
+        for arr, aname in reads + writes[i + 1:]:
+            _disjoint(out, oname, arr, aname, fn)
+    cdef void *px = _ptr(x)
+    cdef void *pw = _ptr(w)
+    cdef void *pz = _ptr(z)
+    cdef void *py = _ptr(y)
+    cdef void *pdy = _ptr(dy)
+    cdef void *pdx = _ptr(dx)
+    cdef void *pdw = _ptr(dw)
+    cdef void *pdb = _ptr(dbb)
+    with nogil:
+        if t == F32:
+            fg_dense_backward_f32(M, N, K, <float *>px, <float *>pw, <float *>pz, <float *>py,
+                                  act, param, <float *>pdy, <float *>pdx, <float *>pdw,
+                                  <float *>pdb, accumulate)
+        else:
+            fg_dense_backward_f64(M, N, K, <double *>px, <double *>pw, <double *>pz,
+                                  <double *>py, act, param, <double *>pdy, <double *>pdx,
+                                  <double *>pdw, <double *>pdb, accumulate)
+
+
+# ---- elementwise ------------------------------------------------------------------------------
+
+def act_forward(int act, double param, x, y):
+    """y = act(x) elementwise; any shapes with the same size; y may be x itself."""
+    fn = "act_forward"
+    _act(act, fn)
+    cdef int t = _float_type(x, fn, "x")
+    cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
+    cdef cnp.ndarray ya = _array(y, fn, "y", t, "x", True)
+    _same_size(xa, "x", ya, "y", fn)
+    _disjoint(ya, "y", xa, "x", fn, True)
+    cdef fg_idx n = cnp.PyArray_SIZE(xa)
+    cdef void *px = _ptr(xa)
+    cdef void *py = _ptr(ya)
+    with nogil:
+        if t == F32:
+            fg_act_forward_f32(n, act, param, <float *>px, <float *>py)
+        else:
+            fg_act_forward_f64(n, act, param, <double *>px, <double *>py)
+
+
+def act_backward(int act, double param, x, y, dy, dx):
+    """dx = dy * act'(x) elementwise, reading x (the input) or y (the output) as the activation
+    requires (see the module docstring); the other may be None. dx may be dy itself."""
+    fn = "act_backward"
+    _act(act, fn)
+    cdef int t = _float_type(dy, fn, "dy")
+    cdef cnp.ndarray dya = _array(dy, fn, "dy", t, "dy", False)
+    cdef cnp.ndarray dxa = _array(dx, fn, "dx", t, "dy", True)
+    cdef cnp.ndarray xa = _optional(x, fn, "x", t, "dy", False)
+    cdef cnp.ndarray ya = _optional(y, fn, "y", t, "dy", False)
+    _check_saved(act, xa, ya, fn, "x", "y")
+    _same_size(dya, "dy", dxa, "dx", fn)
+    _same_size(dya, "dy", xa, "x", fn)
+    _same_size(dya, "dy", ya, "y", fn)
+    _disjoint(dxa, "dx", dya, "dy", fn, True)
+    _disjoint(dxa, "dx", xa, "x", fn)
+    _disjoint(dxa, "dx", ya, "y", fn)
+    cdef fg_idx n = cnp.PyArray_SIZE(dya)
+    cdef void *px = _ptr(xa)
+    cdef void *py = _ptr(ya)
+    cdef void *pdy = _ptr(dya)
+    cdef void *pdx = _ptr(dxa)
+    with nogil:
+        if t == F32:
+            fg_act_backward_f32(n, act, param, <float *>px, <float *>py, <float *>pdy,
+                                <float *>pdx)
+        else:
+            fg_act_backward_f64(n, act, param, <double *>px, <double *>py, <double *>pdy,
+                                <double *>pdx)
+
+
+def accumulate(src, dst):
+    """dst += src elementwise (same size, any shapes)."""
+    fn = "accumulate"
+    cdef int t = _float_type(src, fn, "src")
+    cdef cnp.ndarray s = _array(src, fn, "src", t, "src", False)
+    cdef cnp.ndarray d = _array(dst, fn, "dst", t, "src", True)
+    _same_size(s, "src", d, "dst", fn)
+    _disjoint(d, "dst", s, "src", fn, True)
+    cdef fg_idx n = cnp.PyArray_SIZE(s)
+    cdef void *ps = _ptr(s)
+    cdef void *pd = _ptr(d)
+    with nogil:
+        if t == F32:
+            fg_accumulate_f32(n, <float *>ps, <float *>pd)
+        else:
+            fg_accumulate_f64(n, <double *>ps, <double *>pd)
+
+
+# ---- losses and reductions ------------------------------------------------------------------
+
+def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss, dX):
+    """Per row i of X[M,C]: loss[i] = -sum_c q_ic log softmax(X_i)_c and dX[i] = softmax(X_i)
+    - q_i, where q is the one-hot target smoothed as PyTorch does; rows whose target equals
+    ignore_index get loss 0 and gradient 0. dX may be None (loss only)."""
+    fn = "cross_entropy"
+    cdef int t = _float_type(X, fn, "X")
+    cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
+    cdef cnp.ndarray tg = _array(target, fn, "target", cnp.NPY_INT64, None, False)
+    cdef cnp.ndarray l = _array(loss, fn, "loss", t, "X", True)
+    cdef cnp.ndarray dx = _optional(dX, fn, "dX", t, "X", True)
+    if not (0.0 <= label_smoothing <= 1.0):
+        raise ValueError(f"{fn}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    _shape(x, 2, -1, -1, fn, "X", None, None)
+    cdef fg_idx M = cnp.PyArray_DIM(x, 0), C = cnp.PyArray_DIM(x, 1)
+    _shape(tg, 1, M, 0, fn, "target", "X", x)
+    _shape(l, 1, M, 0, fn, "loss", "X", x)
+    _shape(dx, 2, M, C, fn, "dX", "X", x)
+    for out, oname in ((l, "loss"), (dx, "dX")):
+        _disjoint(out, oname, x, "X", fn)
+        _disjoint(out, oname, tg, "target", fn)
+    _disjoint(l, "loss", dx, "dX", fn)
+    cdef const int64_t *pt = <const int64_t *>cnp.PyArray_DATA(tg)
+    cdef fg_idx i
+    for i in range(M):  # the kernel trusts its labels: a bad one would read out of bounds
+        if pt[i] != ignore_index and (pt[i] < 0 or pt[i] >= C):
+            raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
+                             f"(expected 0 <= target < {C} or target == ignore_index "
+                             f"= {ignore_index})")
+    cdef void *px = _ptr(x)
+    cdef void *pl = _ptr(l)
+    cdef void *pdx = _ptr(dx)
+    with nogil:
+        if t == F32:
+            fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
+                                 <float *>pl, <float *>pdx)
+        else:
+            fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
+                                 <double *>pl, <double *>pdx)
+
+
+def mse(pred, target, diff):
+    """Returns sum((pred - target)**2) as a Python float (deterministic, accumulated in double)
+    and writes diff = pred - target unless diff is None. pred and target: same shape."""
+    fn = "mse"
+    cdef int t = _float_type(pred, fn, "pred")
+    cdef cnp.ndarray p = _array(pred, fn, "pred", t, "pred", False)
+    cdef cnp.ndarray tg = _array(target, fn, "target", t, "pred", False)
+    cdef cnp.ndarray d = _optional(diff, fn, "diff", t, "pred", True)
+    if not cnp.PyArray_SAMESHAPE(p, tg):
+        raise ValueError(f"{fn}: pred has shape {_sh(p)} but target has shape {_sh(tg)}; "
+                         f"they must match (no broadcasting)")
+    _same_size(p, "pred", d, "diff", fn)
+    _disjoint(d, "diff", p, "pred", fn, True)
+    _disjoint(d, "diff", tg, "target", fn, True)
+    cdef fg_idx n = cnp.PyArray_SIZE(p)
+    cdef void *pp = _ptr(p)
+    cdef void *pt = _ptr(tg)
+    cdef void *pd = _ptr(d)
+    cdef double s
+    with nogil:
+        if t == F32:
+            s = fg_mse_f32(n, <float *>pp, <float *>pt, <float *>pd)
+        else:
+            s = fg_mse_f64(n, <double *>pp, <double *>pt, <double *>pd)
+    return s
+
+
+def sum(x):
+    """Deterministic sum of all elements of x, accumulated in double; a Python float."""
+    fn = "sum"
+    cdef int t = _float_type(x, fn, "x")
+    cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
+    cdef fg_idx n = cnp.PyArray_SIZE(xa)
+    cdef void *px = _ptr(xa)
+    cdef double s
+    with nogil:
+        if t == F32:
+            s = fg_sum_f32(n, <float *>px)
+        else:
+            s = fg_sum_f64(n, <double *>px)
+    return s
+
+
+# ---- optimizers -------------------------------------------------------------------------------
+
+def sgd_step(p, g, buf, double lr, double momentum, double dampening, double weight_decay,
+             bint nesterov, bint first):
+    """One torch.optim.SGD step on one parameter; buf is the momentum buffer (None allowed
+    only when momentum == 0); first: the buffer is initialised from this gradient."""
+    fn = "sgd_step"
+    cdef int t = _float_type(p, fn, "p")
+    cdef cnp.ndarray pa = _array(p, fn, "p", t, "p", True)
+    cdef cnp.ndarray ga = _array(g, fn, "g", t, "p", False)
+    cdef cnp.ndarray ba = _optional(buf, fn, "buf", t, "p", True)
+    if ba is None and momentum != 0:
+        raise ValueError(f"{fn}: buf (the momentum buffer) is required when momentum != 0")
+    _same_size(pa, "p", ga, "g", fn)
+    _same_size(pa, "p", ba, "buf", fn)
+    _disjoint(pa, "p", ga, "g", fn)
+    _disjoint(pa, "p", ba, "buf", fn)
+    _disjoint(ba, "buf", ga, "g", fn)
+    cdef fg_idx n = cnp.PyArray_SIZE(pa)
+    cdef void *pp = _ptr(pa)
+    cdef void *pg = _ptr(ga)
+    cdef void *pb = _ptr(ba)
+    with nogil:
+        if t == F32:
+            fg_sgd_step_f32(n, <float *>pp, <float *>pg, <float *>pb, lr, momentum, dampening,
+                            weight_decay, nesterov, first)
+        else:
+            fg_sgd_step_f64(n, <double *>pp, <double *>pg, <double *>pb, lr, momentum,
+                            dampening, weight_decay, nesterov, first)
+
+
+def adam_step(p, g, m, v, vmax, double lr, double beta1, double beta2, double eps,
+              double weight_decay, bint decoupled, int64_t step):
+    """One torch.optim.Adam (decoupled=False) or AdamW (decoupled=True) step on one parameter
+    at 1-based `step`; m, v and (amsgrad only, else None) vmax are updated in place."""
+    fn = "adam_step"
+    if step < 1:
+        raise ValueError(f"{fn}: step is 1-based and must be >= 1, got {step}")
+    cdef int t = _float_type(p, fn, "p")
+    cdef cnp.ndarray pa = _array(p, fn, "p", t, "p", True)
+    cdef cnp.ndarray ga = _array(g, fn, "g", t, "p", False)
+    cdef cnp.ndarray ma = _array(m, fn, "m", t, "p", True)
+    cdef cnp.ndarray va = _array(v, fn, "v", t, "p", True)
+    cdef cnp.ndarray vm = _optional(vmax, fn, "vmax", t, "p", True)
+    arrays = ((pa, "p"), (ga, "g"), (ma, "m"), (va, "v"), (vm, "vmax"))
+    for i, (arr, name) in enumerate(arrays):
+        _same_size(pa, "p", arr, name, fn)
+        for other, oname in arrays[i + 1:]:
+            _disjoint(arr, name, other, oname, fn)
+    cdef fg_idx n = cnp.PyArray_SIZE(pa)
+    cdef void *pp = _ptr(pa)
+    cdef void *pg = _ptr(ga)
+    cdef void *pm = _ptr(ma)
+    cdef void *pv = _ptr(va)
+    cdef void *pvm = _ptr(vm)
+    with nogil:
+        if t == F32:
+            fg_adam_step_f32(n, <float *>pp, <float *>pg, <float *>pm, <float *>pv,
+                             <float *>pvm, lr, beta1, beta2, eps, weight_decay, decoupled, step)
+        else:
+            fg_adam_step_f64(n, <double *>pp, <double *>pg, <double *>pm, <double *>pv,
+                             <double *>pvm, lr, beta1, beta2, eps, weight_decay, decoupled,
+                             step)
+
+
+# ---- threads and dispatch ---------------------------------------------------------------------
+
+def set_num_threads(n):
+    """Number of threads the kernels may use: an int >= 1."""
+    if isinstance(n, bool):
+        raise TypeError("set_num_threads: n must be an int, got bool")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}") from None
+    if n < 1 or n > INT_MAX:
+        raise ValueError(f"set_num_threads: n must be in [1, {INT_MAX}], got {n}")
+    fg_set_num_threads(<int>n)
+
+
+def get_num_threads():
+    """Threads the kernels may use (FASTGRAD_NUM_THREADS, else the CPUs in this process'
+    affinity mask, unless set_num_threads was called)."""
+    return fg_get_num_threads()
+
+
+def isa():
+    """The GEMM code path in use: "avx512", "avx2" or "generic"."""
+    return fg_isa_name().decode("ascii")

@@ -1,0 +1,748 @@
+"""Specification of fastgrad._kernels, the binding to the C kernels.
+
+Every result is checked against an independent NumPy reference computed in float64 (and, in
+separate tests that skip cleanly without it, against PyTorch).
+"""
+import math
+
+import numpy as np
+import pytest
+
+from fastgrad import _kernels as K
+
+DTYPES = [np.float32, np.float64]
+UNIT_ROUNDOFF = {np.float32: 2.0**-24, np.float64: 2.0**-53}
+# GEMM blocking in csrc/internal.h: KC rows of K per slice, NC columns = 2048 bytes per panel.
+KC = 256
+NC = {np.float32: 512, np.float64: 256}
+ACTS = list(K.ACTIVATIONS)
+# The scalar each activation takes (LeakyReLU slope, ELU alpha, Softplus beta); others ignore it.
+PARAM = {"leaky_relu": 0.1, "elu": 1.3, "softplus": 0.7}
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def randn(r, shape, dtype):
+    return r.standard_normal(shape).astype(dtype)
+
+
+def tol(dtype):
+    """(rtol, atol) for elementwise results of a few flops."""
+    return (2e-5, 2e-6) if dtype == np.float32 else (1e-12, 1e-14)
+
+
+# ---- GEMM -----------------------------------------------------------------------------------
+
+def check_gemm(A, B, C, alpha=1.0, beta=0.0):
+    """Runs K.gemm into C and checks it against float64 NumPy with the standard error bound
+    |err| <= 2 (K + 2) u (|alpha| |A| @ |B| + |beta| |C0|) + tiny."""
+    dtype = C.dtype.type
+    A64, B64 = A.astype(np.float64), B.astype(np.float64)
+    C0 = C.astype(np.float64) if beta != 0 else 0.0  # with beta == 0, C may hold garbage
+    K.gemm(A, B, C, alpha=alpha, beta=beta)
+    ref = alpha * (A64 @ B64) + beta * C0
+    scale = abs(alpha) * (np.abs(A64) @ np.abs(B64)) + abs(beta) * np.abs(C0)
+    bound = 2 * (A.shape[1] + 2) * UNIT_ROUNDOFF[dtype] * scale + 1e-30
+    assert C.shape == ref.shape
+    assert np.all(np.abs(C - ref) <= bound), np.max(np.abs(C - ref) - bound)
+
+
+def gemm_sizes():
+    sizes = [(0, 0, 0), (0, 3, 4), (3, 0, 4), (3, 4, 0), (1, 1, 1), (7, 13, 31), (97, 31, 13),
+             (13, 7, 97), (31, 97, 7)]
+    for dt in DTYPES:
+        nc = NC[dt]
+        sizes += [(5, nc - 1, KC + 1), (3, nc + 1, KC - 1), (6, nc, KC), (2, 2 * nc + 1, 2 * KC + 3)]
+    return sorted(set(sizes))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("M,N,Kd", gemm_sizes())
+def test_gemm_sizes(dtype, M, N, Kd):
+    r = rng(M * 10007 + N * 101 + Kd)
+    check_gemm(randn(r, (M, Kd), dtype), randn(r, (Kd, N), dtype), np.empty((M, N), dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+def test_gemm_transposed_views(dtype, ta, tb):
+    r = rng(1)
+    M, N, Kd = 19, 37, 300  # K crosses one KC boundary
+    A = randn(r, (Kd, M), dtype).T if ta else randn(r, (M, Kd), dtype)
+    B = randn(r, (N, Kd), dtype).T if tb else randn(r, (Kd, N), dtype)
+    check_gemm(A, B, np.empty((M, N), dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("view", ["A[::-1]", "A[:, ::-1]", "B[::-1, ::-1]", "A[:, ::2]",
+                                  "B[::3]", "A[::2, 1::3].T"])
+def test_gemm_strided_views(dtype, view):
+    r = rng(2)
+    A, B = randn(r, (40, 66), dtype), randn(r, (66, 50), dtype)
+    name = view[0]
+    v = eval(view, {"A": A, "B": B})
+    if name == "A":
+        A = v
+        B = randn(r, (A.shape[1], 23), dtype)
+    else:
+        B = v
+        A = randn(r, (9, B.shape[0]), dtype)
+    check_gemm(A, B, np.empty((A.shape[0], B.shape[1]), dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha,beta", [(1.0, 1.0), (-0.5, 2.0), (2.0, 0.0), (0.0, 1.5)])
+def test_gemm_alpha_beta(dtype, alpha, beta):
+    r = rng(3)
+    A, B, C = randn(r, (11, 300), dtype), randn(r, (300, 21), dtype), randn(r, (11, 21), dtype)
+    check_gemm(A, B, C, alpha, beta)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("Kd", [0, 5])
+def test_gemm_beta_zero_overwrites_nan(dtype, Kd):
+    r = rng(4)
+    C = np.full((6, 9), np.nan, dtype)
+    check_gemm(randn(r, (6, Kd), dtype), randn(r, (Kd, 9), dtype), C, beta=0.0)
+    assert not np.isnan(C).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_k_zero_scales_c(dtype):
+    C = np.full((3, 4), 2.0, dtype)
+    K.gemm(np.empty((3, 0), dtype), np.empty((0, 4), dtype), C, beta=3.0)
+    np.testing.assert_array_equal(C, 6.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_nan_propagates(dtype):
+    A, B = np.ones((3, 4), dtype), np.ones((4, 5), dtype)
+    A[1, 2] = np.nan
+    C = np.empty((3, 5), dtype)
+    K.gemm(A, B, C)
+    assert np.isnan(C[1]).all() and not np.isnan(C[[0, 2]]).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_writes_only_inside_a_padded_view(dtype):
+    r = rng(5)
+    M, N, Kd = 13, 37, 29
+    sentinel = dtype(-12345.0)
+    buf = np.full((M + 4, N + 7), sentinel, dtype)
+    C = buf[2:2 + M, 3:3 + N]  # rows contiguous, row stride wider than N
+    check_gemm(randn(r, (M, Kd), dtype), randn(r, (Kd, N), dtype), C)
+    mask = np.ones(buf.shape, bool)
+    mask[2:2 + M, 3:3 + N] = False
+    assert np.all(buf[mask] == sentinel)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_reversed_output_rows(dtype):
+    r = rng(6)
+    buf = np.zeros((8, 5), dtype)
+    check_gemm(randn(r, (8, 3), dtype), randn(r, (3, 5), dtype), buf[::-1])
+
+
+def test_gemm_is_deterministic():
+    r = rng(7)
+    A, B = randn(r, (33, 700), np.float32), randn(r, (700, 45), np.float32)
+    C1, C2 = np.empty((33, 45), np.float32), np.empty((33, 45), np.float32)
+    K.gemm(A, B, C1)
+    K.gemm(A, B, C2)
+    np.testing.assert_array_equal(C1, C2)
+
+
+# ---- activations: float64 NumPy references --------------------------------------------------
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def ref_act(name, x, p):
+    x = x.astype(np.float64)
+    if name == "none":
+        return x
+    if name == "relu":
+        return np.where(x < 0, 0.0, x)
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "sigmoid":
+        return _sigmoid(x)
+    if name == "leaky_relu":
+        return np.where(x > 0, x, x * p)
+    if name == "gelu":
+        return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
+    if name == "gelu_tanh":
+        return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
+    if name == "elu":
+        return np.where(x > 0, x, p * np.expm1(np.minimum(x, 0)))
+    if name == "silu":
+        return x * _sigmoid(x)
+    if name == "softplus":
+        return np.where(x * p > 20, x, np.logaddexp(0, x * p) / p)
+    raise KeyError(name)
+
+
+def ref_act_grad(name, x, p):
+    """d act / dx, with PyTorch's conventions at the kinks."""
+    x = x.astype(np.float64)
+    if name == "none":
+        return np.ones_like(x)
+    if name == "relu":
+        return (x > 0).astype(np.float64)
+    if name == "tanh":
+        return 1 - np.tanh(x) ** 2
+    if name == "sigmoid":
+        s = _sigmoid(x)
+        return s * (1 - s)
+    if name == "leaky_relu":
+        return np.where(x > 0, 1.0, p)
+    if name == "gelu":
+        return 0.5 * (1 + _erf(x / math.sqrt(2))) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    if name == "gelu_tanh":
+        t = np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    if name == "elu":
+        return np.where(x > 0, 1.0, p * np.exp(np.minimum(x, 0)))
+    if name == "silu":
+        s = _sigmoid(x)
+        return s * (1 + x * (1 - s))
+    if name == "softplus":
+        return np.where(x * p > 20, 1.0, _sigmoid(x * p))
+    raise KeyError(name)
+
+
+def act_inputs(dtype, n=300, seed=8):
+    """Normal samples plus the awkward points: zeros, the tails, Softplus' threshold."""
+    x = rng(seed).standard_normal(n) * 3
+    special = [0.0, -0.0, 1e-6, -1e-6, 15.0, -15.0, 40.0, -40.0, 20 / 0.7 - 1e-3, 20 / 0.7 + 1e-3]
+    return np.concatenate([x, special]).astype(dtype)
+
+
+def run_forward(name, x):
+    y = np.empty_like(x)
+    K.act_forward(K.ACTIVATIONS[name], PARAM.get(name, 0.0), x, y)
+    return y
+
+
+def run_backward(name, x, y, dy):
+    dx = np.empty_like(dy)
+    K.act_backward(K.ACTIVATIONS[name], PARAM.get(name, 0.0), x, y, dy, dx)
+    return dx
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+def test_act_forward(name, dtype):
+    x = act_inputs(dtype)
+    rtol, atol = tol(dtype)
+    np.testing.assert_allclose(run_forward(name, x), ref_act(name, x, PARAM.get(name)),
+                               rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+def test_act_backward(name, dtype):
+    x = act_inputs(dtype)
+    dy = randn(rng(9), x.shape, dtype)
+    y = run_forward(name, x)
+    expected = dy.astype(np.float64) * ref_act_grad(name, x, PARAM.get(name))
+    rtol, atol = tol(dtype)
+    # From y, 1 - y*y loses absolute precision ~ u near saturation: allow it in atol.
+    np.testing.assert_allclose(run_backward(name, x, y, dy), expected, rtol=rtol, atol=atol * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+def test_act_in_place(name, dtype):
+    x = act_inputs(dtype)
+    y = run_forward(name, x)
+    z = x.copy()
+    K.act_forward(K.ACTIVATIONS[name], PARAM.get(name, 0.0), z, z)
+    np.testing.assert_array_equal(z, y)
+    dy = randn(rng(10), x.shape, dtype)
+    dx = run_backward(name, x, y, dy)
+    K.act_backward(K.ACTIVATIONS[name], PARAM.get(name, 0.0), x, y, dy, dy)
+    np.testing.assert_array_equal(dy, dx)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+def test_act_nan_propagates_forward(name, dtype):
+    y = run_forward(name, np.array([np.nan, 1.0, np.nan], dtype))
+    assert np.isnan(y[[0, 2]]).all() and not np.isnan(y[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_kinks_and_nan(dtype):
+    x = np.array([np.nan, 0.0, -0.0, -1.0, 2.0], dtype)
+    y = run_forward("relu", x)
+    assert np.isnan(y[0]) and list(y[1:]) == [0, 0, 0, 2]
+    dx = run_backward("relu", x, None, np.full(5, 3.0, dtype))
+    assert list(dx[1:]) == [0, 0, 0, 3]  # gradient 0 at 0, as torch's threshold_backward
+    dx_from_y = run_backward("relu", None, y, np.full(5, 3.0, dtype))
+    np.testing.assert_array_equal(dx_from_y[1:], dx[1:])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_leaky_relu_gradient_at_zero_is_slope(dtype):
+    dx = run_backward("leaky_relu", np.array([0.0, -0.0], dtype), None, np.ones(2, dtype))
+    np.testing.assert_allclose(dx, [0.1, 0.1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_is_stable_in_the_tails(dtype):
+    y = run_forward("sigmoid", np.array([-200.0, 200.0, -30.0], dtype))
+    assert 0 <= float(y[0]) < 1e-80 and y[1] == 1
+    assert y[2] == pytest.approx(math.exp(-30), rel=1e-6)  # no 1 - (1 - tiny) cancellation
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_accumulate(dtype):
+    r = rng(11)
+    src, dst = randn(r, (4, 7), dtype), randn(r, (4, 7), dtype)
+    expected = dst + src
+    K.accumulate(src, dst)
+    np.testing.assert_array_equal(dst, expected)
+
+
+# ---- dense layer ----------------------------------------------------------------------------
+
+def dense_inputs(dtype, M, N, Kd, seed=12):
+    r = rng(seed)
+    return randn(r, (M, Kd), dtype), randn(r, (N, Kd), dtype) * 0.5, randn(r, (N,), dtype)
+
+
+DENSE_SHAPES = [(1, 1, 1), (7, 13, 5), (33, 9, 70)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+@pytest.mark.parametrize("M,N,Kd", DENSE_SHAPES)
+@pytest.mark.parametrize("with_bias,with_z", [(True, True), (False, False)])
+def test_dense_forward(name, dtype, M, N, Kd, with_bias, with_z):
+    X, W, b = dense_inputs(dtype, M, N, Kd)
+    p = PARAM.get(name, 0.0)
+    Z = np.full((M, N), np.nan, dtype) if with_z else None
+    Y = np.full((M, N), np.nan, dtype)
+    K.dense_forward(X, W, b if with_bias else None, K.ACTIVATIONS[name], p, Z, Y)
+    z_ref = X.astype(np.float64) @ W.T.astype(np.float64) + (b if with_bias else 0)
+    rtol = 1e-4 if dtype == np.float32 else 1e-11
+    if with_z:
+        np.testing.assert_allclose(Z, z_ref, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(Y, ref_act(name, z_ref, p), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+@pytest.mark.parametrize("M,N,Kd", DENSE_SHAPES)
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_dense_backward(name, dtype, M, N, Kd, accumulate):
+    X, W, b = dense_inputs(dtype, M, N, Kd)
+    p, act = PARAM.get(name, 0.0), K.ACTIVATIONS[name]
+    Z, Y = np.empty((M, N), dtype), np.empty((M, N), dtype)
+    K.dense_forward(X, W, b, act, p, Z, Y)
+    dY = randn(rng(13), (M, N), dtype)
+    r = rng(14)
+    dX = np.full((M, Kd), np.nan, dtype)  # always overwritten
+    dW0, db0 = randn(r, (N, Kd), dtype), randn(r, (N,), dtype)
+    dW, db = dW0.copy(), db0.copy()
+
+    dZ = dY.astype(np.float64) * ref_act_grad(name, Z, p)
+    K.dense_backward(X, W, Z, Y, act, p, dY, dX, dW, db, accumulate)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(dY, dZ, rtol=rtol, atol=rtol)  # dY now holds dZ
+    np.testing.assert_allclose(dX, dZ @ W.astype(np.float64), rtol=rtol, atol=rtol)
+    keep = 1.0 if accumulate else 0.0
+    np.testing.assert_allclose(dW, keep * dW0 + dZ.T @ X.astype(np.float64), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(db, keep * db0 + dZ.sum(axis=0), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("missing", ["dX", "dW", "db"])
+def test_dense_backward_optional_outputs(dtype, missing):
+    M, N, Kd = 6, 5, 4
+    X, W, b = dense_inputs(dtype, M, N, Kd)
+    dY = randn(rng(15), (M, N), dtype)
+    full = {"dX": np.empty((M, Kd), dtype), "dW": np.empty((N, Kd), dtype), "db": np.empty(N, dtype)}
+    K.dense_backward(X, W, None, None, K.ACT_NONE, 0.0, dY.copy(), accumulate=False, **full)
+    part = {k: (None if k == missing else np.empty_like(v)) for k, v in full.items()}
+    K.dense_backward(X, W, None, None, K.ACT_NONE, 0.0, dY.copy(), accumulate=False, **part)
+    for k, v in part.items():
+        if v is not None:
+            np.testing.assert_array_equal(v, full[k])
+
+
+# ---- losses ---------------------------------------------------------------------------------
+
+def ref_cross_entropy(X, target, ignore_index, eps):
+    X = X.astype(np.float64)
+    M, C = X.shape
+    lse = np.log(np.exp(X - X.max(axis=1, keepdims=True)).sum(axis=1)) + X.max(axis=1)
+    loss, grad = np.zeros(M), np.zeros((M, C))
+    for i in range(M):
+        if target[i] == ignore_index:
+            continue
+        q = np.full(C, eps / C)
+        q[target[i]] += 1 - eps
+        loss[i] = -(q * (X[i] - lse[i])).sum()
+        grad[i] = np.exp(X[i] - lse[i]) - q
+    return loss, grad
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+@pytest.mark.parametrize("ignore_index", [-100, 2])
+@pytest.mark.parametrize("M,C", [(1, 1), (9, 10), (17, 300)])
+def test_cross_entropy(dtype, eps, ignore_index, M, C):
+    r = rng(16)
+    X = (r.standard_normal((M, C)) * 4).astype(dtype)
+    target = r.integers(0, C, M).astype(np.int64)
+    loss, dX = np.empty(M, dtype), np.empty((M, C), dtype)
+    K.cross_entropy(X, target, ignore_index, eps, loss, dX)
+    ref_loss, ref_grad = ref_cross_entropy(X, target, ignore_index, eps)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, ref_loss, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(dX, ref_grad, rtol=rtol, atol=rtol)
+    loss2 = np.empty(M, dtype)
+    K.cross_entropy(X, target, ignore_index, eps, loss2, None)  # loss only
+    np.testing.assert_array_equal(loss2, loss)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_is_stable_and_propagates_nan(dtype):
+    X = np.array([[1000.0, 0.0, -1000.0], [0.0, np.nan, 1.0]], dtype)
+    loss, dX = np.empty(2, dtype), np.empty((2, 3), dtype)
+    K.cross_entropy(X, np.array([0, 0], np.int64), -100, 0.0, loss, dX)
+    assert loss[0] == 0 and np.isfinite(dX[0]).all()
+    assert np.isnan(loss[1]) and np.isnan(dX[1]).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("with_diff", [False, True])
+def test_mse(dtype, with_diff):
+    r = rng(17)
+    pred, target = randn(r, (37, 11), dtype), randn(r, (37, 11), dtype)
+    diff = np.empty_like(pred) if with_diff else None
+    s = K.mse(pred, target, diff)
+    d = pred.astype(np.float64) - target
+    assert isinstance(s, float)
+    assert s == pytest.approx((d * d).sum(), rel=1e-6 if dtype == np.float32 else 1e-13)
+    if with_diff:
+        np.testing.assert_array_equal(diff, pred - target)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 100_003])
+def test_sum(dtype, n):
+    x = randn(rng(n), n, dtype)
+    s = K.sum(x)
+    assert isinstance(s, float)
+    assert s == pytest.approx(x.astype(np.float64).sum(), rel=1e-12, abs=1e-9)
+    assert K.sum(x) == s  # deterministic
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reductions_propagate_nan(dtype):
+    x = np.ones(1000, dtype)
+    x[700] = np.nan
+    assert math.isnan(K.sum(x)) and math.isnan(K.mse(x, np.zeros_like(x), None))
+
+
+# ---- optimizers: NumPy transcriptions of torch/optim/{sgd,adam}.py --------------------------
+
+def ref_sgd(p, g, buf, lr, momentum, dampening, wd, nesterov, first):
+    d = g + wd * p
+    if momentum != 0:
+        buf[...] = d if first else momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    p -= lr * d
+
+
+def ref_adam(p, g, m, v, vmax, lr, b1, b2, eps, wd, decoupled, step):
+    if wd != 0:
+        if decoupled:
+            p *= 1 - lr * wd
+        else:
+            g = g + wd * p
+    m[...] = b1 * m + (1 - b1) * g
+    v[...] = b2 * v + (1 - b2) * g * g
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+    denom = np.sqrt(vmax if vmax is not None else v) / math.sqrt(1 - b2**step) + eps
+    p -= lr / (1 - b1**step) * m / denom
+
+
+SGD_CASES = [dict(momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
+             dict(momentum=0.9, dampening=0.0, weight_decay=0.01, nesterov=False),
+             dict(momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=True),
+             dict(momentum=0.5, dampening=0.3, weight_decay=0.1, nesterov=False)]
+ADAM_CASES = [dict(weight_decay=0.0, decoupled=False, amsgrad=False),
+              dict(weight_decay=0.1, decoupled=False, amsgrad=False),
+              dict(weight_decay=0.1, decoupled=True, amsgrad=False),
+              dict(weight_decay=0.0, decoupled=False, amsgrad=True)]
+STEPS = 5
+
+
+def grads(dtype, shape, seed=18):
+    r = rng(seed)
+    return [randn(r, shape, dtype) for _ in range(STEPS)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SGD_CASES)
+def test_sgd_step(dtype, case):
+    p = randn(rng(19), (5, 7), dtype)
+    buf = np.zeros_like(p) if case["momentum"] else None
+    p64, buf64 = p.astype(np.float64), np.zeros(p.shape)
+    for i, g in enumerate(grads(dtype, p.shape)):
+        K.sgd_step(p, g, buf, 0.1, case["momentum"], case["dampening"], case["weight_decay"],
+                   case["nesterov"], i == 0)
+        ref_sgd(p64, g.astype(np.float64), buf64, 0.1, case["momentum"], case["dampening"],
+                case["weight_decay"], case["nesterov"], i == 0)
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(p, p64, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ADAM_CASES)
+def test_adam_step(dtype, case):
+    p = randn(rng(20), (5, 7), dtype)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    vmax = np.zeros_like(p) if case["amsgrad"] else None
+    p64, m64, v64 = p.astype(np.float64), np.zeros(p.shape), np.zeros(p.shape)
+    vmax64 = np.zeros(p.shape) if case["amsgrad"] else None
+    for step, g in enumerate(grads(dtype, p.shape), start=1):
+        args = (0.01, 0.9, 0.999, 1e-8, case["weight_decay"], case["decoupled"], step)
+        K.adam_step(p, g, m, v, vmax, *args)
+        ref_adam(p64, g.astype(np.float64), m64, v64, vmax64, *args)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for got, want in [(p, p64), (m, m64), (v, v64)]:
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+
+
+# ---- against PyTorch, when it is installed ----------------------------------------------------
+
+def torch_act(torch, name, t):
+    F = torch.nn.functional
+    p = PARAM.get(name)
+    return {"none": lambda: t * 1, "relu": lambda: F.relu(t), "tanh": lambda: torch.tanh(t),
+            "sigmoid": lambda: torch.sigmoid(t), "leaky_relu": lambda: F.leaky_relu(t, p),
+            "gelu": lambda: F.gelu(t), "gelu_tanh": lambda: F.gelu(t, approximate="tanh"),
+            "elu": lambda: F.elu(t, p), "silu": lambda: F.silu(t),
+            "softplus": lambda: F.softplus(t, beta=p, threshold=20)}[name]()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+def test_act_matches_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    x = act_inputs(dtype)
+    dy = randn(rng(21), x.shape, dtype)
+    t = torch.tensor(x, requires_grad=True)
+    yt = torch_act(torch, name, t)
+    yt.backward(torch.tensor(dy))
+    y = run_forward(name, x)
+    rtol, atol = (1e-5, 1e-6) if dtype == np.float32 else (1e-12, 1e-14)
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(run_backward(name, x, y, dy), t.grad.numpy(), rtol=rtol,
+                               atol=atol * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+def test_cross_entropy_matches_torch(dtype, eps):
+    torch = pytest.importorskip("torch")
+    r = rng(22)
+    X = (r.standard_normal((12, 7)) * 3).astype(dtype)
+    target = r.integers(0, 7, 12).astype(np.int64)
+    target[3] = -100
+    loss, dX = np.empty(12, dtype), np.empty((12, 7), dtype)
+    K.cross_entropy(X, target, -100, eps, loss, dX)
+    t = torch.tensor(X, requires_grad=True)
+    lt = torch.nn.functional.cross_entropy(t, torch.tensor(target), reduction="none",
+                                           label_smoothing=eps)
+    lt.sum().backward()
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, lt.detach().numpy(), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(dX, t.grad.numpy(), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SGD_CASES)
+def test_sgd_matches_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    p = randn(rng(23), (4, 6), dtype)
+    tp = torch.nn.Parameter(torch.tensor(p))
+    opt = torch.optim.SGD([tp], lr=0.1, **case)
+    buf = np.zeros_like(p) if case["momentum"] else None
+    for i, g in enumerate(grads(dtype, p.shape)):
+        K.sgd_step(p, g, buf, 0.1, case["momentum"], case["dampening"], case["weight_decay"],
+                   case["nesterov"], i == 0)
+        tp.grad = torch.tensor(g)
+        opt.step()
+    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ADAM_CASES)
+def test_adam_matches_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    p = randn(rng(24), (4, 6), dtype)
+    tp = torch.nn.Parameter(torch.tensor(p))
+    cls = torch.optim.AdamW if case["decoupled"] else torch.optim.Adam
+    opt = cls([tp], lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=case["weight_decay"],
+              amsgrad=case["amsgrad"], foreach=False)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    vmax = np.zeros_like(p) if case["amsgrad"] else None
+    for step, g in enumerate(grads(dtype, p.shape), start=1):
+        K.adam_step(p, g, m, v, vmax, 0.01, 0.9, 0.999, 1e-8, case["weight_decay"],
+                    case["decoupled"], step)
+        tp.grad = torch.tensor(g)
+        opt.step()
+    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+# ---- validation -------------------------------------------------------------------------------
+
+f32, f64 = np.float32, np.float64
+
+
+def test_gemm_rejects_mixed_dtypes():
+    with pytest.raises(TypeError, match="float64.*float32"):
+        K.gemm(np.ones((2, 3), f32), np.ones((3, 4), f64), np.empty((2, 4), f32))
+
+
+@pytest.mark.parametrize("bad", [np.ones((2, 3), np.int32), [[1.0, 2.0, 3.0]] * 2,
+                                 np.ones((2, 3), np.float16)])
+def test_rejects_non_float_arrays(bad):
+    with pytest.raises(TypeError, match="float32 or float64|ndarray"):
+        K.gemm(bad, np.ones((3, 4), f32), np.empty((2, 4), f32))
+
+
+def test_gemm_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError) as e:
+        K.gemm(np.ones((2, 3), f32), np.ones((5, 4), f32), np.empty((2, 4), f32))
+    assert "(2, 3)" in str(e.value) and "(5, 4)" in str(e.value)
+    with pytest.raises(ValueError) as e:
+        K.gemm(np.ones((2, 3), f32), np.ones((3, 4), f32), np.empty((4, 2), f32))
+    assert "(4, 2)" in str(e.value) and "(2, 3)" in str(e.value)
+
+
+@pytest.mark.parametrize("make_c", [lambda: np.empty((2, 8), f32)[:, ::2],
+                                    lambda: np.empty((4, 2), f32).T])
+def test_gemm_requires_contiguous_output_rows(make_c):
+    with pytest.raises(ValueError, match="contiguous"):
+        K.gemm(np.ones((2, 3), f32), np.ones((3, 4), f32), make_c())
+
+
+def test_rejects_readonly_output():
+    C = np.empty((2, 4), f32)
+    C.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        K.gemm(np.ones((2, 3), f32), np.ones((3, 4), f32), C)
+
+
+def test_gemm_rejects_output_overlapping_input():
+    buf = np.ones((4, 4), f32)
+    with pytest.raises(ValueError, match="overlaps"):
+        K.gemm(buf, np.ones((4, 4), f32), buf)
+
+
+def test_dense_forward_validation():
+    X, W, Y = np.ones((3, 4), f32), np.ones((5, 4), f32), np.empty((3, 5), f32)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        K.dense_forward(np.ones((4, 3), f32).T, W, None, K.ACT_RELU, 0.0, None, Y)
+    with pytest.raises(ValueError) as e:
+        K.dense_forward(X, np.ones((5, 6), f32), None, K.ACT_RELU, 0.0, None, Y)
+    assert "(5, 6)" in str(e.value) and "(3, 4)" in str(e.value)
+    with pytest.raises(ValueError, match=r"b has shape \(4,\)"):
+        K.dense_forward(X, W, np.ones(4, f32), K.ACT_RELU, 0.0, None, Y)
+    with pytest.raises(ValueError, match="unknown activation"):
+        K.dense_forward(X, W, None, 99, 0.0, None, Y)
+    with pytest.raises(ValueError, match="overlaps"):
+        K.dense_forward(X, W, None, K.ACT_RELU, 0.0, Y, Y)
+
+
+@pytest.mark.parametrize("name,drop", [("tanh", "y"), ("sigmoid", "y"), ("gelu", "x"),
+                                       ("leaky_relu", "x"), ("relu", "both")])
+def test_act_backward_requires_the_saved_tensor(name, drop):
+    x = np.ones(4, f32)
+    args = {"x": None if drop in ("x", "both") else x, "y": None if drop in ("y", "both") else x}
+    with pytest.raises(ValueError, match="needs"):
+        K.act_backward(K.ACTIVATIONS[name], 0.1, args["x"], args["y"], x, np.empty(4, f32))
+
+
+def test_dense_backward_requires_the_saved_tensor():
+    X, W, dY = np.ones((3, 4), f32), np.ones((5, 4), f32), np.ones((3, 5), f32)
+    with pytest.raises(ValueError, match="needs.*Z"):
+        K.dense_backward(X, W, None, dY.copy(), K.ACT_GELU, 0.0, dY, None, None, None, False)
+
+
+def test_elementwise_validation():
+    x = np.ones(6, f32)
+    with pytest.raises(ValueError, match=r"\(6,\).*\(5,\)"):
+        K.act_forward(K.ACT_RELU, 0.0, x, np.empty(5, f32))
+    with pytest.raises(ValueError, match="overlaps"):
+        K.act_forward(K.ACT_RELU, 0.0, x[:5], x[1:])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        K.accumulate(np.ones(12, f32)[::2], x)
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
+        K.mse(np.ones((2, 3), f32), np.ones((3, 2), f32), None)
+
+
+def test_cross_entropy_validation():
+    X, loss = np.ones((3, 4), f32), np.empty(3, f32)
+    with pytest.raises(IndexError, match=r"target\[1\] = 4.*4 classes"):
+        K.cross_entropy(X, np.array([0, 4, 1], np.int64), -100, 0.0, loss, None)
+    with pytest.raises(IndexError, match="-1"):
+        K.cross_entropy(X, np.array([0, -1, 1], np.int64), -100, 0.0, loss, None)
+    with pytest.raises(ValueError) as e:
+        K.cross_entropy(X, np.array([0, 1], np.int64), -100, 0.0, loss, None)
+    assert "(2,)" in str(e.value) and "(3, 4)" in str(e.value)
+    with pytest.raises(TypeError, match="int64"):
+        K.cross_entropy(X, np.array([0, 1, 2], np.int32), -100, 0.0, loss, None)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        K.cross_entropy(X, np.array([0, 1, 2], np.int64), -100, 1.5, loss, None)
+
+
+def test_optimizer_validation():
+    p, g = np.ones(4, f32), np.ones(4, f32)
+    with pytest.raises(ValueError, match="momentum"):
+        K.sgd_step(p, g, None, 0.1, 0.9, 0.0, 0.0, False, True)
+    with pytest.raises(ValueError, match="step"):
+        K.adam_step(p, g, np.zeros(4, f32), np.zeros(4, f32), None, 0.1, 0.9, 0.999, 1e-8,
+                    0.0, False, 0)
+    with pytest.raises(ValueError, match="overlaps"):
+        K.adam_step(p, g, p, np.zeros(4, f32), None, 0.1, 0.9, 0.999, 1e-8, 0.0, False, 1)
+
+
+def test_num_threads():
+    before = K.get_num_threads()
+    assert before >= 1
+    try:
+        K.set_num_threads(3)
+        assert K.get_num_threads() == 3
+        K.set_num_threads(np.int64(1))
+        assert K.get_num_threads() == 1
+    finally:
+        K.set_num_threads(before)
+    for bad, exc in [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("2", TypeError),
+                     (True, TypeError)]:
+        with pytest.raises(exc):
+            K.set_num_threads(bad)
+
+
+def test_module_constants():
+    assert K.ACTIVATIONS == {"none": 0, "relu": 1, "tanh": 2, "sigmoid": 3, "leaky_relu": 4,
+                             "gelu": 5, "gelu_tanh": 6, "elu": 7, "silu": 8, "softplus": 9}
+    assert (K.ACT_NONE, K.ACT_RELU, K.ACT_SOFTPLUS) == (0, 1, 9)
+    assert K.isa() in ("generic", "avx2", "avx512")
