@@ -1,0 +1,66 @@
+"""Whether operations record the graph. Thread-local, as in PyTorch, so one thread evaluating
+under no_grad does not stop another thread's training from recording."""
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled():
+    return getattr(_state, "enabled", True)
+
+
+def set_grad_enabled_flag(mode):
+    _state.enabled = bool(mode)
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, restoring the previous one after."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        set_grad_enabled_flag(self.mode)
+        return self
+
+    def __exit__(self, *exc):
+        set_grad_enabled_flag(self._prev)
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = is_grad_enabled()
+            set_grad_enabled_flag(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                set_grad_enabled_flag(prev)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Operations inside build no graph: for evaluation and for updating weights by hand."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._prev = is_grad_enabled()
+        set_grad_enabled_flag(self.mode)  # takes effect at once, as torch.set_grad_enabled does
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        set_grad_enabled_flag(self._prev)
+        return False
