@@ -1,0 +1,222 @@
+"""Module: the base class of layers and models, and the bookkeeping of their parameters.
+
+A module registers every Parameter, sub-Module and buffer assigned to it as an attribute, in
+assignment order, so `parameters()`, `state_dict()` and `load_state_dict()` see the same
+names PyTorch does ("0.weight", "2.running_mean", ...) and a PyTorch state dict loads
+one-to-one into the same architecture.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from ..tensor import Tensor
+from .parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- registration ---------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ "
+                                 "before assigning attributes")
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
+                            f"got {type(param).__name__}")
+        setattr(self, name, param)
+        if param is None:
+            self._parameters[name] = None
+
+    def register_buffer(self, name, array, persistent=True):
+        """A NumPy array that is state but not a parameter (e.g. BatchNorm's running mean)."""
+        setattr(self, name, array)
+        self._buffers[name] = array
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        setattr(self, name, module)
+
+    # ---- traversal ------------------------------------------------------------------------------
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def named_parameters(self, prefix="", recurse=True):
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, p in module._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, b in module._buffers.items():
+                if b is not None:
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ---- modes and gradients --------------------------------------------------------------------
+    def train(self, mode=True):
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad[...] = 0
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    # ---- dtype ----------------------------------------------------------------------------------
+    def to(self, dtype):
+        """Converts every parameter, gradient and float buffer to dtype, in place."""
+        dtype = np.dtype(dtype)
+        if dtype.type not in (np.float32, np.float64):
+            raise TypeError(f"Module.to: dtype must be float32 or float64, not {dtype}")
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None and p.data.dtype != dtype:
+                    p.data = p.data.astype(dtype)
+                    if p.grad is not None:
+                        p.grad = p.grad.astype(dtype)
+            for name, b in list(m._buffers.items()):
+                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                    m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
+        return self
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    # ---- state ----------------------------------------------------------------------------------
+    def state_dict(self, prefix=""):
+        """Name -> NumPy array for every parameter and persistent buffer (shares memory)."""
+        out = {}
+        for mod_prefix, module in self.named_modules(prefix):
+            dot = mod_prefix + "." if mod_prefix else ""
+            for name, p in module._parameters.items():
+                if p is not None:
+                    out[dot + name] = p.data
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent:
+                    out[dot + name] = b
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copies values into the existing arrays (cast to their dtype); shapes must match.
+        With strict (the default) missing or unexpected keys raise, naming them."""
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict expects a mapping, got {type(state_dict).__name__}")
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing keys: {missing}")
+            if unexpected:
+                parts.append(f"unexpected keys: {unexpected}")
+            raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        values = {}
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = _as_numpy(state_dict[key], key)
+            if value.shape != target.shape:
+                raise ValueError(f"load_state_dict: {key!r} has shape {value.shape} in the "
+                                 f"state dict but {target.shape} in the model")
+            values[key] = value
+        for key, value in values.items():  # all checked before anything is written
+            np.copyto(own[key], value, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- printing -------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                 for name, child in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _as_numpy(value, key):
+    """State-dict values may be NumPy arrays, fastgrad tensors, numbers or (CPU) torch tensors."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without importing torch
+        return value.detach().cpu().numpy()
+    try:
+        return np.asarray(value)
+    except Exception as exc:
+        raise TypeError(f"load_state_dict: value for {key!r} is not array-like "
+                        f"({type(value).__name__})") from exc

@@ -1,0 +1,36 @@
+"""In-place NumPy helpers that evaluate like PyTorch's CPU kernels, operation for operation."""
+import numpy as np
+
+
+def lerp_(start, end, weight, scratch):
+    """start += weight * (end - start), with torch.lerp's two branches for accuracy."""
+    np.subtract(end, start, out=scratch)
+    if abs(weight) < 0.5:
+        scratch *= weight
+        start += scratch
+    else:  # end - (end - start) * (1 - weight)
+        scratch *= 1 - weight
+        np.subtract(end, scratch, out=start)
+
+
+def addcmul_(target, a, b, value, scratch):
+    """target += value * a * b (torch.addcmul_ evaluates (value * a) * b)."""
+    np.multiply(a, value, out=scratch)
+    scratch *= b
+    target += scratch
+
+
+def addcdiv_(target, a, b, value, scratch):
+    """target += value * a / b (torch.addcdiv_ evaluates (value * a) / b)."""
+    np.multiply(a, value, out=scratch)
+    scratch /= b
+    target += scratch
+
+
+def decayed_grad(param, grad, weight_decay, maximize):
+    """grad (negated when maximize) + weight_decay * param, as a new array when it changes."""
+    if maximize:
+        grad = np.negative(grad)
+    if weight_decay != 0:
+        grad = grad + np.multiply(param, weight_decay)  # torch: grad.add(param, alpha=wd)
+    return grad

@@ -1,0 +1,225 @@
+"""Optimizer: the base class of every fastgrad optimizer, shaped like torch.optim.Optimizer.
+
+An optimizer holds `param_groups` (a list of dicts: "params" plus the hyper-parameters of that
+group) and `state` (parameter -> dict of buffers such as momentum). A parameter is anything with
+a `.data` NumPy array (float32/float64, updated in place) and a `.grad` NumPy array or None;
+parameters whose `.grad` is None are skipped by `step()`.
+
+`state_dict()` has PyTorch's layout: {"state": {index: {...}}, "param_groups": [{..., "params":
+[indices]}]}, indices numbering the parameters in group order. Buffers are NumPy arrays shared
+with the live state (as PyTorch's are): deep-copy the dict to keep a snapshot.
+"""
+from collections import defaultdict
+
+import numpy as np
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that has no default (like torch.optim.optimizer.required)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _is_parameter(obj):
+    # A fastgrad Tensor/Parameter carries its values in a NumPy `.data`; a bare ndarray also has a
+    # `.data` attribute (a memoryview), so it must be told apart explicitly.
+    return not isinstance(obj, np.ndarray) and isinstance(getattr(obj, "data", None), np.ndarray)
+
+
+def to_python(value):
+    """0-d arrays and NumPy scalars -> Python numbers, recursively through lists/tuples/dicts.
+
+    Hyper-parameters and step counts come back from `fastgrad.load` as 0-d arrays; the update
+    rules and schedulers expect plain numbers.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_python(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    return value
+
+
+class Optimizer:
+    """Base class: subclasses implement `_update(param, grad, state, group)` for one parameter."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if _is_parameter(params) or isinstance(params, np.ndarray):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Parameters or dicts, but got {type(params).__name__}")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+    # ---- parameter groups -------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add {"params": ..., <hyper-parameter overrides>}; missing keys take the defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("param_group must have a 'params' entry")
+        group = dict(param_group)
+        params = group["params"]
+        if _is_parameter(params):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of a set changes between runs; use a list")
+        params = list(params)
+        for p in params:
+            if not _is_parameter(p):
+                raise TypeError("optimizer can only optimize Parameters (objects with a NumPy "
+                                f"`.data`), but one of the params is {type(p).__name__}")
+            if p.data.dtype not in _FLOAT_DTYPES:
+                raise TypeError(f"optimizer can only optimize float32/float64 parameters, "
+                                f"got dtype {p.data.dtype}")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter group contains the same parameter more than once")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        self._check_hyperparameters(group)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group):
+        """Raise ValueError for an invalid hyper-parameter in `group` (subclasses override)."""
+        if group["lr"] is not required and group["lr"] < 0:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+
+    # ---- the update -------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Reset every parameter's gradient: to None (the default) or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
+        loss = None
+        if closure is not None:
+            loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, _checked_grad(p), self.state[p], group)
+        return loss
+
+    def _update(self, param, grad, state, group):
+        raise NotImplementedError
+
+    # ---- checkpoints ------------------------------------------------------------------------
+    def state_dict(self):
+        """{"state": {index: {name: array/number}}, "param_groups": [{..., "params": [index]}]}"""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore a `state_dict()` (ours, PyTorch's, or one read back by `fastgrad.load`).
+
+        Group counts and sizes and the shapes of the buffers must match this optimizer's, else
+        ValueError naming the mismatch. Buffers are copied (in the parameter's dtype), so the
+        dict passed in is never aliased by the live state.
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError("optimizer state_dict must be a dict with 'state' and 'param_groups'")
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"the optimizer has {len(self.param_groups)}")
+        id_map = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            saved_ids = [int(to_python(k)) for k in saved["params"]]
+            if len(saved_ids) != len(group["params"]):
+                raise ValueError(f"parameter group {i}: loaded state dict has {len(saved_ids)} "
+                                 f"parameters, the optimizer's group has {len(group['params'])}")
+            id_map.update(zip(saved_ids, group["params"]))
+
+        new_state = defaultdict(dict)
+        for key, entries in state_dict["state"].items():
+            index = int(to_python(key))
+            if index not in id_map:
+                raise ValueError(f"loaded state dict has state for parameter {index}, "
+                                 "which no parameter group lists")
+            param = id_map[index]
+            new_state[param] = {name: _loaded_state_value(param, index, name, value)
+                                for name, value in entries.items()}
+
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new_group = {k: to_python(v) for k, v in saved.items() if k != "params"}
+            for name, default in self.defaults.items():
+                new_group.setdefault(name, default)
+            new_group["params"] = group["params"]
+            new_groups.append(new_group)
+        self.param_groups = new_groups
+        self.state = new_state
+
+
+def _checked_grad(param):
+    """The gradient as a C-contiguous array of the parameter's dtype (no copy if it is one)."""
+    grad = param.grad
+    if not isinstance(grad, np.ndarray):
+        grad = np.asarray(getattr(grad, "data", grad))
+    if grad.shape != param.data.shape:
+        raise ValueError(f"gradient shape {grad.shape} does not match parameter shape "
+                         f"{param.data.shape}")
+    return np.ascontiguousarray(grad, dtype=param.data.dtype)
+
+
+def _loaded_state_value(param, index, name, value):
+    if value is None:
+        return None
+    if name == "step":  # a plain number here; PyTorch's is a 0-d float tensor
+        step = float(np.asarray(value))
+        return int(step) if step.is_integer() else step
+    if isinstance(value, (int, float, np.generic)):
+        return to_python(value)
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return array.item()
+    if array.shape != param.data.shape:
+        raise ValueError(f"state of parameter {index}, {name!r}: shape {array.shape} does not "
+                         f"match the parameter's shape {param.data.shape}")
+    return np.array(array, dtype=param.data.dtype, order="C", copy=True)
