@@ -1,0 +1,43 @@
+"""The wheel: `python -m build --wheel` makes one that installs into a fresh virtual
+environment, with only its declared dependencies, and trains there."""
+import glob
+import os
+import subprocess
+import sys
+import venv
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+
+TRAIN = """
+import fastgrad as fg
+from fastgrad.__main__ import demo
+acc, seconds = demo(epochs=10, progress=False)
+print("isa", fg.isa(), "accuracy", acc)
+assert acc > 0.9, acc
+"""
+
+
+@pytest.mark.skipif(os.environ.get("FASTGRAD_SKIP_WHEEL") == "1", reason="FASTGRAD_SKIP_WHEEL=1")
+def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
+    pytest.importorskip("build")
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), ROOT],
+                   check=True, capture_output=True, timeout=900)
+    wheels = glob.glob(str(dist / "fastgrad-*.whl"))
+    assert len(wheels) == 1, wheels
+    assert "-linux_" in wheels[0] or "manylinux" in wheels[0] or "macosx" in wheels[0]
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = str(env_dir / "bin" / "python")
+    subprocess.run([py, "-m", "pip", "install", "-q", wheels[0]], check=True,
+                   capture_output=True, timeout=900)
+    freeze = subprocess.run([py, "-m", "pip", "freeze"], check=True, capture_output=True,
+                            text=True).stdout.lower()
+    assert "torch" not in freeze and "cython" not in freeze  # nothing beyond the declared deps
+    out = subprocess.run([py, "-c", TRAIN], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "accuracy" in out.stdout
