@@ -1,4 +1,5 @@
-"""python -m fastgrad demo: train an MLP on the bundled digits and report test accuracy."""
+"""python -m fastgrad demo: train an MLP on the bundled digits and report test accuracy.
+python -m fastgrad bench: time training steps against PyTorch and NumPy, each in its own process."""
 import argparse
 import sys
 import time
@@ -68,7 +69,23 @@ def main(argv=None):
     d.add_argument("--epochs", type=int, default=20)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    b = sub.add_parser("bench", help="training-step benchmark against PyTorch and NumPy")
+    b.add_argument("--workloads", default="T,S,M,L,I1,I1024",
+                   help="comma-separated subset of T,S,M,L,I1,I1024")
+    b.add_argument("--threads", default="1", help="comma-separated thread counts, e.g. 1,2")
+    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds per pair")
     args = parser.parse_args(argv)
+
+    if args.command == "bench":
+        from . import bench
+
+        names = [w.strip() for w in args.workloads.split(",") if w.strip()]
+        unknown = [w for w in names if w not in bench.WORKLOADS]
+        if unknown:
+            parser.error(f"unknown workloads {unknown}; choose from {list(bench.WORKLOADS)}")
+        threads = tuple(int(t) for t in args.threads.split(","))
+        bench.run(names, threads=threads, rounds=args.rounds)
+        return 0
 
     if args.command == "demo":
         import fastgrad as fg

@@ -1,0 +1,48 @@
+"""Training-step benchmarks (pytest-benchmark): fastgrad, PyTorch eager and NumPy by hand on
+the six workloads of fastgrad.bench, one framework at a time.
+
+    pytest benchmarks/bench_train_step.py --benchmark-group-by=param:workload
+
+Each framework's thread pool is limited to the same thread count (FASTGRAD_BENCH_THREADS,
+default 1) with threadpoolctl; for strict isolation (one process per framework, interleaved
+rounds) run `python -m fastgrad bench`, which reports the same steps as a table of ratios.
+NumPy's baseline is fair only with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in the
+command that runs it (these machines set them for old OpenBLAS builds).
+"""
+import os
+
+import pytest
+
+from fastgrad import bench
+
+THREADS = int(os.environ.get("FASTGRAD_BENCH_THREADS", "1"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def limit_threads():
+    import fastgrad
+
+    fastgrad.set_num_threads(THREADS)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+@pytest.mark.parametrize("framework", bench.FRAMEWORKS)
+@pytest.mark.parametrize("workload", list(bench.WORKLOADS))
+def test_train_step(benchmark, workload, framework):
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(THREADS)
+    step = bench.STEP_FACTORIES[framework](bench.WORKLOADS[workload])
+    benchmark.group = f"{workload} ({THREADS} thread{'s' if THREADS > 1 else ''})"
+    rounds = 3 if workload == "L" else 20
+    benchmark.pedantic(step, rounds=rounds, iterations=1, warmup_rounds=2)
+
+
+def test_time_to_97_percent_on_digits(benchmark):
+    benchmark.pedantic(lambda: bench.time_to_accuracy()[0], rounds=3, iterations=1)
