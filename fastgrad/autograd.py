@@ -66,10 +66,20 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = any(needs) and is_grad_enabled()
-        ctx = Context(cls, tuple(a if isinstance(a, Tensor) else None for a in args), needs)
+        # One pass over the arguments: this runs for every op of every step.
+        arrays, parents, needs, record = [], [], [], False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                parents.append(a)
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
+            else:
+                arrays.append(a)
+                parents.append(None)
+                needs.append(False)
+        record = record and is_grad_enabled()
+        ctx = Context(cls, tuple(parents), tuple(needs))
         out = cls.forward(ctx, *arrays)
         if not isinstance(out, np.ndarray):
             out = np.asarray(out)

@@ -181,7 +181,9 @@ class Tensor:
         grads = {id(self): gradient}
         with _grad_mode.no_grad():
             for t in _topological_order(self):
-                g = grads.pop(id(t))
+                g = grads.pop(id(t), None)
+                if g is None:  # every op on the way here returned None for it: no gradient
+                    continue
                 if t._hooks:
                     for hook in t._hooks:
                         replaced = hook(g)

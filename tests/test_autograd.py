@@ -98,3 +98,19 @@ def test_gradcheck_catches_a_wrong_derivative():
     with pytest.raises(fg.GradcheckError, match=r"input 0 at index \(1,\)"):
         fg.gradcheck(lambda t: WrongSquare.apply(t), (x,))
     assert fg.gradcheck(lambda t: WrongSquare.apply(t), (x,), raise_exception=False) is False
+
+
+def test_input_whose_op_returns_no_gradient_is_skipped():
+    class FirstOnly(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None  # declares b's gradient as not computed
+
+    a = fg.tensor([1.0], requires_grad=True)
+    b = fg.tensor([2.0], requires_grad=True)
+    FirstOnly.apply(a, b).sum().backward()
+    assert np.allclose(a.grad, [1.0]) and b.grad is None
