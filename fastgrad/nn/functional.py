@@ -184,7 +184,7 @@ class MSE(Function):
     def backward(ctx, g):  # d/dpred (pred - target)^2 = 2 (pred - target)
         scale = 2 * g / ctx.diff.size if ctx.reduction == "mean" else 2 * g
         grad = ctx.diff * scale.astype(ctx.diff.dtype)
-        return grad, -grad
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -192,10 +192,11 @@ def mse_loss(input, target, reduction="mean"):
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.dtype.kind != "f":
         x = x.float()
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
+    if isinstance(target, Tensor):
+        t = target if target.dtype == x.dtype else target.to(x.dtype)
+    else:
+        t = np.asarray(target, dtype=x.dtype)  # a constant: no graph node needed
     if t.shape != x.shape:
         raise ValueError(f"mse_loss: input shape {x.shape} and target shape {t.shape} differ "
                          "(broadcasting them is almost always a bug; reshape one explicitly)")
-    if t.dtype != x.dtype:
-        t = t.to(x.dtype)
     return MSE.apply(x, t, reduction)

@@ -5,7 +5,9 @@ import numpy as np
 
 from . import functional as F
 from . import init
+from ._dense_stack import DenseStack
 from .activation import FUSABLE
+from .functional import ACT
 from .module import Module
 from .parameter import Parameter
 
@@ -44,8 +46,10 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied in order, registered as "0", "1", ... (PyTorch's state-dict keys).
 
-    A Linear directly followed by an activation the C kernels know runs as one fused dense
-    op: one C call forward and one backward instead of two each, with the same result.
+    Consecutive Linear layers, each optionally followed by an activation the C kernels know,
+    run as one DenseStack node: one C call per layer forward and backward, and none of the
+    per-op autograd bookkeeping in between. The result is the same as running the modules one
+    by one (tests/test_nn.py checks it).
     """
 
     def __init__(self, *modules):
@@ -54,6 +58,10 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module")
             self.add_module(str(i), m)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        object.__setattr__(self, "_plan", None)  # the module list may have changed
 
     def __len__(self):
         return len(self._modules)
@@ -71,20 +79,49 @@ class Sequential(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
-    def forward(self, x):
+    def _build_plan(self):
+        """Groups the modules into runs of (Linear, activation or None) pairs and the rest."""
+        plan, run = [], []
         mods = list(self._modules.values())
         i = 0
         while i < len(mods):
             m = mods[i]
-            nxt = mods[i + 1] if i + 1 < len(mods) else None
-            if type(m) is Linear and type(nxt) in FUSABLE:
-                name, param = FUSABLE[type(nxt)](nxt)
-                x = F.dense(x, m.weight, m.bias, name, param)
-                i += 2
-            else:
-                x = m(x)
-                i += 1
+            if type(m) is Linear:
+                nxt = mods[i + 1] if i + 1 < len(mods) else None
+                act = nxt if type(nxt) in FUSABLE else None
+                run.append((m, act))
+                i += 2 if act is not None else 1
+                continue
+            if run:
+                plan.append(run)
+                run = []
+            plan.append(m)
+            i += 1
+        if run:
+            plan.append(run)
+        object.__setattr__(self, "_plan", plan)
+        return plan
+
+    def forward(self, x):
+        plan = self.__dict__.get("_plan") or self._build_plan()
+        for step in plan:
+            x = _dense_stack(x, step) if type(step) is list else step(x)
         return x
+
+
+def _dense_stack(x, run):
+    layers, weights = [], []
+    for linear, act in run:
+        name, param = FUSABLE[type(act)](act) if act is not None else ("none", 0.0)
+        has_bias = linear.bias is not None
+        layers.append((ACT[name], float(param), has_bias))
+        weights.append(linear.weight)
+        if has_bias:
+            weights.append(linear.bias)
+    if len({w.data.dtype for w in weights}) != 1:
+        raise TypeError("Sequential: all Linear layers in a row must share one dtype, got "
+                        f"{sorted({str(w.data.dtype) for w in weights})}; call model.to(dtype)")
+    return DenseStack.apply(x, tuple(layers), *weights)
 
 
 class Identity(Module):
