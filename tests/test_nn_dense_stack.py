@@ -49,6 +49,7 @@ def test_against_finite_differences(rng):
     model = net(nn.Tanh, nn.Sigmoid)
     x = fg.tensor(rng.standard_normal((3, 5)), requires_grad=True, dtype=np.float64)
     assert fg.gradcheck(lambda t: model(t), (x,))  # dL/dx through all three layers
+    model.zero_grad()  # gradcheck's backward calls accumulated into the parameters too
     model(x).sum().backward()
     eps = 1e-6
     for p in model.parameters():  # and dL/dp for one element of every parameter
