@@ -3,11 +3,15 @@ under no_grad does not stop another thread's training from recording."""
 import functools
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True  # a class default, so a new thread reads it without a failed lookup
+
+
+_state = _State()
 
 
 def is_grad_enabled():
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def set_grad_enabled_flag(mode):

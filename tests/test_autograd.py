@@ -114,3 +114,21 @@ def test_input_whose_op_returns_no_gradient_is_skipped():
     b = fg.tensor([2.0], requires_grad=True)
     FirstOnly.apply(a, b).sum().backward()
     assert np.allclose(a.grad, [1.0]) and b.grad is None
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    seen = {}
+
+    def other():
+        seen["default"] = fg.is_grad_enabled()
+        x = fg.tensor([1.0], requires_grad=True)
+        seen["records"] = (x * 2).requires_grad
+
+    with fg.no_grad():  # this thread evaluates; another thread's training still records
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert not fg.is_grad_enabled()
+    assert seen == {"default": True, "records": True} and fg.is_grad_enabled()
