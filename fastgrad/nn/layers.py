@@ -77,9 +77,9 @@ class Sequential(Module):
         while i < len(mods):
             m = mods[i]
             nxt = mods[i + 1] if i + 1 < len(mods) else None
-            if type(m) is Linear and type(nxt) in FUSABLE:
-                name, param = FUSABLE[type(nxt)](nxt)
-                x = F.dense(x, m.weight, m.bias, name, param)
+            fused = FUSABLE[type(nxt)](nxt) if type(m) is Linear and type(nxt) in FUSABLE else None
+            if fused is not None:
+                x = F.dense(x, m.weight, m.bias, *fused)
                 i += 2
             else:
                 x = m(x)
