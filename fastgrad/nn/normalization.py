@@ -82,7 +82,8 @@ class BatchNorm1d(Module):
                              f"or (N, {self.num_features}, L), got {shape}")
         momentum = 0.0 if self.momentum is None else float(self.momentum)
         if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1  # in place: the buffer is a 0-d array
+            # In place: assigning the attribute would unregister the buffer.
+            np.add(self.num_batches_tracked, 1, out=self.num_batches_tracked)
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or not self.track_running_stats
