@@ -207,3 +207,18 @@ def test_bad_arguments_raise():
         F.log_softmax(x, -3)
     with pytest.raises(TypeError, match="dim"):
         F.softmax(x, 1.0)
+
+
+def test_softmax_kernel_binding_validates_its_arguments():
+    from fastgrad import _kernels
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 3\) but y has shape \(3, 2\)"):
+        _kernels.softmax_forward(x, np.zeros((3, 2)), 1, False)
+    with pytest.raises(TypeError, match="float32"):
+        _kernels.softmax_forward(x, np.zeros((2, 3), np.float32), 1, False)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _kernels.softmax_forward(np.zeros((3, 2)).T, np.zeros((2, 3)), 1, False)
+    with pytest.raises(ValueError, match=r"y has shape \(2, 3\) but dy has shape \(6,\)"):
+        _kernels.softmax_backward(x, np.zeros(6), np.zeros((2, 3)), 1, False)
+    with pytest.raises(ValueError, match="overlaps"):
+        _kernels.softmax_backward(x, np.zeros((2, 3)), x, 1, True)

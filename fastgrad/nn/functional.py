@@ -223,8 +223,6 @@ def _rows_of_classes(x, target, name, soft):
     sample."""
     if x.ndim == 1:
         return x.reshape(1, -1), np.reshape(_data(target), (1, -1) if soft else (1,)), ()
-    if x.ndim < 1 or x.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dimension, got shape {x.shape}")
     if x.ndim == 2:
         return x, target, (x.shape[0],)
     t = _data(target)
