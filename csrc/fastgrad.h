@@ -106,6 +106,19 @@ void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v
                       double lr, double beta1, double beta2, double eps, double weight_decay,
                       int decoupled, int64_t step);
 
+/* ---- softmax (softmax.c): over one axis of a contiguous (outer, n, inner) array ------------ */
+/* y = softmax(x) along the n axis (log_softmax != 0: its log, as x - max - log sum exp). */
+void fg_softmax_forward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *x, float *y,
+                            int log_softmax);
+void fg_softmax_forward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *x, double *y,
+                            int log_softmax);
+/* dx from the saved output y: softmax dx = y*(dy - sum dy*y); log_softmax dx = dy - exp(y)*sum dy.
+ * dx may alias dy (each row is read whole before it is written). */
+void fg_softmax_backward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *y,
+                             const float *dy, float *dx, int log_softmax);
+void fg_softmax_backward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *y,
+                             const double *dy, double *dx, int log_softmax);
+
 /* ---- threads and dispatch (pool.c, gemm_dispatch.c) ---------------------------------------- */
 void fg_set_num_threads(int n);  /* n >= 1; the binding validates */
 int fg_get_num_threads(void);

@@ -654,3 +654,87 @@ def get_num_threads():
 def isa():
     """The GEMM code path in use: "avx512", "avx2" or "generic"."""
     return fg_isa_name().decode("ascii")
+
+
+# ---- softmax ----------------------------------------------------------------------------------
+
+cdef extern from "fastgrad.h" nogil:
+    void fg_softmax_forward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *x, float *y,
+                                int log_softmax)
+    void fg_softmax_forward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *x,
+                                double *y, int log_softmax)
+    void fg_softmax_backward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *y,
+                                 const float *dy, float *dx, int log_softmax)
+    void fg_softmax_backward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *y,
+                                 const double *dy, double *dx, int log_softmax)
+
+
+cdef int _softmax_axis(cnp.ndarray a, int axis, str fn, fg_idx *outer, fg_idx *n,
+                       fg_idx *inner) except -1:
+    """Splits a's shape around `axis` into (outer, n, inner)."""
+    cdef int nd = cnp.PyArray_NDIM(a), d
+    if nd == 0:
+        if axis != 0 and axis != -1:
+            raise IndexError(f"{fn}: axis {axis} is out of range for a 0-d array")
+        outer[0] = n[0] = inner[0] = 1
+        return 0
+    if not -nd <= axis < nd:
+        raise IndexError(f"{fn}: axis {axis} is out of range for an array of shape {_sh(a)}")
+    if axis < 0:  # C division semantics here (cdivision): no Python modulo
+        axis += nd
+    outer[0] = inner[0] = 1
+    for d in range(axis):
+        outer[0] *= cnp.PyArray_DIM(a, d)
+    for d in range(axis + 1, nd):
+        inner[0] *= cnp.PyArray_DIM(a, d)
+    n[0] = cnp.PyArray_DIM(a, axis)
+    return 0
+
+
+def softmax_forward(x, y, int axis, bint log_softmax):
+    """y = softmax(x) along axis (log_softmax: its logarithm); y has x's shape and may be x."""
+    fn = "softmax_forward"
+    cdef int t = _float_type(x, fn, "x")
+    cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
+    cdef cnp.ndarray ya = _array(y, fn, "y", t, "x", True)
+    if not cnp.PyArray_SAMESHAPE(xa, ya):
+        raise ValueError(f"{fn}: x has shape {_sh(xa)} but y has shape {_sh(ya)}; they must match")
+    _disjoint(ya, "y", xa, "x", fn, True)
+    cdef fg_idx outer, n, inner
+    _softmax_axis(xa, axis, fn, &outer, &n, &inner)
+    cdef void *px = _ptr(xa)
+    cdef void *py = _ptr(ya)
+    cdef int lg = log_softmax
+    with nogil:
+        if t == F32:
+            fg_softmax_forward_f32(outer, n, inner, <float *>px, <float *>py, lg)
+        else:
+            fg_softmax_forward_f64(outer, n, inner, <double *>px, <double *>py, lg)
+
+
+def softmax_backward(y, dy, dx, int axis, bint log_softmax):
+    """dx from the saved output y of softmax_forward (same axis and flag); y, dy, dx share one
+    shape; dx may be dy itself."""
+    fn = "softmax_backward"
+    cdef int t = _float_type(y, fn, "y")
+    cdef cnp.ndarray ya = _array(y, fn, "y", t, "y", False)
+    cdef cnp.ndarray dya = _array(dy, fn, "dy", t, "y", False)
+    cdef cnp.ndarray dxa = _array(dx, fn, "dx", t, "y", True)
+    for a, name in ((dya, "dy"), (dxa, "dx")):
+        if not cnp.PyArray_SAMESHAPE(ya, a):
+            raise ValueError(f"{fn}: y has shape {_sh(ya)} but {name} has shape {_sh(a)}; "
+                             f"they must match")
+    _disjoint(dxa, "dx", dya, "dy", fn, True)
+    _disjoint(dxa, "dx", ya, "y", fn)
+    cdef fg_idx outer, n, inner
+    _softmax_axis(ya, axis, fn, &outer, &n, &inner)
+    cdef void *py = _ptr(ya)
+    cdef void *pdy = _ptr(dya)
+    cdef void *pdx = _ptr(dxa)
+    cdef int lg = log_softmax
+    with nogil:
+        if t == F32:
+            fg_softmax_backward_f32(outer, n, inner, <float *>py, <float *>pdy, <float *>pdx, lg)
+        else:
+            fg_softmax_backward_f64(outer, n, inner, <double *>py, <double *>pdy,
+                                    <double *>pdx, lg)

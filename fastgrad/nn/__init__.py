@@ -1,10 +1,16 @@
 """fastgrad.nn: modules, layers, activations, losses (PyTorch's names and behaviour)."""
 from . import functional, init
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
+                         Softplus, Tanh)
+from .dropout import Dropout
 from .layers import Flatten, Identity, Linear, Sequential
-from .loss import CrossEntropyLoss, MSELoss
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                   NLLLoss)
 from .module import Module
+from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
 
-__all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "ReLU", "Tanh",
-           "Sigmoid", "MSELoss", "CrossEntropyLoss", "functional", "init"]
+__all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
+           "LayerNorm", "BatchNorm1d", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "ELU",
+           "SiLU", "Softplus", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss",
+           "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _kernels
 from ..autograd import Function
-from .functional import _NEEDS_Z
+from ._dense import _NEEDS_Z
 
 
 class DenseStack(Function):

@@ -1,64 +1,38 @@
-"""The neural-network ops: dense layer, activations and losses, each forward beside its
-derivative, with the arithmetic in C (fastgrad._kernels).
+"""torch.nn.functional's names over fastgrad's Functions: argument checking and dispatch only.
 
-Function forms follow torch.nn.functional: `F.linear`, `F.relu`, `F.cross_entropy`, ...
+The Functions (forward beside derivative) live in _dense.py, _activations.py, _losses.py and
+_normalization.py.
 """
+import warnings
+
 import numpy as np
 
 from .. import _kernels
-from ..autograd import Function
-from ..ops import Activation
+from ..random import generator
 from ..tensor import Tensor
+from . import _activations as _act
+from . import _losses as _loss
+from ._dense import ACT, Dense
+from ._normalization import BatchNorm, LayerNorm
 
-ACT = _kernels.ACTIVATIONS
-# Activations whose derivative is computed from the pre-activation z; the others (relu, tanh,
-# sigmoid) take it from the output y, so the dense layer need not keep z for them.
-_NEEDS_Z = {ACT[name] for name in ("leaky_relu", "gelu", "gelu_tanh", "elu", "silu", "softplus")}
+_check_reduction = _loss.check_reduction
 
 
 def _data(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _number(value, name, fn):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
 # ---- the dense layer ----------------------------------------------------------------------------
-
-class Dense(Function):
-    """y = act(x W^T + b): a Linear layer and the activation after it, one C call each way.
-
-    forward keeps z = x W^T + b only if the activation's derivative needs it. backward applies
-    the chain rule through both: dz = dy * act'(z), then dx = dz W, dW = dz^T x, db = sum(dz).
-    """
-
-    @staticmethod
-    def forward(ctx, x, W, b, act, param):
-        if W.ndim != 2:
-            raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape {W.shape}")
-        if x.ndim == 0 or x.shape[-1] != W.shape[1]:
-            raise ValueError(f"linear: input shape {x.shape} does not match weight shape {W.shape} "
-                             f"(the input's last dimension must be {W.shape[1]})")
-        if b is not None and b.shape != (W.shape[0],):
-            raise ValueError(f"linear: bias shape {b.shape} does not match weight shape {W.shape}")
-        lead = x.shape[:-1]
-        x2 = np.ascontiguousarray(x.reshape(-1, W.shape[1]), dtype=W.dtype)
-        m, n = x2.shape[0], W.shape[0]
-        z = np.empty((m, n), dtype=W.dtype) if act in _NEEDS_Z else None
-        y = np.empty((m, n), dtype=W.dtype)
-        _kernels.dense_forward(x2, W, b, act, param, z, y)
-        ctx.save_for_backward(x2, W, z, y)
-        ctx.act, ctx.param, ctx.x_shape, ctx.has_bias = act, param, x.shape, b is not None
-        return y.reshape(lead + (n,))
-
-    @staticmethod
-    def backward(ctx, g):
-        x2, W, z, y = ctx.saved_tensors
-        need_x, need_W, need_b = ctx.needs_input_grad[:3]
-        dy = np.array(g.reshape(y.shape), dtype=W.dtype, copy=True)  # the kernel turns it into dz
-        dx = np.empty_like(x2) if need_x else None
-        dW = np.empty_like(W) if need_W else None
-        db = np.empty(W.shape[0], dtype=W.dtype) if (need_b and ctx.has_bias) else None
-        _kernels.dense_backward(x2, W, z, y, ctx.act, ctx.param, dy, dx, dW, db, 0)
-        return (dx.reshape(ctx.x_shape) if dx is not None else None), dW, db
-
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch."""
@@ -72,64 +46,143 @@ def dense(input, weight, bias=None, activation="none", param=0.0):
 
 # ---- activations --------------------------------------------------------------------------------
 
-def _activation(x, name, param=0.0):
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return Activation.apply(x, ACT[name], float(param))
-
-
 def relu(input, inplace=False):
-    return _activation(input, "relu")
+    return _act.elementwise(_tensor(input), "relu")
 
 
 def tanh(input):
-    return _activation(input, "tanh")
+    return _act.elementwise(_tensor(input), "tanh")
 
 
 def sigmoid(input):
-    return _activation(input, "sigmoid")
+    return _act.elementwise(_tensor(input), "sigmoid")
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act.elementwise(_tensor(input), "leaky_relu",
+                            _number(negative_slope, "negative_slope", "leaky_relu"))
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _act.elementwise(_tensor(input), "gelu" if approximate == "none" else "gelu_tanh")
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act.elementwise(_tensor(input), "elu", _number(alpha, "alpha", "elu"))
+
+
+def silu(input, inplace=False):
+    return _act.elementwise(_tensor(input), "silu")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    beta = _number(beta, "beta", "softplus")
+    threshold = _number(threshold, "threshold", "softplus")
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return _act.Softplus.apply(_tensor(input), beta, threshold)
+
+
+def _softmax_dim(x, dim, fn):
+    if dim is None:
+        warnings.warn(f"{fn}: implicit dimension choice is deprecated (as in PyTorch); "
+                      "pass dim explicitly", UserWarning, stacklevel=3)
+        return _act.legacy_softmax_dim(x.ndim)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{fn}: dim must be an int, got {type(dim).__name__}")
+    return int(dim)
+
+
+def softmax(input, dim=None, dtype=None):
+    x = _tensor(input)
+    x = x.to(dtype) if dtype is not None else x
+    return _act.Softmax.apply(x, _softmax_dim(x, dim, "softmax"), False)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    x = _tensor(input)
+    x = x.to(dtype) if dtype is not None else x
+    return _act.Softmax.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
 
 
 # ---- losses -------------------------------------------------------------------------------------
 
-_REDUCTIONS = ("mean", "sum", "none")
+def _float_input(input):
+    x = _tensor(input)
+    return x if x.dtype.kind == "f" else x.float()
 
 
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def _like(target, x, fn):
+    """target as a Tensor of x's shape and dtype; a shape mismatch raises (broadcasting them is
+    almost always a bug)."""
+    # A NumPy target stays an array: a constant needs no graph node.
+    t = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
+    if t.shape != x.shape:
+        raise ValueError(f"{fn}: input shape {x.shape} and target shape {t.shape} differ "
+                         "(broadcasting them is almost always a bug; reshape one explicitly)")
+    return t if t.dtype == x.dtype else t.to(x.dtype)
 
 
-class CrossEntropy(Function):
-    """Softmax and negative log-likelihood fused in one C pass per row.
+def _constant(value, x, fn, name):
+    """An optional per-class or per-element weight as a NumPy array of x's dtype."""
+    if value is None:
+        return None
+    w = _data(value)
+    if w.dtype.kind not in "fiub":
+        raise TypeError(f"{fn}: {name} must be numeric, got dtype {w.dtype}")
+    w = w.astype(x.dtype)
+    try:
+        np.broadcast_shapes(w.shape, x.shape)
+    except ValueError:
+        raise ValueError(f"{fn}: {name} of shape {w.shape} does not broadcast to the input "
+                         f"shape {x.shape}") from None
+    return w
 
-    The kernel writes each row's loss and its derivative softmax(x) - q (q the target
-    distribution) together, so backward only scales: by g/count for 'mean', g for 'sum',
-    g[i] per row for 'none'.
-    """
 
-    @staticmethod
-    def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
-        x = np.ascontiguousarray(logits if logits.dtype.kind == "f" else logits.astype(np.float32))
-        loss = np.empty(x.shape[0], dtype=x.dtype)
-        dx = np.empty_like(x)
-        _kernels.cross_entropy(x, target, ignore_index, label_smoothing, loss, dx)
-        ctx.dx, ctx.reduction = dx, reduction
-        if reduction == "none":
-            return loss
-        total = _kernels.sum(loss)
-        if reduction == "sum":
-            return np.asarray(total, dtype=x.dtype)
-        ctx.count = int(np.count_nonzero(target != ignore_index))
-        # No counted rows: 0/0, NaN, as PyTorch gives.
-        return np.asarray(total / ctx.count if ctx.count else np.nan, dtype=x.dtype)
+def mse_loss(input, target, reduction="mean"):
+    _check_reduction(reduction)
+    x = _float_input(input)
+    return _loss.MSE.apply(x, _like(target, x, "mse_loss"), reduction)
 
-    @staticmethod
-    def backward(ctx, g):
-        if ctx.reduction == "none":
-            return ctx.dx * g[:, None]
-        scale = g / ctx.count if ctx.reduction == "mean" else g
-        return ctx.dx * scale.astype(ctx.dx.dtype)
+
+def l1_loss(input, target, reduction="mean"):
+    _check_reduction(reduction)
+    x = _float_input(input)
+    return _loss.L1.apply(x, _like(target, x, "l1_loss"), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    _check_reduction(reduction)
+    delta = _number(delta, "delta", "huber_loss")
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x = _float_input(input)
+    return _loss.Huber.apply(x, _like(target, x, "huber_loss"), reduction, delta)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    x = _float_input(input)
+    t = _like(target, x, "binary_cross_entropy")
+    outside = (x.data < 0) | (x.data > 1)  # NaN is neither, so it propagates
+    if np.any(outside):
+        raise ValueError("binary_cross_entropy: every input element must be in [0, 1] (a "
+                         f"probability), got {x.data[outside].flat[0]}; for logits use "
+                         "binary_cross_entropy_with_logits")
+    w = _constant(weight, x, "binary_cross_entropy", "weight")
+    return _loss.BCE.apply(x, t, reduction, w)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    _check_reduction(reduction)
+    x = _float_input(input)
+    t = _like(target, x, "binary_cross_entropy_with_logits")
+    w = _constant(weight, x, "binary_cross_entropy_with_logits", "weight")
+    pw = _constant(pos_weight, x, "binary_cross_entropy_with_logits", "pos_weight")
+    return _loss.BCEWithLogits.apply(x, t, reduction, w, pw)
 
 
 def _class_targets(target, n, name):
@@ -146,57 +199,148 @@ def _class_targets(target, n, name):
     return t
 
 
+def _check_labels(t, classes, ignore_index, name):
+    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise IndexError(f"{name}: target[{i}] = {t[i]} is out of range for {classes} classes "
+                         f"(expected 0 <= target < {classes} or target == ignore_index "
+                         f"= {ignore_index})")
+
+
+def _class_weight(weight, classes, dtype, name):
+    if weight is None:
+        return None
+    w = _data(weight)
+    if w.shape != (classes,):
+        raise ValueError(f"{name}: weight has shape {w.shape}, expected ({classes},): one "
+                         "weight per class")
+    return np.ascontiguousarray(w, dtype=dtype)
+
+
+def _rows_of_classes(x, target, name, soft):
+    """(N, C, d1, ...) input and (N, d1, ...) target (or a soft target of x's shape) as
+    (N*d1*..., C) rows, with the shape 'none' reduction must restore. 1-d input is one
+    sample."""
+    if x.ndim == 1:
+        return x.reshape(1, -1), np.reshape(_data(target), (1, -1) if soft else (1,)), ()
+    if x.ndim == 2:
+        return x, target, (x.shape[0],)
+    t = _data(target)
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    out_shape = (x.shape[0],) + x.shape[2:]
+    rows = x.permute(*perm).reshape(-1, x.shape[1])
+    if soft:
+        return rows, np.transpose(t, perm).reshape(-1, x.shape[1]), out_shape
+    if t.shape != out_shape:
+        raise ValueError(f"{name}: target shape {t.shape} does not match input shape {x.shape} "
+                         f"(expected {out_shape})")
+    return rows, t.reshape(-1), out_shape
+
+
+def _restore(out, reduction, shape):
+    return out.reshape(shape) if reduction == "none" else out
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities `input` at integer class targets."""
+    _check_reduction(reduction)
+    if not isinstance(_data(input), np.ndarray) or _data(input).ndim == 0:
+        raise ValueError(f"nll_loss: input must have a class dimension, got shape "
+                         f"{np.shape(_data(input))}")
+    x, t, shape = _rows_of_classes(_float_input(input), target, "nll_loss", False)
+    t = _class_targets(t, x.shape[0], "nll_loss")
+    _check_labels(t, x.shape[1], int(ignore_index), "nll_loss")
+    w = _class_weight(weight, x.shape[1], x.dtype, "nll_loss")
+    return _restore(_loss.NLL.apply(x, t, w, int(ignore_index), reduction), reduction, shape)
+
+
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
-    """Cross-entropy between softmax(input) and integer class targets (torch semantics)."""
+    """Cross-entropy between softmax(input) and class targets: integer class indices, or
+    class probabilities (a float target of the input's shape), as in PyTorch."""
     _check_reduction(reduction)
-    if weight is not None:
-        raise NotImplementedError("cross_entropy: per-class weight is not supported yet")
-    if not 0.0 <= float(label_smoothing) <= 1.0:
+    eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
+    if not 0.0 <= eps <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    if x.ndim == 1:  # one sample without a batch dimension
-        out = cross_entropy(x.reshape(1, -1), np.reshape(_data(target), (1,)), weight,
-                            ignore_index, reduction, label_smoothing)
-        return out.reshape(()) if reduction == "none" else out
-    if x.ndim != 2:
-        raise ValueError(f"cross_entropy: input must be (batch, classes), got shape {x.shape}")
-    t = _class_targets(target, x.shape[0], "cross_entropy")
-    return CrossEntropy.apply(x, t, int(ignore_index), float(label_smoothing), reduction)
+    x0 = _float_input(input)
+    if x0.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+    soft = _data(target).dtype.kind == "f" and np.shape(_data(target)) == x0.shape
+    x, t, shape = _rows_of_classes(x0, target, "cross_entropy", soft)
+    n, classes = x.shape
+    w = _class_weight(weight, classes, x.dtype, "cross_entropy")
+    if soft:  # class probabilities: smoothed toward uniform, 'mean' divides by the rows
+        q = np.asarray(t, dtype=x.dtype) * (1 - eps) + eps / classes
+        a = q * w if w is not None else q
+        out = _loss.SoftTargetCrossEntropy.apply(x, a, n, reduction, False)
+        return _restore(out, reduction, shape)
+    t = _class_targets(t, n, "cross_entropy")
+    ignore_index = int(ignore_index)
+    if w is None:  # the fused C path
+        out = _loss.CrossEntropy.apply(x, t, ignore_index, eps, reduction)
+        return _restore(out, reduction, shape)
+    _check_labels(t, classes, ignore_index, "cross_entropy")
+    # PyTorch: (1 - eps) * weighted NLL + eps / C * sum_c w_c (-log p_c) per row; 'mean'
+    # divides both by the summed weights of the counted targets.
+    keep = t != ignore_index
+    rows = np.nonzero(keep)[0]
+    a = np.zeros(x.shape, dtype=x.dtype)
+    a[rows] = (eps / classes) * w
+    a[rows, t[keep]] += (1 - eps) * w[t[keep]]
+    denominator = float(_kernels.sum(np.ascontiguousarray(w[t[keep]]))) if rows.size else 0.0
+    out = _loss.SoftTargetCrossEntropy.apply(x, a, denominator, reduction, True)
+    return _restore(out, reduction, shape)
 
 
-class MSE(Function):
-    """Mean squared error; forward keeps pred - target, the whole local derivative up to 2/n."""
+# ---- normalisation and dropout ------------------------------------------------------------------
 
-    @staticmethod
-    def forward(ctx, pred, target, reduction):
-        pred, target = np.ascontiguousarray(pred), np.ascontiguousarray(target)
-        diff = np.empty_like(pred)
-        total = _kernels.mse(pred, target, diff)
-        ctx.diff, ctx.reduction = diff, reduction
-        if reduction == "none":
-            return diff * diff
-        if reduction == "sum":
-            return np.asarray(total, dtype=pred.dtype)
-        return np.asarray(total / pred.size if pred.size else np.nan, dtype=pred.dtype)
-
-    @staticmethod
-    def backward(ctx, g):  # d/dpred (pred - target)^2 = 2 (pred - target)
-        scale = 2 * g / ctx.diff.size if ctx.reduction == "mean" else 2 * g
-        grad = ctx.diff * scale.astype(ctx.diff.dtype)
-        return grad, (-grad if ctx.needs_input_grad[1] else None)
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    x = _float_input(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(f"layer_norm: input shape {x.shape} does not end in normalized_shape "
+                         f"{shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {name} shape {tuple(p.shape)} does not match "
+                             f"normalized_shape {shape}")
+    return LayerNorm.apply(x, weight, bias, shape, float(eps))
 
 
-def mse_loss(input, target, reduction="mean"):
-    _check_reduction(reduction)
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    if x.dtype.kind != "f":
-        x = x.float()
-    if isinstance(target, Tensor):
-        t = target if target.dtype == x.dtype else target.to(x.dtype)
-    else:
-        t = np.asarray(target, dtype=x.dtype)  # a constant: no graph node needed
-    if t.shape != x.shape:
-        raise ValueError(f"mse_loss: input shape {x.shape} and target shape {t.shape} differ "
-                         "(broadcasting them is almost always a bug; reshape one explicitly)")
-    return MSE.apply(x, t, reduction)
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over axis 1 of (N, C) or (N, C, L) input. training: batch
+    statistics, and running_mean / running_var (NumPy arrays, may be None) updated in place."""
+    x = _float_input(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {x.shape}")
+    c = x.shape[1]
+    for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if p is not None and tuple(np.shape(_data(p))) != (c,):
+            raise ValueError(f"batch_norm: {name} shape {tuple(np.shape(_data(p)))} does not "
+                             f"match the {c} channels of input shape {x.shape}")
+    if training and x.size // max(c, 1) <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                         f"got input shape {x.shape}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+    rm = _data(running_mean) if running_mean is not None else None
+    rv = _data(running_var) if running_var is not None else None
+    return BatchNorm.apply(x, weight, bias, rm, rv, float(momentum), float(eps), bool(training))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes each element with probability p (mask from fastgrad.random.generator(), so
+    fg.manual_seed repeats it) and scales the rest by 1/(1-p); identity when not training."""
+    p = _number(p, "p", "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = _tensor(input)
+    if not training or p == 0.0:
+        return x
+    keep = generator().random(x.shape) >= p
+    scale = x.dtype.type(1.0 / (1.0 - p)) if p < 1.0 else x.dtype.type(0.0)
+    return x * (keep.astype(x.dtype) * scale)

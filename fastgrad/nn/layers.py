@@ -110,14 +110,25 @@ class Sequential(Module):
 
 
 def _dense_stack(x, run):
+    """Runs (Linear, activation) pairs as DenseStack nodes. An activation whose settings the
+    kernels do not cover (FUSABLE gives None, e.g. Softplus with threshold != 20) ends the
+    node and runs as its own module."""
     layers, weights = [], []
     for linear, act in run:
-        name, param = FUSABLE[type(act)](act) if act is not None else ("none", 0.0)
+        fused = FUSABLE[type(act)](act) if act is not None else ("none", 0.0)
+        name, param = fused if fused is not None else ("none", 0.0)
         has_bias = linear.bias is not None
         layers.append((ACT[name], float(param), has_bias))
         weights.append(linear.weight)
         if has_bias:
             weights.append(linear.bias)
+        if fused is None:
+            x = act(_run_stack(x, layers, weights))
+            layers, weights = [], []
+    return _run_stack(x, layers, weights) if layers else x
+
+
+def _run_stack(x, layers, weights):
     if len({w.data.dtype for w in weights}) != 1:
         raise TypeError("Sequential: all Linear layers in a row must share one dtype, got "
                         f"{sorted({str(w.data.dtype) for w in weights})}; call model.to(dtype)")

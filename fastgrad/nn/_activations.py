@@ -1,0 +1,82 @@
+"""Activation Functions beyond the elementwise kernel map of ops.Activation: Softplus with any
+threshold, and softmax / log-softmax over one dimension. The arithmetic is C
+(fastgrad._kernels); forward and derivative sit side by side."""
+import numpy as np
+
+from .. import _kernels
+from ..autograd import Function
+from ..ops import Activation, _float_contiguous
+
+ACT = _kernels.ACTIVATIONS
+KERNEL_SOFTPLUS_THRESHOLD = 20.0  # fixed in csrc/eltwise.c, as PyTorch's default
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold.
+
+    The C kernel switches to the linear branch at beta x > 20. For another threshold the
+    elements with beta x between the two thresholds are recomputed here, on the branch the
+    requested threshold puts them on, so every threshold is exact, not just 20.
+    """
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        x = _float_contiguous(x)
+        y = np.empty_like(x)
+        _kernels.act_forward(ACT["softplus"], beta, x, y)
+        band = None
+        if threshold != KERNEL_SOFTPLUS_THRESHOLD:
+            bx = x * x.dtype.type(beta)
+            lo, hi = sorted((threshold, KERNEL_SOFTPLUS_THRESHOLD))
+            band = (bx > lo) & (bx <= hi)
+            if threshold < KERNEL_SOFTPLUS_THRESHOLD:  # linear in the band
+                y[band] = x[band]
+            else:  # smooth in the band; exp cannot overflow float64 below the threshold
+                y[band] = (np.log1p(np.exp(bx[band].astype(np.float64))) / beta).astype(x.dtype)
+        ctx.save_for_backward(x, band)
+        ctx.beta, ctx.threshold = beta, threshold
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, band = ctx.saved_tensors
+        dy = np.ascontiguousarray(g, x.dtype)
+        dx = np.empty_like(x)
+        _kernels.act_backward(ACT["softplus"], ctx.beta, x, None, dy, dx)
+        if band is not None:
+            if ctx.threshold < KERNEL_SOFTPLUS_THRESHOLD:
+                dx[band] = dy[band]
+            else:  # d/dx = sigmoid(beta x)
+                bx = x[band].astype(np.float64) * ctx.beta
+                dx[band] = (dy[band] / (1 + np.exp(-bx))).astype(x.dtype)
+        return dx
+
+
+def elementwise(x, name, param=0.0):
+    return Activation.apply(x, ACT[name], float(param))
+
+
+class Softmax(Function):
+    """softmax (or log_softmax) along `dim`; backward reads only the saved output y:
+    softmax dx = y (dy - sum dy y); log_softmax dx = dy - exp(y) sum dy."""
+
+    @staticmethod
+    def forward(ctx, x, dim, log):
+        x = _float_contiguous(x)
+        y = np.empty_like(x)
+        _kernels.softmax_forward(x, y, dim, log)
+        ctx.save_for_backward(y)
+        ctx.dim, ctx.log = dim, log
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        dx = np.empty_like(y)
+        _kernels.softmax_backward(y, np.ascontiguousarray(g, y.dtype), dx, ctx.dim, ctx.log)
+        return dx
+
+
+def legacy_softmax_dim(ndim):
+    """PyTorch's implicit choice when dim is None (deprecated there too)."""
+    return 0 if ndim in (0, 1, 3) else 1

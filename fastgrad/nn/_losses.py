@@ -1,0 +1,221 @@
+"""Loss Functions, each forward beside its local derivative.
+
+Softmax cross-entropy with plain class targets is one fused C pass per row
+(_kernels.cross_entropy). The other losses are NumPy: they are a handful of elementwise
+operations (or a gather, for NLL) that NumPy already runs as vectorised C loops, and a C kernel
+would save only temporaries, not passes. Every reduction goes through _kernels.sum, which
+accumulates in double in a fixed order, so results are reproducible run to run.
+"""
+import numpy as np
+
+from .. import _kernels
+from ..autograd import Function
+from ..ops import _float_contiguous
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss, reduction, count):
+    """loss reduced as asked; count is the 'mean' denominator (0 gives NaN, as PyTorch)."""
+    if reduction == "none":
+        return loss
+    total = _kernels.sum(np.ascontiguousarray(loss))
+    if reduction == "mean":
+        total = total / count if count else np.nan
+    return np.asarray(total, dtype=loss.dtype)
+
+
+def _scale(g, reduction, count, dtype):
+    """The factor the upstream gradient contributes to each element's local derivative."""
+    if reduction == "none":
+        return g.astype(dtype, copy=False)
+    return (g / count if reduction == "mean" else g).astype(dtype)
+
+
+# ---- softmax cross-entropy ----------------------------------------------------------------------
+
+class CrossEntropy(Function):
+    """Softmax and negative log-likelihood fused in one C pass per row, for plain class targets.
+
+    The kernel writes each row's loss and its derivative softmax(x) - q (q the target
+    distribution) together, so backward only scales: by g/count for 'mean', g for 'sum',
+    g[i] per row for 'none'.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
+        x = _float_contiguous(logits)
+        loss = np.empty(x.shape[0], dtype=x.dtype)
+        dx = np.empty_like(x)
+        _kernels.cross_entropy(x, target, ignore_index, label_smoothing, loss, dx)
+        ctx.dx, ctx.reduction = dx, reduction
+        ctx.count = int(np.count_nonzero(target != ignore_index))
+        return _reduce(loss, reduction, ctx.count)
+
+    @staticmethod
+    def backward(ctx, g):
+        s = _scale(g, ctx.reduction, ctx.count, ctx.dx.dtype)
+        return ctx.dx * (s[:, None] if ctx.reduction == "none" else s)
+
+
+class SoftTargetCrossEntropy(Function):
+    """loss_i = -sum_c a_ic log softmax(x_i)_c for per-class coefficients a (rows: weighted,
+    smoothed one-hot targets, or weighted class probabilities).
+
+    Derivative: d loss_i / d x_ij = softmax(x_i)_j * sum_c a_ic - a_ij. log-softmax is the C
+    kernel. `skip_zero` leaves classes with a_ic = 0 out of the sum (a gathered NLL never reads
+    them, so a -inf logit there must not turn 0 * -inf into NaN).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, a, denominator, reduction, skip_zero):
+        x = _float_contiguous(logits)
+        logp = np.empty_like(x)
+        _kernels.softmax_forward(x, logp, -1, True)
+        terms = a * logp
+        if skip_zero:
+            terms[a == 0] = 0
+        loss = -terms.sum(axis=1)
+        ctx.save_for_backward(logp, a)
+        ctx.reduction, ctx.count = reduction, denominator
+        return _reduce(loss, reduction, denominator)
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, a = ctx.saved_tensors
+        dx = np.exp(logp) * a.sum(axis=1, keepdims=True) - a
+        s = _scale(g, ctx.reduction, ctx.count, dx.dtype)
+        return dx * (s[:, None] if ctx.reduction == "none" else s)
+
+
+class NLL(Function):
+    """loss_i = -w[t_i] x[i, t_i] (0 where t_i == ignore_index); 'mean' divides by the sum of
+    the weights of the counted rows. Derivative: -w[t_i] at (i, t_i), 0 elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        keep = target != ignore_index
+        rows = np.nonzero(keep)[0]
+        cols = target[keep]
+        w = weight[cols] if weight is not None else np.ones(cols.shape, x.dtype)
+        loss = np.zeros(x.shape[0], dtype=x.dtype)
+        loss[rows] = -w * x[rows, cols]
+        ctx.rows, ctx.cols, ctx.w, ctx.shape = rows, cols, w, x.shape
+        ctx.reduction = reduction
+        ctx.count = float(_kernels.sum(np.ascontiguousarray(w))) if w.size else 0.0
+        return _reduce(loss, reduction, ctx.count)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, dtype=ctx.w.dtype)
+        s = _scale(g, ctx.reduction, ctx.count, dx.dtype)
+        dx[ctx.rows, ctx.cols] = -ctx.w * (s[ctx.rows] if ctx.reduction == "none" else s)
+        return dx
+
+
+# ---- elementwise losses -------------------------------------------------------------------------
+
+class Elementwise(Function):
+    """A loss computed element by element from input and target, reduced over all elements.
+
+    Subclasses define `terms(x, t, need_dt, *extra)` -> (loss, d loss/dx, d loss/dt or None);
+    backward scales those local derivatives by the upstream gradient.
+    """
+
+    @staticmethod
+    def terms(x, t, need_dt, *extra):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, t, reduction, *extra):
+        loss, dx, dt = cls.terms(x, t, ctx.needs_input_grad[1], *extra)
+        ctx.dx, ctx.dt, ctx.reduction = dx, dt, reduction
+        return _reduce(loss, reduction, loss.size)
+
+    @staticmethod
+    def backward(ctx, g):
+        s = _scale(g, ctx.reduction, ctx.dx.size, ctx.dx.dtype)
+        return ctx.dx * s, (ctx.dt * s if ctx.dt is not None else None)
+
+
+class MSE(Elementwise):
+    """(x - t)^2: derivative 2 (x - t), and its negative for t."""
+
+    @staticmethod
+    def terms(x, t, need_dt):
+        diff = np.empty_like(x)
+        _kernels.mse(np.ascontiguousarray(x), np.ascontiguousarray(t), diff)
+        dx = 2 * diff
+        return diff * diff, dx, (-dx if need_dt else None)
+
+
+class L1(Elementwise):
+    """|x - t|: derivative sign(x - t) (0 at 0, as PyTorch), and its negative for t."""
+
+    @staticmethod
+    def terms(x, t, need_dt):
+        diff = x - t
+        dx = np.sign(diff)
+        return np.abs(diff), dx, (-dx if need_dt else None)
+
+
+class Huber(Elementwise):
+    """0.5 d^2 where |d| <= delta, else delta (|d| - delta/2), d = x - t; derivative
+    d clipped to [-delta, delta]."""
+
+    @staticmethod
+    def terms(x, t, need_dt, delta):
+        d = x - t
+        ad = np.abs(d)
+        delta = x.dtype.type(delta)
+        loss = np.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(x.dtype)
+        dx = np.clip(d, -delta, delta)
+        return loss, dx, (-dx if need_dt else None)
+
+
+class BCE(Elementwise):
+    """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch does, so
+    x = 0 or 1 gives a finite loss. Derivative w (x - t) / max(x (1 - x), 1e-12) (PyTorch's
+    EPSILON); for t: w (log(1 - x) - log x), both logs clamped."""
+
+    @staticmethod
+    def terms(x, t, need_dt, weight):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = -(t * log_x + (1 - t) * log_1mx)
+        dx = (x - t) / np.maximum(x * (1 - x), x.dtype.type(1e-12))
+        dt = (log_1mx - log_x) if need_dt else None
+        if weight is not None:
+            loss, dx = loss * weight, dx * weight
+            dt = dt * weight if dt is not None else None
+        return loss, dx, dt
+
+
+class BCEWithLogits(Elementwise):
+    """Sigmoid and binary cross-entropy in one, stable for any logit x:
+    loss = (1 - t) x + lw softplus(-x), lw = 1 + (pos_weight - 1) t, with
+    softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) (no overflow, no cancellation).
+    Derivative: (1 - t) - lw sigmoid(-x); for t: -x + (pos_weight - 1) softplus(-x)."""
+
+    @staticmethod
+    def terms(x, t, need_dt, weight, pos_weight):
+        sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        e = np.exp(-np.abs(x))
+        sig_neg = np.where(x >= 0, e, 1) / (1 + e)  # sigmoid(-x) without overflow
+        lw = 1 + (pos_weight - 1) * t if pos_weight is not None else 1
+        loss = (1 - t) * x + lw * sp_neg
+        dx = (1 - t) - lw * sig_neg
+        dt = None
+        if need_dt:
+            dt = -x + ((pos_weight - 1) * sp_neg if pos_weight is not None else 0)
+        if weight is not None:
+            loss, dx = loss * weight, dx * weight
+            dt = dt * weight if dt is not None else None
+        return (loss.astype(x.dtype), np.asarray(dx, x.dtype),
+                (np.asarray(dt, x.dtype) if dt is not None else None))
