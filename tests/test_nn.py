@@ -257,3 +257,12 @@ def test_cross_entropy_matches_pytorch(smoothing, rng):
     tloss.backward()
     assert loss.item() == pytest.approx(tloss.item(), rel=1e-5)
     assert np.allclose(ours.grad, theirs.grad.numpy(), atol=1e-7)
+
+
+def test_reassigned_buffer_stays_in_the_state_dict():
+    m = nn.Module()
+    m.register_buffer("running", np.zeros(3))
+    m.running = np.ones(3)  # as BatchNorm-like code does
+    assert np.array_equal(m.state_dict()["running"], np.ones(3))
+    m.running = nn.Linear(1, 1)  # a module replaces it for real
+    assert "running" not in m.state_dict()
