@@ -3,7 +3,7 @@
 /* exp of -|x| never overflows, so both tails are accurate; NaN stays NaN. */
 static inline T FG_NAME(sigmoid1)(T x)
 {
-    const T e = FG_M(exp)(-FG_M(fabs)(x));
+    const T e = FG_NAME(exp_nonpos)(-FG_M(fabs)(x));
     const T r = 1 / (1 + e);
     return x >= 0 ? r : e * r;
 }
@@ -17,7 +17,7 @@ void FG_NAME(fg_act_forward)(fg_idx n, int act, double param, const T *x, T *y)
         for (i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
         break;
     case FG_ACT_TANH:
-        for (i = 0; i < n; i++) y[i] = FG_M(tanh)(x[i]);
+        for (i = 0; i < n; i++) y[i] = FG_NAME(tanh)(x[i]);
         break;
     case FG_ACT_SIGMOID:
         for (i = 0; i < n; i++) y[i] = FG_NAME(sigmoid1)(x[i]);
