@@ -31,6 +31,9 @@ class Dense(Function):
 
     @staticmethod
     def forward(ctx, x, W, b, act, param):
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":  # complex would drop its imaginary part, objects NaN
+            raise TypeError(f"linear: input must hold real numbers, got dtype {x.dtype}")
         if W.ndim != 2:
             raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape {W.shape}")
         if x.ndim == 0 or x.shape[-1] != W.shape[1]:
@@ -128,6 +131,10 @@ class CrossEntropy(Function):
     def backward(ctx, g):
         if ctx.reduction == "none":
             return ctx.dx * g[:, None]
+        if ctx.reduction == "mean" and ctx.count == 0:
+            # Every row ignored (or none at all): their gradient rows are 0, and PyTorch keeps
+            # them 0 rather than 0 * (g / 0) = NaN.
+            return np.zeros_like(ctx.dx)
         scale = g / ctx.count if ctx.reduction == "mean" else g
         return ctx.dx * scale.astype(ctx.dx.dtype)
 
@@ -139,6 +146,9 @@ def _class_targets(target, n, name):
             raise TypeError(f"{name}: class targets must be integers, got {t.dtype} values")
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{name}: class targets must be integers, got dtype {t.dtype}")
+    elif t.dtype.kind == "u" and t.size and t.max() > np.iinfo(np.int64).max:
+        # would wrap to a negative int64, possibly to ignore_index, and vanish silently
+        raise IndexError(f"{name}: class target {t.max()} is out of range")
     t = np.ascontiguousarray(t, dtype=np.int64).reshape(-1) if t.ndim <= 1 else t
     if t.ndim != 1 or t.shape[0] != n:
         raise ValueError(f"{name}: target shape {_data(target).shape} does not match a batch of "
@@ -182,6 +192,8 @@ class MSE(Function):
 
     @staticmethod
     def backward(ctx, g):  # d/dpred (pred - target)^2 = 2 (pred - target)
+        if ctx.diff.size == 0:  # an empty batch: nothing to scale (and no 1/0 warning)
+            return ctx.diff, -ctx.diff
         scale = 2 * g / ctx.diff.size if ctx.reduction == "mean" else 2 * g
         grad = ctx.diff * scale.astype(ctx.diff.dtype)
         return grad, -grad
