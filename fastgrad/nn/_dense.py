@@ -11,6 +11,15 @@ ACT = _kernels.ACTIVATIONS
 _NEEDS_Z = {ACT[name] for name in ("leaky_relu", "gelu", "gelu_tanh", "elu", "silu", "softplus")}
 
 
+def real_input(x):
+    """The layer input as an array of real numbers: complex input would silently lose its
+    imaginary part and object arrays turn into NaN, so both are refused."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"linear: input must hold real numbers, got dtype {x.dtype}")
+    return x
+
+
 class Dense(Function):
     """y = act(x W^T + b).
 
@@ -20,6 +29,7 @@ class Dense(Function):
 
     @staticmethod
     def forward(ctx, x, W, b, act, param):
+        x = real_input(x)
         if W.ndim != 2:
             raise ValueError(f"linear: weight must be 2-d (out_features, in_features), got shape {W.shape}")
         if x.ndim == 0 or x.shape[-1] != W.shape[1]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _kernels
 from ..autograd import Function
-from ._dense import _NEEDS_Z
+from ._dense import _NEEDS_Z, real_input
 
 
 class DenseStack(Function):
@@ -26,6 +26,7 @@ class DenseStack(Function):
         """layers: one (activation code, activation param, has_bias) per layer; weights:
         W_1, [b_1], W_2, [b_2], ... in that order."""
         dtype = weights[0].dtype
+        x = real_input(x)
         if x.ndim == 0:
             raise ValueError("linear: input must have at least one dimension")
         lead = x.shape[:-1]

@@ -34,6 +34,10 @@ def _scale(g, reduction, count, dtype):
     """The factor the upstream gradient contributes to each element's local derivative."""
     if reduction == "none":
         return g.astype(dtype, copy=False)
+    if reduction == "mean" and not count:
+        # Nothing counted (every row ignored, or an empty batch): each element's gradient is
+        # 0, as PyTorch gives, not 0 * (g / 0) = NaN.
+        return np.zeros_like(g, dtype=dtype)
     return (g / count if reduction == "mean" else g).astype(dtype)
 
 

@@ -192,6 +192,9 @@ def _class_targets(target, n, name):
             raise TypeError(f"{name}: class targets must be integers, got {t.dtype} values")
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{name}: class targets must be integers, got dtype {t.dtype}")
+    elif t.dtype.kind == "u" and t.size and t.max() > np.iinfo(np.int64).max:
+        # would wrap to a negative int64, possibly to ignore_index, and vanish silently
+        raise IndexError(f"{name}: class target {t.max()} is out of range")
     t = np.ascontiguousarray(t, dtype=np.int64).reshape(-1) if t.ndim <= 1 else t
     if t.ndim != 1 or t.shape[0] != n:
         raise ValueError(f"{name}: target shape {_data(target).shape} does not match a batch of "
