@@ -17,7 +17,7 @@ anything is parsed or allocated, and reports a damaged or hostile file as a Valu
 """
 import json
 import os
-import tempfile
+import secrets
 
 import numpy as np
 import safetensors.numpy
@@ -100,14 +100,18 @@ def _join(prefix, key):
 
 def _write_atomically(path, data):
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                    dir=directory)
+    try:
+        keep_mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
+    except OSError:
+        keep_mode = None
+    fd, tmp_path = _create_temporary(directory, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp_path, _new_file_mode(path))  # mkstemp makes it 0600
+        if keep_mode is not None:
+            os.chmod(tmp_path, keep_mode)
         os.replace(tmp_path, path)
     except BaseException:
         try:
@@ -118,13 +122,17 @@ def _write_atomically(path, data):
     _fsync_directory(directory)  # make the rename itself durable
 
 
-def _new_file_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o7777  # keep an existing file's permissions
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def _create_temporary(directory, name):
+    """A new file beside the target, created 0666 so the OS applies the process umask itself
+    (reading the umask means setting it, which races with other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp_path = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp_path, flags, 0o666), tmp_path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"save: could not create a temporary file in {directory}")
 
 
 def _fsync_directory(directory):

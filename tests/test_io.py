@@ -288,3 +288,13 @@ def test_malformed_nesting_metadata(tmp_path, outline):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         io.load(tmp_path / "nope")
+
+
+def test_new_file_gets_the_process_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        io.save({"w": np.zeros(2)}, tmp_path / "fresh.safetensors")
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / "fresh.safetensors").st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["fresh.safetensors"]  # no temporary left
