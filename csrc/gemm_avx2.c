@@ -13,6 +13,7 @@
 #define VL 8
 #define UKR fg_ukr_avx2_f32
 #define TILE_FN tile_avx2_f32
+#define ROW_FN row_avx2_f32
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_STORE(p, v) _mm256_storeu_ps(p, v)
@@ -33,6 +34,7 @@
 #undef VL
 #undef UKR
 #undef TILE_FN
+#undef ROW_FN
 #undef V_ZERO
 #undef V_LOAD
 #undef V_STORE
@@ -53,6 +55,7 @@
 #define VL 4
 #define UKR fg_ukr_avx2_f64
 #define TILE_FN tile_avx2_f64
+#define ROW_FN row_avx2_f64
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)
 #define V_STORE(p, v) _mm256_storeu_pd(p, v)

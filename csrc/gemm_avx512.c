@@ -13,6 +13,7 @@
 #define VL 16
 #define UKR fg_ukr_avx512_f32
 #define TILE_FN tile_avx512_f32
+#define ROW_FN row_avx512_f32
 #define V_ZERO() _mm512_setzero_ps()
 #define V_LOAD(p) _mm512_loadu_ps(p)
 #define V_STORE(p, v) _mm512_storeu_ps(p, v)
@@ -32,6 +33,7 @@
 #undef VL
 #undef UKR
 #undef TILE_FN
+#undef ROW_FN
 #undef V_ZERO
 #undef V_LOAD
 #undef V_STORE
@@ -52,6 +54,7 @@
 #define VL 8
 #define UKR fg_ukr_avx512_f64
 #define TILE_FN tile_avx512_f64
+#define ROW_FN row_avx512_f64
 #define V_ZERO() _mm512_setzero_pd()
 #define V_LOAD(p) _mm512_loadu_pd(p)
 #define V_STORE(p, v) _mm512_storeu_pd(p, v)
