@@ -3,6 +3,7 @@
  * only ever called after gemm_dispatch.c has seen the CPU support it. */
 #include <immintrin.h>
 #include "internal.h"
+#include "gemm_transpose_avx.h"
 
 #define MR 6
 
@@ -13,6 +14,9 @@
 #define VL 8
 #define UKR fg_ukr_avx2_f32
 #define TILE_FN tile_avx2_f32
+#define PACKT fg_packt_avx2_f32
+#define TB FG_TR_F32
+#define TR_BLOCK fg_tr_block_f32
 #define ROW_FN row_avx2_f32
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
@@ -34,6 +38,9 @@
 #undef VL
 #undef UKR
 #undef TILE_FN
+#undef PACKT
+#undef TB
+#undef TR_BLOCK
 #undef ROW_FN
 #undef V_ZERO
 #undef V_LOAD
@@ -55,6 +62,9 @@
 #define VL 4
 #define UKR fg_ukr_avx2_f64
 #define TILE_FN tile_avx2_f64
+#define PACKT fg_packt_avx2_f64
+#define TB FG_TR_F64
+#define TR_BLOCK fg_tr_block_f64
 #define ROW_FN row_avx2_f64
 #define V_ZERO() _mm256_setzero_pd()
 #define V_LOAD(p) _mm256_loadu_pd(p)

@@ -77,6 +77,7 @@ typedef struct {
     fg_idx ldc;
     const FG_NAME(fg_epilogue) *ep;
     FG_NAME(fg_ukr) ukr;
+    FG_NAME(fg_packt) packt;
     fg_blocking blk;
     int direct;  /* no K slicing, A read in place; B read in place when its columns are unit-stride */
     int split_n; /* threads take column ranges (else row ranges) */
@@ -137,6 +138,15 @@ static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, fg_idx NR, const T *B, fg_idx 
     }
 }
 
+static void FG_NAME(pack_b_any)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx nc, const T *B,
+                                T *Bp)
+{
+    if (g->packt)
+        g->packt(kc, nc, B, g->csb, Bp);
+    else
+        FG_NAME(pack_b)(kc, nc, g->blk.nr, B, g->rsb, g->csb, Bp);
+}
+
 /* Ap <- A[0:mc, 0:kc] as ceil(mc/MR) slivers of kc columns x MR rows (Ap[k*MR + i]),
  * zero-padded below. */
 static void FG_NAME(pack_a)(fg_idx mc, fg_idx kc, fg_idx MR, const T *A, fg_idx rsa,
@@ -186,7 +196,7 @@ static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
             FG_NAME(gemm_fallback)(g, m0, m1, n0, n1);
             return;
         }
-        FG_NAME(pack_b)(K, n1 - n0, NR, B, g->rsb, g->csb, Bp);
+        FG_NAME(pack_b_any)(g, K, n1 - n0, B, Bp);
         B = Bp;
         rsb = NR;
         panel = K;
@@ -229,7 +239,7 @@ static void FG_NAME(gemm_packed)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
             const fg_idx kc = FG_NAME(min_idx)(b->kc, g->K - pc);
             const T beta = pc == 0 ? g->beta : 1; /* later K slices accumulate onto C */
             const int last = pc + kc == g->K;
-            FG_NAME(pack_b)(kc, nc, b->nr, g->B + pc * g->rsb + jc * g->csb, g->rsb, g->csb, Bp);
+            FG_NAME(pack_b_any)(g, kc, nc, g->B + pc * g->rsb + jc * g->csb, Bp);
             for (fg_idx ic = m0; ic < m1; ic += b->mc) {
                 const fg_idx mc = FG_NAME(min_idx)(b->mc, m1 - ic);
                 FG_NAME(pack_a)(mc, kc, b->mr, g->A + ic * g->rsa + pc * g->csa, g->rsa, g->csa,
@@ -289,6 +299,7 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
     g.ep = ep;
     g.ukr = isa->FG_NAME(ukr);
     g.blk = isa->FG_NAME(blk);
+    g.packt = rsb == 1 ? isa->FG_NAME(packt) : NULL;
     if (K <= 0) {
         /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
         g.direct = 1;

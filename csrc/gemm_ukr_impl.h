@@ -113,5 +113,27 @@ void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, co
     }
 }
 
+/* Packs a transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels of
+ * kc rows by in-register transposes of TB x TB blocks (several times faster than strided
+ * scalar copies). Columns past nc repeat the panel's column 0: the micro-kernel masks them. */
+void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+{
+    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
+        const fg_idx nr = nc - j0 < NR ? nc - j0 : NR;
+        T *d = Bp + j0 * kc;
+        for (fg_idx jb = 0; jb < NR; jb += TB) {
+            const T *rows[TB];
+            for (int j = 0; j < TB; j++)
+                rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
+            fg_idx k = 0;
+            for (; k + TB <= kc; k += TB)
+                TR_BLOCK(rows, k, d + k * NR + jb, NR);
+            for (; k < kc; k++)
+                for (int j = 0; j < TB; j++)
+                    d[k * NR + jb + j] = rows[j][k];
+        }
+    }
+}
+
 #undef NV
 #undef NR

@@ -26,11 +26,18 @@ typedef void (*fg_ukr_f64)(fg_idx kc, fg_idx mr, fg_idx nr, const double *A, fg_
  * MC rows of A per packed block, NC columns of B per packed panel. */
 typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
 
+/* Packs a transposed B (B(k, j) = B[k + j*csb]) into NR-wide panels of kc rows, as the
+ * micro-kernel reads them; columns past nc hold junk it never uses. */
+typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
+typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
+
 typedef struct {
     const char *name;
     fg_ukr_f32 ukr_f32;
     fg_ukr_f64 ukr_f64;
     fg_blocking blk_f32, blk_f64;
+    fg_packt_f32 packt_f32; /* NULL: the portable packing loop */
+    fg_packt_f64 packt_f64;
 } fg_gemm_isa;
 
 /* The table in use (chosen at first use from the CPU, FASTGRAD_ISA, or fg_set_isa). */
@@ -49,6 +56,10 @@ void fg_ukr_avx512_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, co
                        fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
 void fg_ukr_avx512_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, fg_idx, const double *,
                        fg_idx, double *, fg_idx, const fg_tile_ep_f64 *);
+void fg_packt_avx2_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packt_avx2_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 #endif
 
 /* ---- threads (pool.c) -------------------------------------------------------------------- */
