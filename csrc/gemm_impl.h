@@ -115,7 +115,16 @@ static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, fg_idx NR, const T *B, fg_idx 
         const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
         const T *b = B + j0 * csb;
         T *d = Bp + j0 * kc;
-        if (by_rows) {
+        if (csb == 1) { /* row-major B: whole runs of nr, which the compiler turns into memcpy */
+            for (fg_idx k = 0; k < kc; k++) {
+                const T *src = b + k * rsb;
+                T *dst = d + k * NR;
+                for (fg_idx j = 0; j < nr; j++)
+                    dst[j] = src[j];
+                for (fg_idx j = nr; j < NR; j++)
+                    dst[j] = 0;
+            }
+        } else if (by_rows) {
             for (fg_idx k = 0; k < kc; k++) {
                 for (fg_idx j = 0; j < nr; j++)
                     d[k * NR + j] = b[k * rsb + j * csb];

@@ -70,7 +70,7 @@ int fg_get_num_threads(void)
 /* ---- the pool ------------------------------------------------------------------------------ */
 
 #define FG_MAX_WORKERS 63 /* beyond this, callers just get fewer threads */
-#define FG_SPIN 4000      /* polls (a few microseconds) before sleeping */
+#define FG_SPIN 2000      /* pause-polls (tens of microseconds at most) before sleeping */
 
 typedef struct {
     pthread_mutex_t lock;     /* guards generation, n_active, the job fields and n_workers */
