@@ -1,9 +1,10 @@
 """fastgrad's GEMM against NumPy's matmul: GFLOP/s and ratios, float32 and float64, 1 and 2 threads.
 
-    python benchmarks/run_gemm.py [--rounds 3] [--threads 1 2] [--dtypes float32 float64]
+    python benchmarks/run_gemm.py [--rounds 6] [--threads 1 2] [--dtypes float32 float64]
 
 Each library runs in its own child process, alternating, `--rounds` times; a shape's figure is
-the median over all its timed calls. NumPy's child gets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+the median over all its timed calls. Many short alternating rounds, so that both libraries
+see the same mix of load on a shared machine. NumPy's child gets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 removed from its environment (only there) and its thread count set through
 OPENBLAS_NUM_THREADS and threadpoolctl; fastgrad's child gets FASTGRAD_NUM_THREADS. The last
 row compares the fused dense forward (matmul + bias + ReLU in one call) with NumPy's three
@@ -30,7 +31,7 @@ def _median(xs):
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
-def _time_calls(fn, budget=0.25, min_calls=5, max_calls=200):
+def _time_calls(fn, budget=0.12, min_calls=3, max_calls=100):
     fn()  # warm-up: page faults, scratch buffers, thread start
     times = []
     start = time.perf_counter()
@@ -97,7 +98,7 @@ def run_child(lib, dtype, threads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     args = ap.parse_args()

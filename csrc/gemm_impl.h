@@ -313,6 +313,7 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
         /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
         g.direct = 1;
         g.split_n = 0;
+        g.csb = 1; /* B is never read: nothing to pack */
         FG_NAME(gemm_direct)(&g, 0, M, 0, N);
         return;
     }

@@ -155,6 +155,22 @@ def test_empty_and_k_zero(isa):
         check_gemm(r.standard_normal((0, 4)).astype(dtype), r.standard_normal((4, 3)).astype(dtype))
 
 
+def test_k_zero_with_transposed_b_in_a_fresh_thread(isa):
+    """K == 0 with a transposed B, first call in a thread (no scratch yet): C = beta * C."""
+    out = {}
+
+    def work():
+        B = np.empty((7, 0), np.float32).T
+        C = np.full((5, 7), 3.0, np.float32)
+        K.gemm(np.empty((5, 0), np.float32), B, C, beta=2.0)
+        out["C"] = C
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert np.array_equal(out["C"], np.full((5, 7), 6.0, np.float32))
+
+
 def test_nan_and_inf_propagate(isa):
     for dtype in DTYPES:
         A = np.ones((9, 40), dtype)
