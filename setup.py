@@ -56,6 +56,7 @@ sources = ["fastgrad/_kernels.pyx"] + sorted(
 ext = Extension(
     "fastgrad._kernels",
     sources=sources,
+    depends=sorted(glob.glob("csrc/*.h")),  # a header edit must rebuild too
     include_dirs=["csrc", numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     + ([("FG_HAVE_X86", "1")] if IS_X86 else []),

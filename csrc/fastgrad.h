@@ -35,7 +35,8 @@ typedef enum {
 
 /* ---- GEMM (gemm.c) -------------------------------------------------------------------- */
 /* C[M,N] = alpha * A[M,K] @ B[K,N] + beta * C; A(i,k) = A[i*rsa + k*csa], B likewise; C rows
- * are contiguous with row stride ldc. beta == 0 overwrites C without reading it. */
+ * are contiguous with row stride ldc. beta == 0 overwrites C without reading it. Threads split
+ * C's rows or columns, never K, so the result is bit-identical for every thread count. */
 void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
                  const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb, fg_idx csb,
                  float beta, float *C, fg_idx ldc);
@@ -123,5 +124,10 @@ void fg_softmax_backward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double 
 void fg_set_num_threads(int n);  /* n >= 1; the binding validates */
 int fg_get_num_threads(void);
 const char *fg_isa_name(void);    /* "avx512", "avx2" or "generic": the GEMM path in use */
+/* Switches the GEMM path to `name` if this CPU runs it (returns 1), else changes nothing
+ * (returns 0). For tests and benchmarks; a GEMM already running keeps the path it started with. */
+int fg_set_isa(const char *name);
+/* The active path's blocking for a type of `itemsize` bytes: MR, NR, KC, MC, NC. */
+void fg_gemm_blocking(int itemsize, fg_idx out[5]);
 
 #endif

@@ -1,25 +1,26 @@
 /* gemm.c: C = alpha * A @ B + beta * C for any operand strides (fastgrad.h).
  *
- * GotoBLAS/BLIS structure, minus the A packing: for each NC-wide column panel (jc) and each
- * KC-deep slice of K (pc), B[pc:pc+kc, jc:jc+nc] is packed into NR-wide micro-panels, so the
- * micro-kernel reads B at unit stride whatever B's strides were (a transposed B is just a stride
- * swap). The micro-kernel computes an MR x NR tile of A@B over one K slice into registers, and
- * the tile is then merged into C. That split is the seam where SIMD micro-kernels plug in.
+ * The driver (gemm_impl.h) picks one of two paths from the shape alone:
+ *  - direct, for small and medium products (M <= 256, or B within L2): every MR x NR tile
+ *    runs over all of K reading A in place, and B in place too when its rows are unit-stride
+ *    (else B is packed once per call); packing would cost more than it saves here;
+ *  - packed, GotoBLAS/BLIS style, for large ones: KC x NC panels of B and MC x KC blocks of A
+ *    copied into the micro-kernel's order, so it streams both at unit stride from cache.
+ * The micro-kernel (MR x NR register tile, bias + ReLU + beta merge applied in registers) comes
+ * from the dispatch table (gemm_dispatch.c): AVX-512, AVX2 or the portable one below.
  *
- * Determinism: every C element is sum over k-slices of (sequential sum over k within the slice),
- * merged in slice order; slices depend only on K. The fallback path (no scratch memory) does the
- * same arithmetic in the same order, so it gives bit-identical results.
+ * Determinism: each element is accumulated one k at a time in order within a K slice, slices
+ * merged in order; slicing depends only on the shape, and threads split C's rows or columns
+ * into whole tiles, so results are bit-identical for every thread count.
  */
 #include <stdlib.h>
 #include <stdint.h>
 #include "internal.h"
 
-#define MR 4
-
 /* GCC's loop vectoriser picks the k loop of the micro-kernel (its i and j loops are fully
  * unrolled) and turns it into shuffle-heavy code at ~4 GFLOP/s; with it off, the SLP
  * vectoriser maps each row of the tile onto whole vector registers, several times faster.
- * The SIMD micro-kernels of the next stage replace this. */
+ * (This is the portable micro-kernel; gemm_avx2.c / gemm_avx512.c hold the SIMD ones.) */
 #if defined(__GNUC__) && !defined(__clang__)
 #define FG_NO_LOOP_VECTORIZE __attribute__((optimize("no-tree-loop-vectorize")))
 #else

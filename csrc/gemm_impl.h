@@ -1,108 +1,287 @@
-/* gemm_impl.h: the GEMM body, instantiated for float and double by dtype.h (see gemm.c). */
+/* gemm_impl.h: the GEMM driver (blocking, packing, threads, epilogue) and the portable
+ * micro-kernel, instantiated for float and double by dtype.h (see gemm.c). */
 
-/* NR columns of T make 32 bytes: two SSE2 registers per row of the MR x NR tile, so the
- * 4 x NR accumulator tile stays in the 16 baseline registers for either type. */
-#define NR ((fg_idx)(32 / sizeof(T)))
-#define NC ((fg_idx)(FG_GEMM_NC_BYTES / sizeof(T)))
+/* ---- portable micro-kernel: GMR x GNR, GNR columns = 32 bytes (two SSE2 registers) -------- */
+#define GMR 4
+#define GNR ((fg_idx)(32 / sizeof(T)))
+
+static FG_NO_LOOP_VECTORIZE void FG_NAME(ukr_generic_full)(fg_idx kc, const T *A, fg_idx rsa,
+                                                           fg_idx csa, const T *B, fg_idx rsb,
+                                                           T acc[GMR][GNR])
+{
+    T c[GMR][GNR];
+    for (int i = 0; i < GMR; i++)
+        for (fg_idx j = 0; j < GNR; j++)
+            c[i][j] = 0;
+    for (fg_idx k = 0; k < kc; k++) {
+        const T *b = B + k * rsb;
+        for (int i = 0; i < GMR; i++) {
+            const T aik = A[i * rsa + k * csa];
+            for (fg_idx j = 0; j < GNR; j++)
+                c[i][j] += aik * b[j];
+        }
+    }
+    for (int i = 0; i < GMR; i++)
+        for (fg_idx j = 0; j < GNR; j++)
+            acc[i][j] = c[i][j];
+}
+
+void FG_NAME(fg_ukr_generic)(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa,
+                             fg_idx csa, const T *B, fg_idx rsb, T *C, fg_idx ldc,
+                             const FG_NAME(fg_tile_ep) *ep)
+{
+    /* The sums live in a local tile so the compiler keeps them in registers; every element is
+     * accumulated one k at a time in order, on full and edge tiles alike. */
+    T c[GMR][GNR];
+    for (int i = 0; i < GMR; i++)
+        for (fg_idx j = 0; j < GNR; j++)
+            c[i][j] = 0;
+    if (mr == GMR && nr == GNR)
+        FG_NAME(ukr_generic_full)(kc, A, rsa, csa, B, rsb, c);
+    else
+        for (fg_idx k = 0; k < kc; k++)
+            for (fg_idx i = 0; i < mr; i++) {
+                const T a = A[i * rsa + k * csa];
+                for (fg_idx j = 0; j < nr; j++)
+                    c[i][j] += a * B[k * rsb + j];
+            }
+    for (fg_idx i = 0; i < mr; i++) {
+        T *cr = C + i * ldc;
+        for (fg_idx j = 0; j < nr; j++) {
+            T x = ep->alpha * c[i][j];
+            if (ep->beta != 0) /* beta == 0 must not read C: it may hold NaN */
+                x = x + ep->beta * cr[j];
+            if (ep->bias)
+                x += ep->bias[j];
+            if (ep->relu)
+                x = x > 0 || x != x ? x : 0;
+            cr[j] = x;
+        }
+    }
+}
+
+/* ---- the driver ----------------------------------------------------------------------------- */
+
+#define FG_L2_BYTES ((size_t)1 << 20)
+/* A transposed B is packed whole for the direct path only up to this size. */
+#define FG_DIRECT_PACK_BYTES ((size_t)16 << 20)
+/* Below this many flops per thread, waking another thread costs more than it saves. */
+#define FG_FLOPS_PER_THREAD 2.0e6
+
+typedef struct {
+    fg_idx M, N, K;
+    T alpha, beta;
+    const T *A, *B;
+    fg_idx rsa, csa, rsb, csb;
+    T *C;
+    fg_idx ldc;
+    const FG_NAME(fg_epilogue) *ep;
+    FG_NAME(fg_ukr) ukr;
+    FG_NAME(fg_packt) packt;
+    fg_blocking blk;
+    int direct;  /* no K slicing, A read in place; B read in place when its columns are unit-stride */
+    int split_n; /* threads take column ranges (else row ranges) */
+} FG_NAME(gemm_job);
 
 static inline fg_idx FG_NAME(min_idx)(fg_idx a, fg_idx b) { return a < b ? a : b; }
 
-/* Bp <- B[0:kc, 0:nc] as ceil(nc/NR) micro-panels of kc rows x NR columns, zero-padded on the
- * right. Loop order follows whichever stride of B is shorter, so the reads stay sequential. */
-static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, const T *B, fg_idx rsb, fg_idx csb, T *Bp)
+/* One micro-kernel call plus, on the last K slice, the epilogue: bias and ReLU in registers;
+ * any other activation on the stored tile right away, while it is in L1. */
+static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx mr,
+                                     fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, const T *B,
+                                     fg_idx rsb, fg_idx i0, fg_idx j0, T beta, int last)
 {
+    const FG_NAME(fg_epilogue) *ep = last ? g->ep : NULL;
+    FG_NAME(fg_tile_ep) te = {g->alpha, beta, NULL, 0};
+    T *C = g->C + i0 * g->ldc + j0;
+    if (ep) {
+        te.bias = ep->bias ? ep->bias + j0 : NULL;
+        te.relu = ep->act == FG_ACT_RELU && ep->Y == g->C;
+    }
+    g->ukr(kc, mr, nr, A, rsa, csa, B, rsb, C, g->ldc, &te);
+    if (ep && ep->Y && !te.relu && !(ep->act == FG_ACT_NONE && ep->Y == g->C))
+        for (fg_idx i = 0; i < mr; i++)
+            FG_NAME(fg_act_forward)(nr, ep->act, ep->param, C + i * g->ldc,
+                                    ep->Y + (i0 + i) * ep->ldy + j0);
+}
+
+/* Bp <- B[0:kc, 0:nc] as ceil(nc/NR) micro-panels of kc rows x NR columns, zero-padded on the
+ * right. The loop order follows whichever stride of B is shorter, so reads stay sequential. */
+static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, fg_idx NR, const T *B, fg_idx rsb,
+                            fg_idx csb, T *Bp)
+{
+    const int by_rows = (csb < 0 ? -csb : csb) <= (rsb < 0 ? -rsb : rsb);
     for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
         const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
         const T *b = B + j0 * csb;
         T *d = Bp + j0 * kc;
-        if (nr < NR)
-            for (fg_idx k = 0; k < kc; k++)
+        if (csb == 1) { /* row-major B: whole runs of nr, which the compiler turns into memcpy */
+            for (fg_idx k = 0; k < kc; k++) {
+                const T *src = b + k * rsb;
+                T *dst = d + k * NR;
+                for (fg_idx j = 0; j < nr; j++)
+                    dst[j] = src[j];
                 for (fg_idx j = nr; j < NR; j++)
-                    d[k * NR + j] = 0;
-        if ((csb < 0 ? -csb : csb) <= (rsb < 0 ? -rsb : rsb)) {
-            for (fg_idx k = 0; k < kc; k++)
+                    dst[j] = 0;
+            }
+        } else if (by_rows) {
+            for (fg_idx k = 0; k < kc; k++) {
                 for (fg_idx j = 0; j < nr; j++)
                     d[k * NR + j] = b[k * rsb + j * csb];
+                for (fg_idx j = nr; j < NR; j++)
+                    d[k * NR + j] = 0;
+            }
         } else {
-            for (fg_idx j = 0; j < nr; j++)
-                for (fg_idx k = 0; k < kc; k++)
-                    d[k * NR + j] = b[k * rsb + j * csb];
-        }
-    }
-}
-
-/* acc = A[0:MR, 0:kc] @ Bp-panel (kc x NR). Rows past mr re-read row 0 so the loop bounds stay
- * compile-time constants (their results are never stored). The sums live in a local tile, not
- * in *acc, so the compiler can keep them in registers (acc might otherwise alias Bp). */
-static FG_NO_LOOP_VECTORIZE void FG_NAME(micro_kernel)(fg_idx kc, fg_idx mr, const T *A, fg_idx rsa, fg_idx csa,
-                                  const T *Bp, T acc[MR][NR])
-{
-    const T *a[MR];
-    T c[MR][NR];
-    for (int i = 0; i < MR; i++) {
-        a[i] = A + (i < mr ? i : 0) * rsa;
-        for (fg_idx j = 0; j < NR; j++)
-            c[i][j] = 0;
-    }
-    for (fg_idx k = 0; k < kc; k++) {
-        const T *b = Bp + k * NR;
-        for (int i = 0; i < MR; i++) {
-            const T aik = a[i][k * csa];
-            for (fg_idx j = 0; j < NR; j++)
-                c[i][j] += aik * b[j];
-        }
-    }
-    for (int i = 0; i < MR; i++)
-        for (fg_idx j = 0; j < NR; j++)
-            acc[i][j] = c[i][j];
-}
-
-/* C[0:mr, 0:nr] = alpha * acc + beta * C; beta == 0 must not read C (it may hold NaN). */
-static void FG_NAME(store_tile)(fg_idx mr, fg_idx nr, T acc[MR][NR], T alpha, T beta, T *C,
-                                fg_idx ldc)
-{
-    for (fg_idx i = 0; i < mr; i++) {
-        T *c = C + i * ldc;
-        if (beta == 0)
-            for (fg_idx j = 0; j < nr; j++)
-                c[j] = alpha * acc[i][j];
-        else
-            for (fg_idx j = 0; j < nr; j++)
-                c[j] = alpha * acc[i][j] + beta * c[j];
-    }
-}
-
-/* Bias + activation over rows [i0, i1) and columns [j0, j0+nc) of C. */
-static void FG_NAME(apply_epilogue)(const FG_NAME(fg_epilogue) *ep, fg_idx i0, fg_idx i1,
-                                    fg_idx j0, fg_idx nc, T *C, fg_idx ldc)
-{
-    for (fg_idx i = i0; i < i1; i++) {
-        T *c = C + i * ldc + j0;
-        if (ep->bias)
-            for (fg_idx j = 0; j < nc; j++)
-                c[j] += ep->bias[j0 + j];
-        if (ep->Y && !(ep->act == FG_ACT_NONE && ep->Y == C))
-            FG_NAME(fg_act_forward)(nc, ep->act, ep->param, c, ep->Y + i * ep->ldy + j0);
-    }
-}
-
-/* Same arithmetic as the packed path, element by element: used only when malloc fails. */
-static void FG_NAME(gemm_unpacked)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A,
-                                   fg_idx rsa, fg_idx csa, const T *B, fg_idx rsb, fg_idx csb,
-                                   T beta, T *C, fg_idx ldc)
-{
-    for (fg_idx i = 0; i < M; i++)
-        for (fg_idx j = 0; j < N; j++) {
-            T *c = C + i * ldc + j;
-            for (fg_idx pc = 0; pc < K; pc += FG_GEMM_KC) {
-                const fg_idx kend = FG_NAME(min_idx)(K, pc + FG_GEMM_KC);
-                T acc = 0;
-                for (fg_idx k = pc; k < kend; k++)
-                    acc += A[i * rsa + k * csa] * B[k * rsb + j * csb];
-                const T b = pc == 0 ? beta : 1;
-                *c = b == 0 ? alpha * acc : alpha * acc + b * *c;
+            /* Transposed B (the dense layer's W): read each column's run down K, write
+             * strided; blocks of 8 k keep the writes within a few cache lines. */
+            for (fg_idx k0 = 0; k0 < kc; k0 += 8) {
+                const fg_idx kb = FG_NAME(min_idx)(8, kc - k0);
+                for (fg_idx j = 0; j < nr; j++)
+                    for (fg_idx k = k0; k < k0 + kb; k++)
+                        d[k * NR + j] = b[k * rsb + j * csb];
+                for (fg_idx k = k0; k < k0 + kb; k++)
+                    for (fg_idx j = nr; j < NR; j++)
+                        d[k * NR + j] = 0;
             }
         }
+    }
+}
+
+static void FG_NAME(pack_b_any)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx nc, const T *B,
+                                T *Bp)
+{
+    if (g->packt)
+        g->packt(kc, nc, B, g->csb, Bp);
+    else
+        FG_NAME(pack_b)(kc, nc, g->blk.nr, B, g->rsb, g->csb, Bp);
+}
+
+/* Ap <- A[0:mc, 0:kc] as ceil(mc/MR) slivers of kc columns x MR rows (Ap[k*MR + i]),
+ * zero-padded below. */
+static void FG_NAME(pack_a)(fg_idx mc, fg_idx kc, fg_idx MR, const T *A, fg_idx rsa,
+                            fg_idx csa, T *Ap)
+{
+    for (fg_idx i0 = 0; i0 < mc; i0 += MR) {
+        const fg_idx mr = FG_NAME(min_idx)(MR, mc - i0);
+        T *d = Ap + i0 * kc;
+        for (fg_idx i = 0; i < mr; i++) {
+            const T *a = A + (i0 + i) * rsa;
+            for (fg_idx k = 0; k < kc; k++)
+                d[k * MR + i] = a[k * csa];
+        }
+        for (fg_idx i = mr; i < MR; i++)
+            for (fg_idx k = 0; k < kc; k++)
+                d[k * MR + i] = 0;
+    }
+}
+
+/* Element by element, same K slicing as the packed path: only when scratch memory ran out. */
+static void FG_NAME(gemm_fallback)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m1, fg_idx n0,
+                                   fg_idx n1)
+{
+    const fg_idx KC = g->direct ? g->K : g->blk.kc;
+    for (fg_idx pc = 0; pc < g->K; pc += KC) {
+        const fg_idx kc = FG_NAME(min_idx)(KC, g->K - pc);
+        for (fg_idx i = m0; i < m1; i++)
+            for (fg_idx j = n0; j < n1; j++)
+                FG_NAME(run_tile)(g, kc, 1, 1, g->A + i * g->rsa + pc * g->csa, g->rsa, g->csa,
+                                  g->B + pc * g->rsb + j * g->csb, g->rsb, i, j,
+                                  pc == 0 ? g->beta : 1, pc + kc == g->K);
+    }
+}
+
+/* No packing of A, no K slicing: each tile runs over all of K, reading A in place. B is read
+ * in place when its rows are unit-stride, else packed whole once (the caller's columns). */
+static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m1, fg_idx n0,
+                                 fg_idx n1)
+{
+    const fg_idx MR = g->blk.mr, NR = g->blk.nr, K = g->K;
+    const T *B = g->B + n0 * g->csb;
+    fg_idx rsb = g->rsb, panel = 1; /* panel j0 starts at B + (j0 - n0) * panel */
+    if (g->csb != 1) {
+        const fg_idx npad = (n1 - n0 + NR - 1) / NR * NR;
+        T *Bp = fg_thread_scratch(0, (size_t)K * (size_t)npad * sizeof(T));
+        if (!Bp) {
+            FG_NAME(gemm_fallback)(g, m0, m1, n0, n1);
+            return;
+        }
+        FG_NAME(pack_b_any)(g, K, n1 - n0, B, Bp);
+        B = Bp;
+        rsb = NR;
+        panel = K;
+    }
+    /* Keep whichever operand fits in L2 there: B's column panel (j outer) when A's rows do. */
+    const int a_fits = (size_t)(m1 - m0) * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2;
+    if (a_fits) {
+        for (fg_idx j0 = n0; j0 < n1; j0 += NR)
+            for (fg_idx i0 = m0; i0 < m1; i0 += MR)
+                FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0),
+                                  FG_NAME(min_idx)(NR, n1 - j0), g->A + i0 * g->rsa, g->rsa,
+                                  g->csa, B + (j0 - n0) * panel, rsb, i0, j0, g->beta, 1);
+    } else {
+        for (fg_idx i0 = m0; i0 < m1; i0 += MR)
+            for (fg_idx j0 = n0; j0 < n1; j0 += NR)
+                FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0),
+                                  FG_NAME(min_idx)(NR, n1 - j0), g->A + i0 * g->rsa, g->rsa,
+                                  g->csa, B + (j0 - n0) * panel, rsb, i0, j0, g->beta, 1);
+    }
+}
+
+/* GotoBLAS/BLIS: NC-wide column panels of B (L3), KC-deep slices packed into NR-wide
+ * micro-panels (one sits in L1), MC x KC blocks of A packed into MR-row slivers (L2). */
+static void FG_NAME(gemm_packed)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m1, fg_idx n0,
+                                 fg_idx n1)
+{
+    const fg_blocking *b = &g->blk;
+    const fg_idx kc_max = FG_NAME(min_idx)(g->K, b->kc);
+    const fg_idx nc_pad = (FG_NAME(min_idx)(n1 - n0, b->nc) + b->nr - 1) / b->nr * b->nr;
+    const fg_idx mc_pad = (FG_NAME(min_idx)(m1 - m0, b->mc) + b->mr - 1) / b->mr * b->mr;
+    T *Bp = fg_thread_scratch(0, (size_t)kc_max * (size_t)nc_pad * sizeof(T));
+    T *Ap = Bp ? fg_thread_scratch(1, (size_t)kc_max * (size_t)mc_pad * sizeof(T)) : NULL;
+    if (!Ap) {
+        FG_NAME(gemm_fallback)(g, m0, m1, n0, n1);
+        return;
+    }
+    for (fg_idx jc = n0; jc < n1; jc += b->nc) {
+        const fg_idx nc = FG_NAME(min_idx)(b->nc, n1 - jc);
+        for (fg_idx pc = 0; pc < g->K; pc += b->kc) {
+            const fg_idx kc = FG_NAME(min_idx)(b->kc, g->K - pc);
+            const T beta = pc == 0 ? g->beta : 1; /* later K slices accumulate onto C */
+            const int last = pc + kc == g->K;
+            FG_NAME(pack_b_any)(g, kc, nc, g->B + pc * g->rsb + jc * g->csb, Bp);
+            for (fg_idx ic = m0; ic < m1; ic += b->mc) {
+                const fg_idx mc = FG_NAME(min_idx)(b->mc, m1 - ic);
+                FG_NAME(pack_a)(mc, kc, b->mr, g->A + ic * g->rsa + pc * g->csa, g->rsa, g->csa,
+                                Ap);
+                for (fg_idx jr = 0; jr < nc; jr += b->nr)
+                    for (fg_idx ir = 0; ir < mc; ir += b->mr)
+                        FG_NAME(run_tile)(g, kc, FG_NAME(min_idx)(b->mr, mc - ir),
+                                          FG_NAME(min_idx)(b->nr, nc - jr), Ap + ir * kc, 1,
+                                          b->mr, Bp + jr * kc, b->nr, ic + ir, jc + jr, beta,
+                                          last);
+            }
+        }
+    }
+}
+
+/* Thread t of n takes a contiguous run of whole tiles (MR rows or NR columns), so every tile,
+ * and so every element's arithmetic, is the same for any n. */
+static void FG_NAME(gemm_part)(void *raw, int t, int n)
+{
+    const FG_NAME(gemm_job) *g = raw;
+    const fg_idx extent = g->split_n ? g->N : g->M;
+    const fg_idx unit = g->split_n ? g->blk.nr : g->blk.mr;
+    const fg_idx units = (extent + unit - 1) / unit;
+    const fg_idx lo = FG_NAME(min_idx)(extent, units * t / n * unit);
+    const fg_idx hi = FG_NAME(min_idx)(extent, units * (t + 1) / n * unit);
+    if (lo >= hi)
+        return;
+    const fg_idx m0 = g->split_n ? 0 : lo, m1 = g->split_n ? g->M : hi;
+    const fg_idx n0 = g->split_n ? lo : 0, n1 = g->split_n ? hi : g->N;
+    if (g->direct)
+        FG_NAME(gemm_direct)(g, m0, m1, n0, n1);
+    else
+        FG_NAME(gemm_packed)(g, m0, m1, n0, n1);
 }
 
 void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_idx rsa,
@@ -111,50 +290,50 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
 {
     if (M <= 0 || N <= 0)
         return;
-    if (K <= 0) { /* empty product: C = beta * C */
-        for (fg_idx i = 0; i < M; i++)
-            for (fg_idx j = 0; j < N; j++)
-                C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j];
-        if (ep)
-            FG_NAME(apply_epilogue)(ep, 0, M, 0, N, C, ldc);
+    const fg_gemm_isa *isa = fg_gemm_active(); /* read once: fg_set_isa may run meanwhile */
+    FG_NAME(gemm_job) g;
+    g.M = M;
+    g.N = N;
+    g.K = K;
+    g.alpha = alpha;
+    g.beta = beta;
+    g.A = A;
+    g.B = B;
+    g.rsa = rsa;
+    g.csa = csa;
+    g.rsb = rsb;
+    g.csb = csb;
+    g.C = C;
+    g.ldc = ldc;
+    g.ep = ep;
+    g.ukr = isa->FG_NAME(ukr);
+    g.blk = isa->FG_NAME(blk);
+    g.packt = rsb == 1 ? isa->FG_NAME(packt) : NULL;
+    if (K <= 0) {
+        /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
+        g.direct = 1;
+        g.split_n = 0;
+        g.csb = 1; /* B is never read: nothing to pack */
+        FG_NAME(gemm_direct)(&g, 0, M, 0, N);
         return;
     }
-
-    const fg_idx kc_max = FG_NAME(min_idx)(K, FG_GEMM_KC);
-    const fg_idx nc_max = FG_NAME(min_idx)(N, NC);
-    const fg_idx nc_pad = (nc_max + NR - 1) / NR * NR;
-    T *Bp = fg_aligned_malloc((size_t)kc_max * (size_t)nc_pad * sizeof(T));
-    if (!Bp) {
-        FG_NAME(gemm_unpacked)(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc);
-        if (ep)
-            FG_NAME(apply_epilogue)(ep, 0, M, 0, N, C, ldc);
-        return;
-    }
-
-    T acc[MR][NR];
-    for (fg_idx jc = 0; jc < N; jc += NC) {
-        const fg_idx nc = FG_NAME(min_idx)(NC, N - jc);
-        for (fg_idx pc = 0; pc < K; pc += FG_GEMM_KC) {
-            const fg_idx kc = FG_NAME(min_idx)(FG_GEMM_KC, K - pc);
-            const T beta_eff = pc == 0 ? beta : 1; /* later K slices accumulate onto C */
-            const int last_slice = pc + kc == K;
-            FG_NAME(pack_b)(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);
-            for (fg_idx ic = 0; ic < M; ic += MR) {
-                const fg_idx mr = FG_NAME(min_idx)(MR, M - ic);
-                const T *a = A + ic * rsa + pc * csa;
-                for (fg_idx jr = 0; jr < nc; jr += NR) {
-                    const fg_idx nr = FG_NAME(min_idx)(NR, nc - jr);
-                    FG_NAME(micro_kernel)(kc, mr, a, rsa, csa, Bp + jr * kc, acc);
-                    FG_NAME(store_tile)(mr, nr, acc, alpha, beta_eff, C + ic * ldc + jc + jr,
-                                        ldc);
-                }
-                /* These MR rows of this column panel are final and still in L1. */
-                if (last_slice && ep)
-                    FG_NAME(apply_epilogue)(ep, ic, ic + mr, jc, nc, C, ldc);
-            }
-        }
-    }
-    fg_aligned_free(Bp);
+    /* The path depends on the shape only, never on the thread count. */
+    const size_t b_bytes = (size_t)K * (size_t)N * sizeof(T);
+    g.direct = (M <= 256 || b_bytes <= FG_L2_BYTES)
+               && (csb == 1 || b_bytes <= FG_DIRECT_PACK_BYTES);
+    const double flops = 2.0 * (double)M * (double)N * (double)K;
+    int n = (int)(flops / FG_FLOPS_PER_THREAD);
+    const fg_idx n_tiles = (N + g.blk.nr - 1) / g.blk.nr, m_tiles = (M + g.blk.mr - 1) / g.blk.mr;
+    /* Split columns when there are enough of them, rows otherwise (direct: splitting rows
+     * would make every thread pack or stream all of B). */
+    g.split_n = n_tiles >= 8 || n_tiles >= m_tiles;
+    const fg_idx parts = g.split_n ? n_tiles : m_tiles;
+    if ((fg_idx)n > parts)
+        n = (int)parts;
+    if (n > 1)
+        fg_parallel_run(n, FG_NAME(gemm_part), &g);
+    else
+        FG_NAME(gemm_part)(&g, 0, 1);
 }
 
 void FG_NAME(fg_gemm)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_idx rsa, fg_idx csa,
@@ -163,5 +342,5 @@ void FG_NAME(fg_gemm)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_idx 
     FG_NAME(fg_gemm_ex)(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc, NULL);
 }
 
-#undef NR
-#undef NC
+#undef GMR
+#undef GNR

@@ -4,11 +4,72 @@
 
 #include "fastgrad.h"
 
-/* GEMM block sizes. KC*NC elements of B are packed per (jc, pc) step; 2048 bytes of columns
- * keeps that panel at 512 KiB for both types, half of a 1 MiB L2. tests/test_kernels.py
- * probes sizes around these, so keep the two in sync. */
-#define FG_GEMM_KC 256
-#define FG_GEMM_NC_BYTES 2048
+/* ---- GEMM micro-kernels and the per-ISA dispatch table (gemm_dispatch.c) ------------------ */
+/* What a micro-kernel does to its finished register tile before storing it:
+ * C = alpha * acc + beta * C (beta == 0: C is not read), then + bias[j], then max(0, .) when
+ * relu. bias points at the tile's first column. */
+typedef struct { float alpha, beta; const float *bias; int relu; } fg_tile_ep_f32;
+typedef struct { double alpha, beta; const double *bias; int relu; } fg_tile_ep_f64;
+
+/* One mr x nr tile (mr <= MR, nr <= NR) of C over kc steps of k:
+ * acc(i, j) = sum_k A[i*rsa + k*csa] * B[k*rsb + j], k in order (B has unit column stride;
+ * either a packed panel, rsb = NR, or a row-major B read in place). Columns past nr are neither
+ * read from B nor written to C, so B and C may end exactly at the tile's edge. */
+typedef void (*fg_ukr_f32)(fg_idx kc, fg_idx mr, fg_idx nr, const float *A, fg_idx rsa,
+                           fg_idx csa, const float *B, fg_idx rsb, float *C, fg_idx ldc,
+                           const fg_tile_ep_f32 *ep);
+typedef void (*fg_ukr_f64)(fg_idx kc, fg_idx mr, fg_idx nr, const double *A, fg_idx rsa,
+                           fg_idx csa, const double *B, fg_idx rsb, double *C, fg_idx ldc,
+                           const fg_tile_ep_f64 *ep);
+
+/* Register tile and cache blocking of one type on one ISA: KC rows of K per packed slice,
+ * MC rows of A per packed block, NC columns of B per packed panel. */
+typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
+
+/* Packs a transposed B (B(k, j) = B[k + j*csb]) into NR-wide panels of kc rows, as the
+ * micro-kernel reads them; columns past nc hold junk it never uses. */
+typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
+typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
+
+typedef struct {
+    const char *name;
+    fg_ukr_f32 ukr_f32;
+    fg_ukr_f64 ukr_f64;
+    fg_blocking blk_f32, blk_f64;
+    fg_packt_f32 packt_f32; /* NULL: the portable packing loop */
+    fg_packt_f64 packt_f64;
+} fg_gemm_isa;
+
+/* The table in use (chosen at first use from the CPU, FASTGRAD_ISA, or fg_set_isa). */
+const fg_gemm_isa *fg_gemm_active(void);
+
+void fg_ukr_generic_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, const float *,
+                        fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_ukr_generic_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, fg_idx, const double *,
+                        fg_idx, double *, fg_idx, const fg_tile_ep_f64 *);
+#if defined(FG_HAVE_X86)
+void fg_ukr_avx2_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, const float *,
+                     fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_ukr_avx2_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, fg_idx, const double *,
+                     fg_idx, double *, fg_idx, const fg_tile_ep_f64 *);
+void fg_ukr_avx512_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, const float *,
+                       fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_ukr_avx512_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, fg_idx, const double *,
+                       fg_idx, double *, fg_idx, const fg_tile_ep_f64 *);
+void fg_packt_avx2_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packt_avx2_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+#endif
+
+/* ---- threads (pool.c) -------------------------------------------------------------------- */
+/* Runs fn(arg, t, n) for t = 0..n-1, t = 0 on the calling thread, the rest on pool workers,
+ * and returns when all are done. n is clamped to fg_get_num_threads(); when the pool is busy
+ * with another caller's work, everything runs here (n = 1). Returns the n actually used. */
+int fg_parallel_run(int n, void (*fn)(void *arg, int t, int n), void *arg);
+/* A 64-byte aligned scratch buffer of at least `bytes`, private to the calling thread and
+ * kept for its next call (slot 0 or 1: two buffers at once). NULL when memory runs out. */
+void *fg_thread_scratch(int slot, size_t bytes);
 
 /* Work done on each finished block of C rows while it is still in cache (the dense layer's
  * bias + activation). Y may equal the GEMM's C (activation in place). */

@@ -1,10 +1,18 @@
-/* pool.c: the thread count. The worker pool itself arrives with the threaded kernels; for now
- * this only stores the number the kernels will be allowed to use. */
+/* pool.c: the thread count, a small persistent worker pool, and per-thread scratch memory.
+ *
+ * Workers are created lazily by the first parallel call and then kept. Between calls they sleep
+ * on a condition variable (after a spin of a few microseconds, bounded, so nothing burns CPU
+ * once a call has returned). One caller at a time owns the pool; a second thread calling in
+ * meanwhile simply computes alone, which gives the same result since work is split only over
+ * outputs. After fork() the child has no workers: an atfork handler forgets them and the
+ * child's first parallel call creates its own.
+ */
 #define _GNU_SOURCE /* sched_getaffinity / CPU_COUNT */
 #include <stdlib.h>
 #include <limits.h>
 #include <errno.h>
-#include "fastgrad.h"
+#include <pthread.h>
+#include "internal.h"
 #if defined(__linux__)
 #include <sched.h>
 #endif
@@ -44,14 +52,199 @@ static int fg_default_threads(void)
 
 void fg_set_num_threads(int n)
 {
-    fg_num_threads = n >= 1 ? n : 1;
+    __atomic_store_n(&fg_num_threads, n >= 1 ? n : 1, __ATOMIC_RELAXED);
 }
 
 int fg_get_num_threads(void)
 {
     /* Lazy so the environment is read when first needed. Two racing first calls compute the
      * same value, so the unsynchronised write is benign. */
-    if (fg_num_threads == 0)
-        fg_num_threads = fg_default_threads();
-    return fg_num_threads;
+    int n = __atomic_load_n(&fg_num_threads, __ATOMIC_RELAXED);
+    if (n == 0) {
+        n = fg_default_threads();
+        __atomic_store_n(&fg_num_threads, n, __ATOMIC_RELAXED);
+    }
+    return n;
+}
+
+/* ---- the pool ------------------------------------------------------------------------------ */
+
+#define FG_MAX_WORKERS 63 /* beyond this, callers just get fewer threads */
+#define FG_SPIN 2000      /* pause-polls (tens of microseconds at most) before sleeping */
+
+typedef struct {
+    pthread_mutex_t lock;     /* guards generation, n_active, the job fields and n_workers */
+    pthread_cond_t wake;      /* workers wait here for a new generation */
+    pthread_cond_t done;      /* the caller waits here for pending == 0 */
+    pthread_mutex_t owner;    /* held by the one caller using the pool */
+    unsigned long generation; /* bumped for every job */
+    int n_workers;            /* threads created so far */
+    int n_active;             /* workers taking part in the current job (tid 1..n_active) */
+    int pending;              /* workers of the current job not yet finished */
+    void (*fn)(void *, int, int);
+    void *arg;
+} fg_pool;
+
+static fg_pool fg_the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                              PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0,
+                              NULL, NULL};
+static pthread_once_t fg_atfork_once = PTHREAD_ONCE_INIT;
+
+static void fg_pool_child_after_fork(void)
+{
+    /* The workers did not survive the fork; the locks may have been held by threads that no
+     * longer exist. Start over (lazily). */
+    fg_pool *p = &fg_the_pool;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->owner, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->generation = 0;
+    p->n_workers = 0;
+    p->n_active = 0;
+    p->pending = 0;
+}
+
+static void fg_register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, fg_pool_child_after_fork);
+}
+
+typedef struct { int tid; unsigned long generation; } fg_worker_start;
+
+static void *fg_worker_main(void *raw)
+{
+    fg_pool *p = &fg_the_pool;
+    /* `seen` starts at the generation current when this worker was created (under the lock),
+     * so a job posted before the thread first runs is not missed. */
+    const int tid = ((fg_worker_start *)raw)->tid;
+    unsigned long seen = ((fg_worker_start *)raw)->generation;
+    free(raw);
+    for (;;) {
+        /* Short bounded spin for the next job, then sleep. */
+        for (int s = 0; s < FG_SPIN && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen;
+             s++) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        pthread_mutex_lock(&p->lock);
+        while (p->generation == seen)
+            pthread_cond_wait(&p->wake, &p->lock);
+        seen = p->generation;
+        const int take_part = tid <= p->n_active;
+        void (*fn)(void *, int, int) = p->fn;
+        void *arg = p->arg;
+        const int n = p->n_active + 1;
+        pthread_mutex_unlock(&p->lock);
+        if (!take_part)
+            continue;
+        fn(arg, tid, n);
+        pthread_mutex_lock(&p->lock);
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return NULL;
+}
+
+int fg_parallel_run(int n, void (*fn)(void *, int, int), void *arg)
+{
+    fg_pool *p = &fg_the_pool;
+    const int limit = fg_get_num_threads();
+    if (n > limit)
+        n = limit;
+    if (n > FG_MAX_WORKERS + 1)
+        n = FG_MAX_WORKERS + 1;
+    if (n <= 1 || pthread_mutex_trylock(&p->owner) != 0) {
+        fn(arg, 0, 1);
+        return 1;
+    }
+    pthread_once(&fg_atfork_once, fg_register_atfork);
+
+    pthread_mutex_lock(&p->lock);
+    while (p->n_workers < n - 1) {
+        pthread_t th;
+        pthread_attr_t attr;
+        fg_worker_start *start = malloc(sizeof *start);
+        if (!start)
+            break;
+        start->tid = p->n_workers + 1;
+        start->generation = p->generation;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int err = pthread_create(&th, &attr, fg_worker_main, start);
+        pthread_attr_destroy(&attr);
+        if (err) {
+            free(start);
+            break;
+        }
+        p->n_workers++;
+    }
+    if (n > p->n_workers + 1)
+        n = p->n_workers + 1;
+    if (n <= 1) {
+        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&p->owner);
+        fn(arg, 0, 1);
+        return 1;
+    }
+    p->fn = fn;
+    p->arg = arg;
+    p->n_active = n - 1;
+    p->pending = n - 1;
+    __atomic_store_n(&p->generation, p->generation + 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+
+    fn(arg, 0, n);
+
+    pthread_mutex_lock(&p->lock);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->owner);
+    return n;
+}
+
+/* ---- per-thread scratch ---------------------------------------------------------------------- */
+
+typedef struct {
+    void *buf[2];
+    size_t size[2];
+} fg_scratch;
+
+static pthread_key_t fg_scratch_key;
+static pthread_once_t fg_scratch_once = PTHREAD_ONCE_INIT;
+
+static void fg_scratch_free(void *raw)
+{
+    fg_scratch *s = raw;
+    fg_aligned_free(s->buf[0]);
+    fg_aligned_free(s->buf[1]);
+    free(s);
+}
+
+static void fg_scratch_init(void)
+{
+    pthread_key_create(&fg_scratch_key, fg_scratch_free);
+}
+
+void *fg_thread_scratch(int slot, size_t bytes)
+{
+    pthread_once(&fg_scratch_once, fg_scratch_init);
+    fg_scratch *s = pthread_getspecific(fg_scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(fg_scratch_key, s) != 0) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->size[slot] < bytes) {
+        fg_aligned_free(s->buf[slot]);
+        s->buf[slot] = fg_aligned_malloc(bytes);
+        s->size[slot] = s->buf[slot] ? bytes : 0;
+    }
+    return s->buf[slot];
 }

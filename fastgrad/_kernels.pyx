@@ -95,6 +95,8 @@ cdef extern from "fastgrad.h" nogil:
     void fg_set_num_threads(int n)
     int fg_get_num_threads()
     const char *fg_isa_name()
+    int fg_set_isa(const char *name)
+    void fg_gemm_blocking(int itemsize, fg_idx out[5])
 
 
 ACT_NONE = FG_ACT_NONE
@@ -654,6 +656,28 @@ def get_num_threads():
 def isa():
     """The GEMM code path in use: "avx512", "avx2" or "generic"."""
     return fg_isa_name().decode("ascii")
+
+
+def set_isa(name):
+    """Switch the GEMM path to "avx512", "avx2" or "generic" (for tests and benchmarks).
+    Returns True when this CPU runs it; otherwise nothing changes and it returns False."""
+    if not isinstance(name, str):
+        raise TypeError(f"set_isa: name must be a str, got {type(name).__name__}")
+    if name not in ("avx512", "avx2", "generic"):
+        raise ValueError(f"set_isa: name must be 'avx512', 'avx2' or 'generic', got {name!r}")
+    cdef bytes b = name.encode("ascii")
+    return fg_set_isa(b) == 1
+
+
+def gemm_blocking(dtype):
+    """The active GEMM path's blocking for float32 or float64: dict of MR, NR, KC, MC, NC."""
+    import numpy as np
+    dt = np.dtype(dtype)
+    if dt != np.float32 and dt != np.float64:
+        raise TypeError(f"gemm_blocking: dtype must be float32 or float64, got {dt}")
+    cdef fg_idx out[5]
+    fg_gemm_blocking(<int>dt.itemsize, out)
+    return {"MR": out[0], "NR": out[1], "KC": out[2], "MC": out[3], "NC": out[4]}
 
 
 # ---- softmax ----------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from fastgrad import _kernels as K
 
 DTYPES = [np.float32, np.float64]
 UNIT_ROUNDOFF = {np.float32: 2.0**-24, np.float64: 2.0**-53}
-# GEMM blocking in csrc/internal.h: KC rows of K per slice, NC columns = 2048 bytes per panel.
-KC = 256
-NC = {np.float32: 512, np.float64: 256}
+# The active GEMM path's blocking (csrc/gemm_dispatch.c): sizes below probe around KC and NC.
+KC = K.gemm_blocking(np.float32)["KC"]
+NC = {dt: K.gemm_blocking(dt)["NC"] for dt in (np.float32, np.float64)}
 ACTS = list(K.ACTIVATIONS)
 # The scalar each activation takes (LeakyReLU slope, ELU alpha, Softplus beta); others ignore it.
 PARAM = {"leaky_relu": 0.1, "elu": 1.3, "softplus": 0.7}
@@ -70,7 +70,7 @@ def test_gemm_sizes(dtype, M, N, Kd):
 @pytest.mark.parametrize("tb", [False, True])
 def test_gemm_transposed_views(dtype, ta, tb):
     r = rng(1)
-    M, N, Kd = 19, 37, 300  # K crosses one KC boundary
+    M, N, Kd = 19, 37, KC + 44  # K beyond one KC slice
     A = randn(r, (Kd, M), dtype).T if ta else randn(r, (M, Kd), dtype)
     B = randn(r, (N, Kd), dtype).T if tb else randn(r, (Kd, N), dtype)
     check_gemm(A, B, np.empty((M, N), dtype))

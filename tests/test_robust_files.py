@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from conftest import child_python_env
 import fastgrad as fg
 from fastgrad import io
 
@@ -47,11 +48,11 @@ while True:  # each version: 4 MB all equal to k, so a torn file would show mixe
 def test_killing_a_process_mid_save_leaves_a_whole_checkpoint(tmp_path):
     path = tmp_path / "ckpt.safetensors"
     fg.save({"w": np.zeros((1024, 1024), np.float32), "step": np.array([0])}, path)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fg.__file__)))
+    env, cwd = child_python_env()
     rng = np.random.default_rng(0)
     last_step = 0
     for _ in range(5):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], env=env, cwd=cwd,
                                 stdout=subprocess.PIPE, text=True)
         try:
             assert proc.stdout.readline().strip() == "ready"

@@ -18,6 +18,7 @@ import threading
 import numpy as np
 import pytest
 
+from conftest import child_python_env
 import fastgrad as fg
 from fastgrad import nn, optim
 
@@ -154,9 +155,8 @@ CHILD = ("import sys; sys.path.insert(0, {tests!r}); import test_threads_fork as
 
 @pytest.mark.parametrize("threads", ["1", "2"])
 def test_same_seed_and_thread_count_give_identical_bytes_across_processes(threads):
-    env = dict(os.environ, FASTGRAD_NUM_THREADS=threads,
-               PYTHONPATH=os.path.dirname(os.path.dirname(fg.__file__)))
-    runs = [subprocess.run([sys.executable, "-c", CHILD.format(tests=TESTS)], env=env,
+    env, cwd = child_python_env(FASTGRAD_NUM_THREADS=threads)
+    runs = [subprocess.run([sys.executable, "-c", CHILD.format(tests=TESTS)], env=env, cwd=cwd,
                            capture_output=True, text=True, timeout=300) for _ in range(2)]
     for r in runs:
         assert r.returncode == 0, r.stderr

@@ -1,0 +1,149 @@
+/* gemm_ukr_impl.h: the SIMD register-tile micro-kernel, written once over a few vector macros
+ * and instantiated by each ISA file (gemm_avx512.c, gemm_avx2.c) for float and double.
+ *
+ * The including file defines:
+ *   T, EP            element type and its tile-epilogue struct (internal.h)
+ *   V, VL, MR        vector type, lanes per vector, rows of the tile; NR = 2 * VL columns
+ *   UKR              the exported function name
+ *   V_ZERO() V_LOAD(p) V_STORE(p, v) V_BCAST(x) V_FMA(a, b, c) = a*b + c, V_MUL, V_ADD,
+ *   V_MAX(a, b)      (b when either is NaN, so V_MAX(0, x) propagates NaN)
+ *   MASK, MASK_FOR(n) (first n lanes), V_LOADM(p, m), V_STOREM(p, m, v): masked, non-faulting
+ *
+ * (MR <= 8.) Each of the MR x 2 accumulators stays in a register for the whole k loop: per k step, two
+ * loads of B, MR broadcasts of A, 2*MR FMAs. The row count is a compile-time constant in each
+ * case of the switch below, so the tile loops unroll completely and short edge tiles (mr < MR)
+ * do only their own work. Elements are accumulated one k at a time in order, whatever the
+ * tile's position, so a result never depends on how C was cut into tiles (or threads).
+ */
+
+#define NV 2
+#define NR (NV * VL)
+
+/* Epilogue of one row of the tile, on the registers: scale, merge with C, bias, ReLU, store. */
+static inline __attribute__((always_inline)) void
+ROW_FN(V x0, V x1, T *cr, int full, const MASK *m, const V *bias, const EP *ep)
+{
+    V x[NV] = {x0, x1};
+    for (int v = 0; v < NV; v++) {
+        if (ep->alpha != 1)
+            x[v] = V_MUL(V_BCAST(ep->alpha), x[v]);
+        if (ep->beta != 0) /* beta == 0 must not read C: it may hold NaN */
+            x[v] = V_FMA(V_BCAST(ep->beta),
+                         full ? V_LOAD(cr + v * VL) : V_LOADM(cr + v * VL, m[v]), x[v]);
+        if (ep->bias)
+            x[v] = V_ADD(x[v], bias[v]);
+        if (ep->relu)
+            x[v] = V_MAX(V_ZERO(), x[v]);
+        if (full)
+            V_STORE(cr + v * VL, x[v]);
+        else
+            V_STOREM(cr + v * VL, m[v], x[v]);
+    }
+}
+
+/* The accumulators are named variables, not an array: GCC otherwise keeps a memory copy of
+ * the array and stores every accumulator on every k step. */
+#define FG_ROW_FMA(i, LOADB) \
+    if (i < mr) { \
+        const V a = V_BCAST(A[i * rsa]); \
+        c##i##0 = V_FMA(a, b0, c##i##0); \
+        c##i##1 = V_FMA(a, b1, c##i##1); \
+    }
+#define FG_ALL_ROWS \
+    FG_ROW_FMA(0, ) FG_ROW_FMA(1, ) FG_ROW_FMA(2, ) FG_ROW_FMA(3, ) FG_ROW_FMA(4, ) \
+    FG_ROW_FMA(5, ) FG_ROW_FMA(6, ) FG_ROW_FMA(7, )
+
+static inline __attribute__((always_inline)) void
+TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, const T *B,
+        fg_idx rsb, T *C, fg_idx ldc, const EP *ep)
+{
+    V c00 = V_ZERO(), c01 = V_ZERO(), c10 = V_ZERO(), c11 = V_ZERO(), c20 = V_ZERO(),
+      c21 = V_ZERO(), c30 = V_ZERO(), c31 = V_ZERO(), c40 = V_ZERO(), c41 = V_ZERO(),
+      c50 = V_ZERO(), c51 = V_ZERO(), c60 = V_ZERO(), c61 = V_ZERO(), c70 = V_ZERO(),
+      c71 = V_ZERO();
+    /* C's rows are touched only after the k loop: start fetching them now, so a tile of C
+     * that fell out of cache (the packed path's later K slices) is ready by then. */
+#define FG_ROW_PREFETCH(i) \
+    if (i < mr) { \
+        __builtin_prefetch(C + i * ldc, 1, 3); \
+        __builtin_prefetch(C + i * ldc + NR - 1, 1, 3); \
+    }
+    FG_ROW_PREFETCH(0) FG_ROW_PREFETCH(1) FG_ROW_PREFETCH(2) FG_ROW_PREFETCH(3)
+    FG_ROW_PREFETCH(4) FG_ROW_PREFETCH(5) FG_ROW_PREFETCH(6) FG_ROW_PREFETCH(7)
+#undef FG_ROW_PREFETCH
+    MASK m[NV];
+    const int full = nr == NR;
+    for (int v = 0; v < NV; v++) {
+        fg_idx left = nr - v * VL;
+        m[v] = MASK_FOR(left < 0 ? 0 : left > VL ? VL : left);
+    }
+    if (full) {
+        for (fg_idx k = 0; k < kc; k++) {
+            const V b0 = V_LOAD(B), b1 = V_LOAD(B + VL);
+            FG_ALL_ROWS
+            A += csa;
+            B += rsb;
+        }
+    } else {
+        for (fg_idx k = 0; k < kc; k++) {
+            const V b0 = V_LOADM(B, m[0]), b1 = V_LOADM(B + VL, m[1]);
+            FG_ALL_ROWS
+            A += csa;
+            B += rsb;
+        }
+    }
+    V bias[NV];
+    for (int v = 0; v < NV; v++)
+        bias[v] = !ep->bias ? V_ZERO() : full ? V_LOAD(ep->bias + v * VL)
+                                              : V_LOADM(ep->bias + v * VL, m[v]);
+#define FG_ROW_STORE(i) \
+    if (i < mr) \
+        ROW_FN(c##i##0, c##i##1, C + i * ldc, full, m, bias, ep);
+    FG_ROW_STORE(0) FG_ROW_STORE(1) FG_ROW_STORE(2) FG_ROW_STORE(3)
+    FG_ROW_STORE(4) FG_ROW_STORE(5) FG_ROW_STORE(6) FG_ROW_STORE(7)
+#undef FG_ROW_STORE
+}
+#undef FG_ROW_FMA
+#undef FG_ALL_ROWS
+
+void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, const T *B,
+         fg_idx rsb, T *C, fg_idx ldc, const EP *ep)
+{
+    switch (mr) {
+#define FG_CASE(r) case r: TILE_FN(r, kc, nr, A, rsa, csa, B, rsb, C, ldc, ep); break;
+#if MR >= 8
+    FG_CASE(8)
+#endif
+#if MR >= 7
+    FG_CASE(7)
+#endif
+    FG_CASE(6) FG_CASE(5) FG_CASE(4) FG_CASE(3) FG_CASE(2) FG_CASE(1)
+#undef FG_CASE
+    default: break;
+    }
+}
+
+/* Packs a transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels of
+ * kc rows by in-register transposes of TB x TB blocks (several times faster than strided
+ * scalar copies). Columns past nc repeat the panel's column 0: the micro-kernel masks them. */
+void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+{
+    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
+        const fg_idx nr = nc - j0 < NR ? nc - j0 : NR;
+        T *d = Bp + j0 * kc;
+        for (fg_idx jb = 0; jb < NR; jb += TB) {
+            const T *rows[TB];
+            for (int j = 0; j < TB; j++)
+                rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
+            fg_idx k = 0;
+            for (; k + TB <= kc; k += TB)
+                TR_BLOCK(rows, k, d + k * NR + jb, NR);
+            for (; k < kc; k++)
+                for (int j = 0; j < TB; j++)
+                    d[k * NR + jb + j] = rows[j][k];
+        }
+    }
+}
+
+#undef NV
+#undef NR
