@@ -21,7 +21,8 @@ ISA_FLAGS = {
 }
 SANITIZE = os.environ.get("FASTGRAD_SANITIZE") == "1"
 
-compile_args = ["-O3", "-std=c99", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden",
+compile_args = ["-O3", "-std=c99", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off",
+                "-fvisibility=hidden",
                 "-Wall", "-Wno-unused-function", "-Wno-unreachable-code"]
 link_args = ["-pthread"]
 if SANITIZE:

@@ -62,6 +62,18 @@ void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 #endif
 
+/* ---- elementwise loops at the CPU's vector width --------------------------------------------
+ * Memory-bound loops (optimizer steps) are compiled for the x86-64 baseline, SSE2, like the
+ * rest of the C. On glibc/x86 with GCC, FG_VECTOR_CLONES also builds AVX2 and AVX-512 copies
+ * of a function and the loader picks one for the CPU (an IFUNC). No FMA contraction
+ * (-ffp-contract=off in setup.py), so every copy rounds exactly like the baseline. */
+#if defined(FG_HAVE_X86) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) \
+    && __GNUC__ >= 12 && !defined(FG_NO_CLONES)
+#define FG_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FG_VECTOR_CLONES
+#endif
+
 /* ---- threads (pool.c) -------------------------------------------------------------------- */
 /* Runs fn(arg, t, n) for t = 0..n-1, t = 0 on the calling thread, the rest on pool workers,
  * and returns when all are done. n is clamped to fg_get_num_threads(); when the pool is busy

@@ -1,6 +1,7 @@
 /* optim_impl.h: optimizer bodies, instantiated for float and double by dtype.h. */
 
-void FG_NAME(fg_sgd_step)(fg_idx n, T *p, const T *g, T *buf, double lr, double momentum,
+FG_VECTOR_CLONES void FG_NAME(fg_sgd_step)(fg_idx n, T *restrict p, const T *restrict g, T *restrict buf,
+                          double lr, double momentum,
                           double dampening, double weight_decay, int nesterov, int first)
 {
     const T wd = (T)weight_decay, mom = (T)momentum, damp1 = (T)(1 - dampening), neg_lr = (T)-lr;
@@ -17,9 +18,29 @@ void FG_NAME(fg_sgd_step)(fg_idx n, T *p, const T *g, T *buf, double lr, double 
     }
 }
 
-void FG_NAME(fg_adam_step)(fg_idx n, T *p, const T *g, T *m, T *v, T *vmax, double lr,
-                           double beta1, double beta2, double eps, double weight_decay,
-                           int decoupled, int64_t step)
+/* One element of Adam's moments, shared by the two loops below. */
+static inline T FG_NAME(adam_moments)(T pi, T gi, T *mi, T *vi, T w1, T b2, T w2, T wd,
+                                      T decay, int coupled_wd, int decoupled_wd, T *p_out)
+{
+    if (decoupled_wd)
+        pi = pi * decay;      /* param.mul_(1 - lr * weight_decay) */
+    if (coupled_wd)
+        gi = gi + wd * pi;    /* grad.add(param, alpha=weight_decay) */
+    /* exp_avg.lerp_(grad, 1 - beta1): ATen's lerp for weight < 0.5 is self + w*(end-self);
+     * beta1 >= 0.5 in any sane setting, but keep the other branch to be exact. */
+    *mi = w1 < (T)0.5 ? *mi + w1 * (gi - *mi) : gi - (gi - *mi) * (1 - w1);
+    *vi = *vi * b2 + w2 * gi * gi; /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
+    *p_out = pi;
+    return *vi;
+}
+
+/* The per-element work is written once (adam_moments); the amsgrad and plain variants are
+ * separate loops because a conditional store (vmax) inside one loop stops GCC from
+ * vectorising it, which made Adam 4x slower (3.3 ns an element). */
+FG_VECTOR_CLONES void FG_NAME(fg_adam_step)(fg_idx n, T *restrict p, const T *restrict g, T *restrict m,
+                           T *restrict v, T *restrict vmax, double lr, double beta1,
+                           double beta2, double eps, double weight_decay, int decoupled,
+                           int64_t step)
 {
     const double bc1 = 1 - pow(beta1, (double)step);
     const double bc2 = 1 - pow(beta2, (double)step);
@@ -30,25 +51,24 @@ void FG_NAME(fg_adam_step)(fg_idx n, T *p, const T *g, T *m, T *v, T *vmax, doub
     const int coupled_wd = weight_decay != 0 && !decoupled;
     const int decoupled_wd = weight_decay != 0 && decoupled;
 
-    for (fg_idx i = 0; i < n; i++) {
-        T pi = p[i], gi = g[i];
-        if (decoupled_wd)
-            pi = pi * decay;      /* param.mul_(1 - lr * weight_decay) */
-        if (coupled_wd)
-            gi = gi + wd * pi;    /* grad.add(param, alpha=weight_decay) */
-        /* exp_avg.lerp_(grad, 1 - beta1): ATen's lerp for weight < 0.5 is self + w*(end-self);
-         * beta1 >= 0.5 in any sane setting, but keep the other branch to be exact. */
-        const T mi = w1 < (T)0.5 ? m[i] + w1 * (gi - m[i]) : gi - (gi - m[i]) * (1 - w1);
-        const T vi = v[i] * b2 + w2 * gi * gi; /* mul_(beta2).addcmul_(g, g, value=1-beta2) */
-        m[i] = mi;
-        v[i] = vi;
-        T vhat = vi;
-        if (vmax) { /* amsgrad: torch.maximum keeps NaN */
-            const T vm = vmax[i];
-            vhat = (vm != vm || vm > vi) ? vm : vi;
-            vmax[i] = vhat;
+    if (!vmax) {
+        for (fg_idx i = 0; i < n; i++) {
+            T pi;
+            const T vi = FG_NAME(adam_moments)(p[i], g[i], &m[i], &v[i], w1, b2, w2, wd, decay,
+                                               coupled_wd, decoupled_wd, &pi);
+            const T denom = FG_M(sqrt)(vi) / bc2_sqrt + teps;
+            p[i] = pi + step_size_neg * (m[i] / denom); /* addcdiv_(m, denom, -step_size) */
         }
+        return;
+    }
+    for (fg_idx i = 0; i < n; i++) { /* amsgrad: torch.maximum keeps NaN */
+        T pi;
+        const T vi = FG_NAME(adam_moments)(p[i], g[i], &m[i], &v[i], w1, b2, w2, wd, decay,
+                                           coupled_wd, decoupled_wd, &pi);
+        const T vm = vmax[i];
+        const T vhat = (vm != vm || vm > vi) ? vm : vi;
+        vmax[i] = vhat;
         const T denom = FG_M(sqrt)(vhat) / bc2_sqrt + teps;
-        p[i] = pi + step_size_neg * (mi / denom); /* addcdiv_(m, denom, value=-step_size) */
+        p[i] = pi + step_size_neg * (m[i] / denom);
     }
 }
