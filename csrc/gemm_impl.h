@@ -284,6 +284,54 @@ static void FG_NAME(gemm_part)(void *raw, int t, int n)
         FG_NAME(gemm_packed)(g, m0, m1, n0, n1);
 }
 
+/* ---- few rows against a transposed B: dot products ------------------------------------------
+ * The dense layer's forward at batch 1..FG_DOT_MAX_M (inference) multiplies a few rows of x by
+ * W^T with W row-major: each output is a dot product of two contiguous runs. Packing W for the
+ * micro-kernel would cost a full extra pass over it for a handful of rows, so these shapes
+ * stream each row of W once instead, one dot product per output row while it is in L1. */
+#define FG_DOT_MAX_M 4
+
+/* sum_k a[k] b[k] in a fixed order: 16 interleaved partial sums (one or more vector
+ * registers, whatever the ISA clone), then those 16 left to right, then the tail. */
+static inline T FG_NAME(dot)(fg_idx K, const T *restrict a, const T *restrict b)
+{
+    T acc[16] = {0};
+    fg_idx k = 0;
+    for (; k + 16 <= K; k += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += a[k + j] * b[k + j];
+    T s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; k < K; k++)
+        s += a[k] * b[k];
+    return s;
+}
+
+FG_VECTOR_CLONES static void FG_NAME(gemm_dot)(fg_idx M, fg_idx N, fg_idx K, T alpha,
+                                               const T *A, fg_idx rsa, const T *B, fg_idx csb,
+                                               T beta, T *C, fg_idx ldc,
+                                               const FG_NAME(fg_epilogue) *ep)
+{
+    const T *bias = ep ? ep->bias : NULL;
+    for (fg_idx j = 0; j < N; j++) {
+        const T *w = B + j * csb; /* column j of B: row j of W, contiguous in k */
+        for (fg_idx i = 0; i < M; i++) {
+            T v = FG_NAME(dot)(K, A + i * rsa, w);
+            if (alpha != 1)
+                v = alpha * v;
+            if (beta != 0) /* beta == 0 must not read C: it may hold NaN */
+                v = v + beta * C[i * ldc + j];
+            if (bias)
+                v = v + bias[j];
+            C[i * ldc + j] = v;
+        }
+    }
+    if (ep && ep->Y && !(ep->act == FG_ACT_NONE && ep->Y == C))
+        for (fg_idx i = 0; i < M; i++)
+            FG_NAME(fg_act_forward)(N, ep->act, ep->param, C + i * ldc, ep->Y + i * ep->ldy);
+}
+
 void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_idx rsa,
                          fg_idx csa, const T *B, fg_idx rsb, fg_idx csb, T beta, T *C,
                          fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
@@ -318,6 +366,10 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
         return;
     }
     /* The path depends on the shape only, never on the thread count. */
+    if (M <= FG_DOT_MAX_M && rsb == 1 && csa == 1) {
+        FG_NAME(gemm_dot)(M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep);
+        return;
+    }
     const size_t b_bytes = (size_t)K * (size_t)N * sizeof(T);
     g.direct = (M <= 256 || b_bytes <= FG_L2_BYTES)
                && (csb == 1 || b_bytes <= FG_DIRECT_PACK_BYTES);
