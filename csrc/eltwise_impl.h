@@ -8,7 +8,7 @@ static inline T FG_NAME(sigmoid1)(T x)
     return x >= 0 ? r : e * r;
 }
 
-void FG_NAME(fg_act_forward)(fg_idx n, int act, double param, const T *x, T *y)
+FG_VECTOR_CLONES void FG_NAME(fg_act_forward)(fg_idx n, int act, double param, const T *x, T *y)
 {
     const T p = (T)param;
     fg_idx i;
@@ -55,7 +55,7 @@ void FG_NAME(fg_act_forward)(fg_idx n, int act, double param, const T *x, T *y)
     }
 }
 
-void FG_NAME(fg_act_backward)(fg_idx n, int act, double param, const T *x, const T *y,
+FG_VECTOR_CLONES void FG_NAME(fg_act_backward)(fg_idx n, int act, double param, const T *x, const T *y,
                               const T *dy, T *dx)
 {
     const T p = (T)param;
