@@ -180,7 +180,7 @@ class Tensor:
         # is elementwise, so tensors never serve as dict keys themselves.
         grads = {id(self): gradient}
         with _grad_mode.no_grad():
-            for t in _topological_order(self):
+            for t in (_topological_order(self) if self.grad_fn is not None else (self,)):
                 g = grads.pop(id(t), None)
                 if g is None:  # every op on the way here returned None for it: no gradient
                     continue
@@ -233,11 +233,13 @@ def _topological_order(root):
             continue
         visited.add(id(t))
         stack.append((t, True))
-        ctx = t.grad_fn
-        if ctx is None:
-            continue
-        for parent in reversed(ctx.parents):
-            if parent is not None and parent.requires_grad and id(parent) not in visited:
+        for parent in reversed(t.grad_fn.parents):
+            if parent is None or not parent.requires_grad or id(parent) in visited:
+                continue
+            if parent.grad_fn is None:  # a leaf has no inputs: it is finished as soon as seen
+                visited.add(id(parent))
+                order.append(parent)
+            else:
                 stack.append((parent, False))
     order.reverse()
     return order
