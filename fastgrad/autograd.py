@@ -43,9 +43,8 @@ class Context:
             raise RuntimeError(f"{self.name}: trying to backward through the graph a second "
                                "time; pass retain_graph=True to the first backward()")
         grads = self.fn.backward(self, grad)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+        # One gradient per input; a user's backward may return Tensors (unwrapped by the walk).
+        return grads if isinstance(grads, tuple) else (grads,)
 
     def release(self):
         """Frees what forward saved once backward has used it (PyTorch's retain_graph=False)."""

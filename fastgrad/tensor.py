@@ -201,6 +201,8 @@ class Tensor:
                 for parent, pg in zip(ctx.parents, input_grads):
                     if pg is None or parent is None or not parent.requires_grad:
                         continue
+                    if type(pg) is not np.ndarray:
+                        pg = np.asarray(pg.data if isinstance(pg, Tensor) else pg)
                     if pg.shape != parent.data.shape:
                         raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
                                            f"{pg.shape} for an input of shape {parent.shape}")

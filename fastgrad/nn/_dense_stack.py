@@ -31,11 +31,12 @@ class DenseStack(Function):
             raise ValueError("linear: input must have at least one dimension")
         lead = x.shape[:-1]
         h = np.ascontiguousarray(x.reshape(-1, x.shape[-1]), dtype=dtype)
-        inputs, zs, ys, params = [], [], [], []
+        inputs, zs, ys, params, slots = [], [], [], [], []
         i = 0
         for act, param, has_bias in layers:
             W = weights[i]
             b = weights[i + 1] if has_bias else None
+            slots.append((i, i + 1 if has_bias else None))  # where W and b sit in `weights`
             i += 1 + has_bias
             if h.shape[1] != W.shape[1]:
                 shown = x.shape if not inputs else lead + (h.shape[1],)
@@ -50,21 +51,16 @@ class DenseStack(Function):
             ys.append(y)
             params.append((W, b))
             h = y
-        ctx.save_for_backward(inputs, zs, ys, params)
+        ctx.save_for_backward(inputs, zs, ys, params, slots)
         ctx.layers, ctx.x_shape = layers, x.shape
         return h.reshape(lead + (h.shape[1],))
 
     @staticmethod
     def backward(ctx, g):
-        inputs, zs, ys, params = ctx.saved_tensors
+        inputs, zs, ys, params, slots = ctx.saved_tensors
         needs = ctx.needs_input_grad
         tensors = ctx.parents[2:]  # the Parameters, aligned with `weights`
         grads = [None] * len(tensors)
-        slots = []  # index of each layer's W (and b) among the weights
-        i = 0
-        for _, _, has_bias in ctx.layers:
-            slots.append((i, i + 1 if has_bias else None))
-            i += 1 + has_bias
 
         dy = np.array(g.reshape(ys[-1].shape), dtype=ys[-1].dtype, copy=True)
         for layer in reversed(range(len(ctx.layers))):
