@@ -23,10 +23,11 @@ SANITIZE = os.environ.get("FASTGRAD_SANITIZE") == "1"
 
 compile_args = ["-O3", "-std=c99", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off",
                 "-fvisibility=hidden",
-                "-Wall", "-Wno-unused-function", "-Wno-unreachable-code"]
+                "-Wall", "-Wno-unused-function", "-Wno-unreachable-code",
+                "-g0"]  # Python's own CFLAGS carry -g: debug info would triple the wheel
 link_args = ["-pthread"]
 if SANITIZE:
-    compile_args = [a for a in compile_args if a != "-O3"] + [
+    compile_args = [a for a in compile_args if a not in ("-O3", "-g0")] + [
         "-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer",
         "-fno-sanitize-recover=undefined"]
     link_args += ["-fsanitize=address,undefined"]

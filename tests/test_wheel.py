@@ -28,6 +28,10 @@ def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
     wheels = glob.glob(str(dist / "fastgrad-*.whl"))
     assert len(wheels) == 1, wheels
     assert "-linux_" in wheels[0] or "manylinux" in wheels[0] or "macosx" in wheels[0]
+    import zipfile
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "fastgrad/datasets/digits.csv.gz" in names
+    assert not [n for n in names if n.endswith((".c", ".pyx"))], names  # module only, no sources
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
