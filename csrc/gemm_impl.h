@@ -66,7 +66,7 @@ void FG_NAME(fg_ukr_generic)(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx
 /* A transposed B is packed whole for the direct path only up to this size. */
 #define FG_DIRECT_PACK_BYTES ((size_t)16 << 20)
 /* Below this many flops per thread, waking another thread costs more than it saves. */
-#define FG_FLOPS_PER_THREAD 8.0e6
+#define FG_FLOPS_PER_THREAD 4.0e6
 
 typedef struct {
     fg_idx M, N, K;

@@ -9,5 +9,8 @@
 #include <math.h>
 #include "internal.h"
 
+/* Below this many elements a thread, waking another costs more than it saves. */
+#define FG_OPTIM_ELEMS_PER_THREAD 32768
+
 #define FG_IMPL "optim_impl.h"
 #include "dtype.h"

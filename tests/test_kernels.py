@@ -746,3 +746,26 @@ def test_module_constants():
                              "gelu": 5, "gelu_tanh": 6, "elu": 7, "silu": 8, "softplus": 9}
     assert (K.ACT_NONE, K.ACT_RELU, K.ACT_SOFTPLUS) == (0, 1, 9)
     assert K.isa() in ("generic", "avx2", "avx512")
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_split_over_threads_gives_identical_bits(amsgrad):
+    # 100k elements: above the size at which the update is split over the pool's threads.
+    r = np.random.default_rng(11)
+    n = 100_003
+    g = r.standard_normal(n).astype(np.float32)
+    results = []
+    before = K.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            K.set_num_threads(threads)
+            p = np.linspace(-1, 1, n, dtype=np.float32)
+            m, v = np.zeros(n, np.float32), np.zeros(n, np.float32)
+            vmax = np.zeros(n, np.float32) if amsgrad else None
+            for step in (1, 2, 3):
+                K.adam_step(p, g * step, m, v, vmax, 1e-2, 0.9, 0.999, 1e-8, 0.01, True,
+                                   step)
+            results.append(p.tobytes() + m.tobytes() + v.tobytes())
+    finally:
+        K.set_num_threads(before)
+    assert results[0] == results[1] == results[2]
