@@ -32,28 +32,6 @@
 #define V_LOADM(p, m) _mm256_maskload_ps(p, m)
 #define V_STOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #include "gemm_ukr_impl.h"
-#undef T
-#undef EP
-#undef V
-#undef VL
-#undef UKR
-#undef TILE_FN
-#undef PACKT
-#undef TB
-#undef TR_BLOCK
-#undef ROW_FN
-#undef V_ZERO
-#undef V_LOAD
-#undef V_STORE
-#undef V_BCAST
-#undef V_FMA
-#undef V_MUL
-#undef V_ADD
-#undef V_MAX
-#undef MASK
-#undef MASK_FOR
-#undef V_LOADM
-#undef V_STOREM
 
 /* ---- double ---- */
 #define T double

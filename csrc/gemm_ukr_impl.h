@@ -1,7 +1,7 @@
 /* gemm_ukr_impl.h: the SIMD register-tile micro-kernel, written once over a few vector macros
  * and instantiated by each ISA file (gemm_avx512.c, gemm_avx2.c) for float and double.
  *
- * The including file defines:
+ * The including file defines (this header undefines all but MR at its end):
  *   T, EP            element type and its tile-epilogue struct (internal.h)
  *   V, VL, MR        vector type, lanes per vector, rows of the tile; NR = 2 * VL columns
  *   UKR              the exported function name
@@ -147,3 +147,28 @@ void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
 
 #undef NV
 #undef NR
+
+/* The instantiation's parameters end here, so the next one can define its own (MR stays:
+ * it is the including file's, for the whole file). */
+#undef T
+#undef EP
+#undef V
+#undef VL
+#undef UKR
+#undef TILE_FN
+#undef PACKT
+#undef TB
+#undef TR_BLOCK
+#undef ROW_FN
+#undef V_ZERO
+#undef V_LOAD
+#undef V_STORE
+#undef V_BCAST
+#undef V_FMA
+#undef V_MUL
+#undef V_ADD
+#undef V_MAX
+#undef MASK
+#undef MASK_FOR
+#undef V_LOADM
+#undef V_STOREM
