@@ -1,4 +1,7 @@
-"""DenseStack: a run of dense layers (each Linear with the activation after it) as ONE graph node.
+"""DenseStack: dense layers y = act(x W^T + b), one or a whole run of them, as ONE graph node.
+
+F.linear and F.dense are a stack of one layer; Sequential passes each run of Linear
+(+activation) modules as one stack.
 
 A Sequential of Linear/activation pairs is a nested function y = f_L(...f_2(f_1(x))). Its
 chain rule, written out layer by layer from the top, is the whole backward pass:
@@ -17,7 +20,20 @@ import numpy as np
 
 from .. import _kernels
 from ..autograd import Function
-from ._dense import _NEEDS_Z, real_input
+
+ACT = _kernels.ACTIVATIONS
+# Activations whose derivative is computed from the pre-activation z; the others (relu, tanh,
+# sigmoid) take it from the output y, so the dense layer need not keep z for them.
+_NEEDS_Z = {ACT[name] for name in ("leaky_relu", "gelu", "gelu_tanh", "elu", "silu", "softplus")}
+
+
+def real_input(x):
+    """The layer input as an array of real numbers: complex input would silently lose its
+    imaginary part and object arrays turn into NaN, so both are refused."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"linear: input must hold real numbers, got dtype {x.dtype}")
+    return x
 
 
 class DenseStack(Function):
@@ -38,6 +54,12 @@ class DenseStack(Function):
             b = weights[i + 1] if has_bias else None
             slots.append((i, i + 1 if has_bias else None))  # where W and b sit in `weights`
             i += 1 + has_bias
+            if W.ndim != 2:
+                raise ValueError("linear: weight must be 2-d (out_features, in_features), got "
+                                 f"shape {W.shape}")
+            if b is not None and b.shape != (W.shape[0],):
+                raise ValueError(f"linear: bias shape {b.shape} does not match weight shape "
+                                 f"{W.shape}")
             if h.shape[1] != W.shape[1]:
                 shown = x.shape if not inputs else lead + (h.shape[1],)
                 raise ValueError(f"linear: input shape {shown} does not match weight shape "

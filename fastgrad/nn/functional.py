@@ -1,6 +1,6 @@
 """torch.nn.functional's names over fastgrad's Functions: argument checking and dispatch only.
 
-The Functions (forward beside derivative) live in _dense.py, _activations.py, _losses.py and
+The Functions (forward beside derivative) live in _dense_stack.py, _activations.py, _losses.py and
 _normalization.py.
 """
 import warnings
@@ -12,7 +12,7 @@ from ..random import generator
 from ..tensor import Tensor
 from . import _activations as _act
 from . import _losses as _loss
-from ._dense import ACT, Dense
+from ._dense_stack import ACT, DenseStack
 from ._normalization import BatchNorm, LayerNorm
 
 _check_reduction = _loss.check_reduction
@@ -36,12 +36,13 @@ def _number(value, name, fn):
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch."""
-    return Dense.apply(input, weight, bias, ACT["none"], 0.0)
+    return dense(input, weight, bias)
 
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
     """linear followed by an activation, fused into one graph node and one C call each way."""
-    return Dense.apply(input, weight, bias, ACT[activation], float(param))
+    layer = ((ACT[activation], float(param), bias is not None),)
+    return DenseStack.apply(input, layer, weight, *(() if bias is None else (bias,)))
 
 
 # ---- activations --------------------------------------------------------------------------------
