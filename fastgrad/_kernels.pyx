@@ -2,8 +2,9 @@
 """fastgrad._kernels: the one binding between Python and the C kernels of csrc/fastgrad.h.
 
 Every function takes NumPy arrays, validates them completely (the C side trusts its inputs),
-then calls C without the GIL. Outputs are passed in by the caller; nothing here allocates
-arrays. All float arrays of one call share one dtype, float32 or float64 (targets of
+then calls C without the GIL. Outputs are passed in by the caller, except in the dense-stack
+calls, which allocate each layer's activations and gradients (they run a whole stack in one
+call). All float arrays of one call share one dtype, float32 or float64 (targets of
 cross_entropy are int64).
 
 Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-contiguous or
@@ -327,7 +328,10 @@ def gemm(A, B, C, double alpha=1.0, double beta=0.0):
 def dense_forward(X, W, b, int act, double param, Z, Y):
     """Y[M,N] = act(X[M,K] @ W[N,K]^T + b[N]); b may be None; Z (or None) receives the
     pre-activation. All arrays C-contiguous."""
-    fn = "dense_forward"
+    _dense_forward("dense_forward", X, W, b, act, param, Z, Y)
+
+
+cdef int _dense_forward(str fn, X, W, b, int act, double param, Z, Y) except -1:
     _act(act, fn)
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
@@ -359,13 +363,18 @@ def dense_forward(X, W, b, int act, double param, Z, Y):
         else:
             fg_dense_forward_f64(M, N, K, <double *>px, <double *>pw, <double *>pb, act, param,
                                  <double *>pz, <double *>py)
+    return 0
 
 
 def dense_backward(X, W, Z, Y, int act, double param, dY, dX, dW, db, bint accumulate):
     """Overwrites dY with dZ = dY * act'(Z, Y), then writes dX = dZ @ W, dW (+)= dZ^T @ X and
     db (+)= column sums of dZ for those of dX, dW, db that are not None ("+=" when
     accumulate; dX is always overwritten)."""
-    fn = "dense_backward"
+    _dense_backward("dense_backward", X, W, Z, Y, act, param, dY, dX, dW, db, accumulate)
+
+
+cdef int _dense_backward(str fn, X, W, Z, Y, int act, double param, dY, dX, dW, db,
+                         bint accumulate) except -1:
     _act(act, fn)
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
@@ -410,6 +419,75 @@ def dense_backward(X, W, Z, Y, int act, double param, dY, dX, dW, db, bint accum
             fg_dense_backward_f64(M, N, K, <double *>px, <double *>pw, <double *>pz,
                                   <double *>py, act, param, <double *>pdy, <double *>pdx,
                                   <double *>pdw, <double *>pdb, accumulate)
+    return 0
+
+
+def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z):
+    """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
+    l = 1..L, bs[l] None for a layer without bias. Allocates and returns (ys, zs): every
+    layer's output, and its pre-activation where keep_z and the activation's derivative reads
+    it (leaky_relu, gelu, elu, silu, softplus), else None."""
+    fn = "dense_stack_forward"
+    cdef Py_ssize_t L = len(Ws), l
+    if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
+        raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
+                         f"got {L}, {len(bs)}, {len(acts)} and {len(params)}")
+    cdef int t = _float_type(X, fn, "X")
+    cdef cnp.ndarray h = _array(X, fn, "X", t, "X", False)
+    cdef cnp.ndarray w
+    cdef cnp.npy_intp dims[2]
+    cdef int act
+    ys, zs = [], []
+    for l in range(L):
+        act = acts[l]
+        w = _array(Ws[l], fn, f"Ws[{l}]", t, "X", False)
+        _shape(h, 2, -1, -1, fn, "X" if l == 0 else f"ys[{l - 1}]", None, None)
+        _shape(w, 2, -1, -1, fn, f"Ws[{l}]", None, None)
+        dims[0] = cnp.PyArray_DIM(h, 0)
+        dims[1] = cnp.PyArray_DIM(w, 0)
+        y = cnp.PyArray_EMPTY(2, dims, t, 0)
+        z = cnp.PyArray_EMPTY(2, dims, t, 0) if keep_z and _act_needs(act) == NEEDS_X else None
+        try:
+            _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{e} (layer {l})") from None
+        ys.append(y)
+        zs.append(z)
+        h = y
+    return ys, zs
+
+
+def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, dY,
+                         bint need_dx, list dWs, list dbs, list accumulate):
+    """The chain rule down a stack run by dense_stack_forward, top layer first: dZ_l = dY_l *
+    act_l'(Z_l, Y_l) (written over dY_l), dW_l (+)= dZ_l^T H_(l-1), db_l (+)= the column sums
+    of dZ_l, dY_(l-1) = dZ_l W_l. dY, the top layer's, is overwritten; dWs[l] or dbs[l] may be
+    None (not wanted), accumulate[l] says "+=" for both. Returns dX (allocated) when need_dx,
+    else None."""
+    fn = "dense_stack_backward"
+    cdef Py_ssize_t L = len(Ws), l
+    if (L == 0 or len(ys) != L or len(zs) != L or len(acts) != L or len(params) != L
+            or len(dWs) != L or len(dbs) != L or len(accumulate) != L):
+        raise ValueError(f"{fn}: ys, zs, Ws, acts, params, dWs, dbs and accumulate must be "
+                         f"equally long and not empty")
+    cdef int t = _float_type(X, fn, "X")
+    cdef cnp.ndarray h
+    cdef cnp.npy_intp dims[2]
+    dy = dY
+    for l in range(L - 1, -1, -1):
+        h = _array(X if l == 0 else ys[l - 1], fn, "X" if l == 0 else f"ys[{l - 1}]", t, "X",
+                   False)
+        _shape(h, 2, -1, -1, fn, "X" if l == 0 else f"ys[{l - 1}]", None, None)
+        dims[0] = cnp.PyArray_DIM(h, 0)
+        dims[1] = cnp.PyArray_DIM(h, 1)
+        dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
+        try:
+            _dense_backward(fn, h, Ws[l], zs[l], ys[l], acts[l], params[l], dy, dx, dWs[l],
+                            dbs[l], accumulate[l])
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{e} (layer {l})") from None
+        dy = dx
+    return dy
 
 
 # ---- elementwise ------------------------------------------------------------------------------

@@ -168,33 +168,34 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError("backward() without a gradient needs a scalar output; got "
                                    f"shape {self.shape}")
-            gradient = np.ones_like(self.data)
+            gradient = np.ones(self.data.shape, self.data.dtype)
         else:
             gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if gradient.shape != self.data.shape:
                 raise ValueError(f"backward(gradient): gradient shape {gradient.shape} does not "
                                  f"match tensor shape {self.data.shape}")
             gradient = gradient.astype(self.data.dtype, copy=False)
+        if self.grad_fn is None:
+            self._accumulate_grad(_run_hooks(self, gradient))
+            return
 
         # Gradient of the output w.r.t. each tensor reached so far, keyed by id: a tensor's ==
         # is elementwise, so tensors never serve as dict keys themselves.
         grads = {id(self): gradient}
-        with _grad_mode.no_grad():
-            for t in (_topological_order(self) if self.grad_fn is not None else (self,)):
+        leaves = {}  # the leaves reached, in the order their first gradient arrived
+        recording = _grad_mode.is_grad_enabled()
+        _grad_mode.set_grad_enabled_flag(False)
+        try:
+            for t in _topological_order(self):
                 g = grads.pop(id(t), None)
                 if g is None:  # every op on the way here returned None for it: no gradient
                     continue
                 if t._hooks:
-                    for hook in t._hooks:
-                        replaced = hook(g)
-                        if replaced is not None:
-                            g = np.asarray(getattr(replaced, "data", replaced))
-                ctx = t.grad_fn
-                if ctx is None or t._retains_grad:
+                    g = _run_hooks(t, g)
+                if t._retains_grad:
                     t._accumulate_grad(g)
-                if ctx is None:
-                    continue
                 # Local derivative x upstream gradient, one input at a time.
+                ctx = t.grad_fn
                 input_grads = ctx.backward(g)
                 if not retain_graph:
                     ctx.release()
@@ -206,9 +207,17 @@ class Tensor:
                     if pg.shape != parent.data.shape:
                         raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
                                            f"{pg.shape} for an input of shape {parent.shape}")
-                    prev = grads.get(id(parent))
+                    key = id(parent)
+                    prev = grads.get(key)
                     # Sum over every path from the output to this tensor.
-                    grads[id(parent)] = pg if prev is None else prev + pg
+                    grads[key] = pg if prev is None else prev + pg
+                    if prev is None and parent.grad_fn is None:
+                        leaves[key] = parent
+            # A leaf has no inputs, so its gradient is complete once every op has run.
+            for key, leaf in leaves.items():
+                leaf._accumulate_grad(_run_hooks(leaf, grads[key]))
+        finally:
+            _grad_mode.set_grad_enabled_flag(recording)
 
     def _accumulate_grad(self, g):
         if self.grad is None:
@@ -218,8 +227,18 @@ class Tensor:
             self.grad += g
 
 
+def _run_hooks(t, g):
+    """t's gradient after its hooks: each sees the current one and may replace it."""
+    for hook in t._hooks or ():
+        replaced = hook(g)
+        if replaced is not None:
+            g = np.asarray(getattr(replaced, "data", replaced))
+    return g
+
+
 def _topological_order(root):
-    """Tensors reachable from root, each after every tensor that consumes it (outputs first).
+    """The op outputs reachable from root (leaves left out), each after every tensor that
+    consumes it (outputs first).
 
     Iterative depth-first search, so deep graphs never hit Python's recursion limit; parents
     are visited in argument order, so the order and hence the float sums are deterministic.
@@ -236,12 +255,7 @@ def _topological_order(root):
         visited.add(id(t))
         stack.append((t, True))
         for parent in reversed(t.grad_fn.parents):
-            if parent is None or not parent.requires_grad or id(parent) in visited:
-                continue
-            if parent.grad_fn is None:  # a leaf has no inputs: it is finished as soon as seen
-                visited.add(id(parent))
-                order.append(parent)
-            else:
+            if parent is not None and parent.grad_fn is not None and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
     return order

@@ -12,19 +12,18 @@ chain rule, written out layer by layer from the top, is the whole backward pass:
     dy_(l-1) = dz_l W_l                (and on to the layer below)
 
 Doing it in one node saves the per-op bookkeeping of autograd (which dominates small
-networks): one C call per layer each way. Weight and bias gradients are accumulated straight
+networks), and the whole stack is one binding call each way (_kernels.dense_stack_forward and
+dense_stack_backward loop over the layers). Weight and bias gradients are accumulated straight
 into each parameter's .grad by the kernel (C += A B), so there is no separate gradient array
 to allocate, return and add up.
 """
 import numpy as np
 
 from .. import _kernels
+from .._grad_mode import is_grad_enabled
 from ..autograd import Function
 
 ACT = _kernels.ACTIVATIONS
-# Activations whose derivative is computed from the pre-activation z; the others (relu, tanh,
-# sigmoid) take it from the output y, so the dense layer need not keep z for them.
-_NEEDS_Z = {ACT[name] for name in ("leaky_relu", "gelu", "gelu_tanh", "elu", "silu", "softplus")}
 
 
 def real_input(x):
@@ -38,72 +37,51 @@ def real_input(x):
 
 class DenseStack(Function):
     @staticmethod
-    def forward(ctx, x, layers, *weights):
-        """layers: one (activation code, activation param, has_bias) per layer; weights:
-        W_1, [b_1], W_2, [b_2], ... in that order."""
-        dtype = weights[0].dtype
+    def forward(ctx, x, acts, params, *weights):
+        """acts, params: each layer's activation code and its parameter (lists, one entry per
+        layer); weights: W_1, b_1, W_2, b_2, ... with None for a missing bias."""
         x = real_input(x)
+        Ws, bs = list(weights[0::2]), list(weights[1::2])
+        dtype = Ws[0].dtype
         if x.ndim == 0:
             raise ValueError("linear: input must have at least one dimension")
-        lead = x.shape[:-1]
-        h = np.ascontiguousarray(x.reshape(-1, x.shape[-1]), dtype=dtype)
-        inputs, zs, ys, params, slots = [], [], [], [], []
-        i = 0
-        for act, param, has_bias in layers:
-            W = weights[i]
-            b = weights[i + 1] if has_bias else None
-            slots.append((i, i + 1 if has_bias else None))  # where W and b sit in `weights`
-            i += 1 + has_bias
-            if W.ndim != 2:
-                raise ValueError("linear: weight must be 2-d (out_features, in_features), got "
-                                 f"shape {W.shape}")
-            if b is not None and b.shape != (W.shape[0],):
-                raise ValueError(f"linear: bias shape {b.shape} does not match weight shape "
-                                 f"{W.shape}")
-            if h.shape[1] != W.shape[1]:
-                shown = x.shape if not inputs else lead + (h.shape[1],)
-                raise ValueError(f"linear: input shape {shown} does not match weight shape "
-                                 f"{W.shape} (layer {len(inputs)}'s input must have "
-                                 f"{W.shape[1]} features)")
-            z = np.empty((h.shape[0], W.shape[0]), dtype=dtype) if act in _NEEDS_Z else None
-            y = np.empty((h.shape[0], W.shape[0]), dtype=dtype)
-            _kernels.dense_forward(h, W, b, act, param, z, y)
-            inputs.append(h)
-            zs.append(z)
-            ys.append(y)
-            params.append((W, b))
-            h = y
-        ctx.save_for_backward(inputs, zs, ys, params, slots)
-        ctx.layers, ctx.x_shape = layers, x.shape
-        return h.reshape(lead + (h.shape[1],))
+        h = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        if h.dtype != dtype or not h.flags.c_contiguous:
+            h = np.ascontiguousarray(h, dtype=dtype)
+        keep_z = True in ctx.needs_input_grad and is_grad_enabled()
+        try:
+            ys, zs = _kernels.dense_stack_forward(h, Ws, bs, acts, params, keep_z)
+        except (TypeError, ValueError):
+            _explain_shapes(x, Ws, bs)  # the same fault in the words of the layers
+            raise
+        ctx.save_for_backward(h, ys, zs, Ws)
+        ctx.acts, ctx.params, ctx.x_shape = acts, params, x.shape
+        out = ys[-1]
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (out.shape[1],))
 
     @staticmethod
     def backward(ctx, g):
-        inputs, zs, ys, params, slots = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        tensors = ctx.parents[2:]  # the Parameters, aligned with `weights`
+        h, ys, zs, Ws = ctx.saved_tensors
+        needs = ctx.needs_input_grad  # x, acts, params, then one entry per weight
+        tensors = ctx.parents[3:]
         grads = [None] * len(tensors)
-
-        dy = np.array(g.reshape(ys[-1].shape), dtype=ys[-1].dtype, copy=True)
-        for layer in reversed(range(len(ctx.layers))):
-            act, param, _ = ctx.layers[layer]
-            (W, b), (wi, bi) = params[layer], slots[layer]
-            need_dx = layer > 0 or needs[0]
-            dx = np.empty_like(inputs[layer]) if need_dx else None
-            dW, acc_W = _grad_target(tensors[wi], needs[2 + wi], grads, wi)
-            db, acc_b = (None, 0) if bi is None else _grad_target(tensors[bi], needs[2 + bi],
-                                                                   grads, bi)
+        L = len(Ws)
+        dWs, dbs, accumulate = [None] * L, [None] * L, [0] * L
+        # Top layer first, the order the kernel runs in: a layer used twice in the stack gets a
+        # fresh gradient at its first (topmost) use and "+=" at the next.
+        for layer in reversed(range(L)):
+            i = 2 * layer
+            dW, acc_W = _grad_target(tensors[i], needs[3 + i], grads, i)
+            db, acc_b = _grad_target(tensors[i + 1], needs[4 + i], grads, i + 1)
             if acc_W != acc_b and dW is not None and db is not None:
                 # The kernel takes one accumulate flag: give the fresh one a zeroed target.
-                if not acc_W:
-                    dW[...] = 0
-                else:
-                    db[...] = 0
-            _kernels.dense_backward(inputs[layer], W, zs[layer], ys[layer], act, param, dy,
-                                    dx, dW, db, int(acc_W or acc_b))
-            dy = dx
-        dx = dy.reshape(ctx.x_shape) if needs[0] else None
-        return (dx, None) + tuple(grads)
+                (db if acc_W else dW)[...] = 0
+            dWs[layer], dbs[layer], accumulate[layer] = dW, db, acc_W or acc_b
+        dy = np.array(g.reshape(ys[-1].shape), dtype=ys[-1].dtype, copy=True)
+        dx = _kernels.dense_stack_backward(h, ys, zs, Ws, ctx.acts, ctx.params, dy, needs[0],
+                                           dWs, dbs, accumulate)
+        dx = dx.reshape(ctx.x_shape) if dx is not None else None
+        return (dx, None, None) + tuple(grads)
 
 
 def _grad_target(tensor, needed, grads, index):
@@ -115,14 +93,35 @@ def _grad_target(tensor, needed, grads, index):
     """
     if not needed:
         return None, 0
-    direct = tensor.grad_fn is None and not tensor._hooks
-    if direct:
+    if tensor.grad_fn is None and not tensor._hooks:
         g = tensor.grad
         if g is None:
-            g = tensor.grad = np.empty_like(tensor.data)
+            g = tensor.grad = np.empty(tensor.data.shape, tensor.data.dtype)
             return g, 0
         if (type(g) is np.ndarray and g.dtype == tensor.data.dtype and g.flags.c_contiguous
                 and g.flags.writeable and g.shape == tensor.data.shape):
             return g, 1
-    g = grads[index] = np.empty_like(tensor.data)
+    g = grads[index] = np.empty(tensor.data.shape, tensor.data.dtype)
     return g, 0
+
+
+def _explain_shapes(x, Ws, bs):
+    """Raises the layer-level message for a stack the binding refused, when the fault is one
+    of the shapes a user picks (the binding's own message stands for the rest)."""
+    if len({W.dtype for W in Ws} | {b.dtype for b in bs if b is not None}) > 1:
+        raise TypeError("Sequential: all Linear layers in a row must share one dtype, got "
+                        f"{sorted({str(W.dtype) for W in Ws})}; call model.to(dtype)")
+    lead, features = x.shape[:-1], x.shape[-1]
+    for layer, (W, b) in enumerate(zip(Ws, bs)):
+        if W.ndim != 2:
+            raise ValueError("linear: weight must be 2-d (out_features, in_features), got "
+                             f"shape {W.shape}")
+        if b is not None and b.shape != (W.shape[0],):
+            raise ValueError(f"linear: bias shape {b.shape} does not match weight shape "
+                             f"{W.shape}")
+        if features != W.shape[1]:
+            shown = x.shape if layer == 0 else lead + (features,)
+            raise ValueError(f"linear: input shape {shown} does not match weight shape "
+                             f"{W.shape} (layer {layer}'s input must have {W.shape[1]} "
+                             "features)")
+        features = W.shape[0]

@@ -41,8 +41,7 @@ def linear(input, weight, bias=None):
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
     """linear followed by an activation, fused into one graph node and one C call each way."""
-    layer = ((ACT[activation], float(param), bias is not None),)
-    return DenseStack.apply(input, layer, weight, *(() if bias is None else (bias,)))
+    return DenseStack.apply(input, [ACT[activation]], [float(param)], weight, bias)
 
 
 # ---- activations --------------------------------------------------------------------------------

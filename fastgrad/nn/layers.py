@@ -5,9 +5,8 @@ import numpy as np
 
 from . import functional as F
 from . import init
-from ._dense_stack import DenseStack
 from .activation import FUSABLE
-from .functional import ACT
+from ._dense_stack import ACT, DenseStack
 from .module import Module
 from .parameter import Parameter
 
@@ -47,8 +46,8 @@ class Sequential(Module):
     """Modules applied in order, registered as "0", "1", ... (PyTorch's state-dict keys).
 
     Consecutive Linear layers, each optionally followed by an activation the C kernels know,
-    run as one DenseStack node: one C call per layer forward and backward, and none of the
-    per-op autograd bookkeeping in between. The result is the same as running the modules one
+    run as one DenseStack node: one binding call for the whole run forward and one backward,
+    and none of the per-op autograd bookkeeping in between. The result is the same as running the modules one
     by one (tests/test_nn.py checks it).
     """
 
@@ -58,10 +57,6 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module")
             self.add_module(str(i), m)
-
-    def __setattr__(self, name, value):
-        super().__setattr__(name, value)
-        object.__setattr__(self, "_plan", None)  # the module list may have changed
 
     def __len__(self):
         return len(self._modules)
@@ -79,8 +74,17 @@ class Sequential(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
+    def forward(self, x):
+        if self.__dict__.get("_plan_generation") != Module.generation:
+            self._build_plan()
+        for step in self._plan:
+            x = step(x)
+        return x
+
     def _build_plan(self):
-        """Groups the modules into runs of (Linear, activation or None) pairs and the rest."""
+        """The modules as a list of callables: each run of (Linear, activation or none) pairs
+        becomes one _DenseRun, any other module stays itself. Rebuilt when any module's
+        attributes change (Module.generation), so swapped layers or weights are seen."""
         plan, run = [], []
         mods = list(self._modules.values())
         i = 0
@@ -88,51 +92,36 @@ class Sequential(Module):
             m = mods[i]
             if type(m) is Linear:
                 nxt = mods[i + 1] if i + 1 < len(mods) else None
-                act = nxt if type(nxt) in FUSABLE else None
-                run.append((m, act))
-                i += 2 if act is not None else 1
+                fused = FUSABLE[type(nxt)](nxt) if type(nxt) in FUSABLE else None
+                run.append((m, fused))
+                i += 1 if fused is None else 2
+                if fused is None and nxt is not None and type(nxt) is not Linear:
+                    plan.append(_DenseRun(run))  # an activation the kernels do not cover
+                    run = []                     # (e.g. Softplus with threshold != 20)
                 continue
             if run:
-                plan.append(run)
+                plan.append(_DenseRun(run))
                 run = []
             plan.append(m)
             i += 1
         if run:
-            plan.append(run)
+            plan.append(_DenseRun(run))
         object.__setattr__(self, "_plan", plan)
-        return plan
-
-    def forward(self, x):
-        plan = self.__dict__.get("_plan") or self._build_plan()
-        for step in plan:
-            x = _dense_stack(x, step) if type(step) is list else step(x)
-        return x
+        object.__setattr__(self, "_plan_generation", Module.generation)
 
 
-def _dense_stack(x, run):
-    """Runs (Linear, activation) pairs as DenseStack nodes. An activation whose settings the
-    kernels do not cover (FUSABLE gives None, e.g. Softplus with threshold != 20) ends the
-    node and runs as its own module."""
-    layers, weights = [], []
-    for linear, act in run:
-        fused = FUSABLE[type(act)](act) if act is not None else ("none", 0.0)
-        name, param = fused if fused is not None else ("none", 0.0)
-        has_bias = linear.bias is not None
-        layers.append((ACT[name], float(param), has_bias))
-        weights.append(linear.weight)
-        if has_bias:
-            weights.append(linear.bias)
-        if fused is None:
-            x = act(_run_stack(x, layers, weights))
-            layers, weights = [], []
-    return _run_stack(x, layers, weights) if layers else x
+class _DenseRun:
+    """Consecutive (Linear, fused activation) pairs, called as one DenseStack node."""
 
+    __slots__ = ("acts", "params", "weights")
 
-def _run_stack(x, layers, weights):
-    if len({w.data.dtype for w in weights}) != 1:
-        raise TypeError("Sequential: all Linear layers in a row must share one dtype, got "
-                        f"{sorted({str(w.data.dtype) for w in weights})}; call model.to(dtype)")
-    return DenseStack.apply(x, tuple(layers), *weights)
+    def __init__(self, pairs):
+        self.acts = [ACT[fused[0] if fused else "none"] for _, fused in pairs]
+        self.params = [float(fused[1]) if fused else 0.0 for _, fused in pairs]
+        self.weights = [p for linear, _ in pairs for p in (linear.weight, linear.bias)]
+
+    def __call__(self, x):
+        return DenseStack.apply(x, self.acts, self.params, *self.weights)
 
 
 class Identity(Module):

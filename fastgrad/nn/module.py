@@ -16,6 +16,11 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
+    # Counts changes to any module's attributes. Plans cached from module attributes (a
+    # Sequential's fused runs) compare it with the count they were built at, one integer
+    # compare per call, and rebuild when anything was assigned or deleted since.
+    generation = 0
+
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
@@ -34,6 +39,7 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ "
                                  "before assigning attributes")
+        Module.generation += 1
         if name in self._buffers and (value is None or isinstance(value, np.ndarray)):
             self._buffers[name] = value  # reassigning a buffer keeps it a buffer (PyTorch)
             object.__setattr__(self, name, value)
@@ -47,6 +53,7 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
+        Module.generation += 1
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         object.__delattr__(self, name)
