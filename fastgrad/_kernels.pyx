@@ -241,6 +241,29 @@ cdef int _disjoint(cnp.ndarray out, str oname, cnp.ndarray a, str aname, str fn,
                      + f"; pass a separate output array")
 
 
+cdef int _no_overlaps(tuple arrays, tuple names, int n_writes, str fn) except -1:
+    """No array written (the first n_writes of `arrays`, None entries skipped) may overlap any
+    other array: _disjoint for every such pair, with the address comparisons done in C and
+    only a suspect pair going through _disjoint for its verdict and message."""
+    cdef char *lo[8]
+    cdef char *hi[8]
+    cdef Py_ssize_t n = len(arrays), i, j
+    assert n <= 8
+    for i in range(n):
+        a = arrays[i]
+        if a is None:
+            lo[i] = hi[i] = NULL
+        else:
+            _extent(<cnp.ndarray>a, &lo[i], &hi[i])
+    for i in range(n_writes):
+        if lo[i] == NULL:
+            continue
+        for j in range(i + 1, n):
+            if lo[j] != NULL and lo[i] < hi[j] and lo[j] < hi[i]:
+                _disjoint(arrays[i], names[i], arrays[j], names[j], fn)
+    return 0
+
+
 cdef inline int _act(int act, str fn) except -1:
     if act < 0 or act >= FG_ACT_COUNT:
         raise ValueError(f"{fn}: unknown activation {act}; expected one of "
@@ -346,11 +369,7 @@ cdef int _dense_forward(str fn, X, W, b, int act, double param, Z, Y) except -1:
     _shape(bb, 1, N, 0, fn, "b", "W", w)
     _shape(z, 2, M, N, fn, "Z", "X", x, "W", w)
     _shape(y, 2, M, N, fn, "Y", "X", x, "W", w)
-    for out, oname in ((y, "Y"), (z, "Z")):
-        _disjoint(out, oname, x, "X", fn)
-        _disjoint(out, oname, w, "W", fn)
-        _disjoint(out, oname, bb, "b", fn)
-    _disjoint(y, "Y", z, "Z", fn)
+    _no_overlaps((y, z, x, w, bb), ("Y", "Z", "X", "W", "b"), 2, fn)
     cdef void *px = _ptr(x)
     cdef void *pw = _ptr(w)
     cdef void *pb = _ptr(bb)
@@ -397,11 +416,8 @@ cdef int _dense_backward(str fn, X, W, Z, Y, int act, double param, dY, dX, dW, 
     _shape(dw, 2, N, K, fn, "dW", "W", w)
     _shape(dbb, 1, N, 0, fn, "db", "W", w)
     # dY is written (in place) and so are the gradients: none may overlap anything else.
-    writes = ((dy, "dY"), (dx, "dX"), (dw, "dW"), (dbb, "db"))
-    reads = ((x, "X"), (w, "W"), (z, "Z"), (y, "Y"))
-    for i, (out, oname) in enumerate(writes):
-        for arr, aname in reads + writes[i + 1:]:
-            _disjoint(out, oname, arr, aname, fn)
+    _no_overlaps((dy, dx, dw, dbb, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
+                 fn)
     cdef void *px = _ptr(x)
     cdef void *pw = _ptr(w)
     cdef void *pz = _ptr(z)
@@ -440,14 +456,15 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
     ys, zs = [], []
     for l in range(L):
         act = acts[l]
-        w = _array(Ws[l], fn, f"Ws[{l}]", t, "X", False)
-        _shape(h, 2, -1, -1, fn, "X" if l == 0 else f"ys[{l - 1}]", None, None)
-        _shape(w, 2, -1, -1, fn, f"Ws[{l}]", None, None)
-        dims[0] = cnp.PyArray_DIM(h, 0)
-        dims[1] = cnp.PyArray_DIM(w, 0)
-        y = cnp.PyArray_EMPTY(2, dims, t, 0)
-        z = cnp.PyArray_EMPTY(2, dims, t, 0) if keep_z and _act_needs(act) == NEEDS_X else None
-        try:
+        try:  # names in messages are the layer's own (X, W, b), the layer index appended
+            w = _array(Ws[l], fn, "W", t, "X", False)
+            _shape(h, 2, -1, -1, fn, "X", None, None)
+            _shape(w, 2, -1, -1, fn, "W", None, None)
+            dims[0] = cnp.PyArray_DIM(h, 0)
+            dims[1] = cnp.PyArray_DIM(w, 0)
+            y = cnp.PyArray_EMPTY(2, dims, t, 0)
+            z = (cnp.PyArray_EMPTY(2, dims, t, 0) if keep_z and _act_needs(act) == NEEDS_X
+                 else None)
             _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
         except (TypeError, ValueError) as e:
             raise type(e)(f"{e} (layer {l})") from None
@@ -475,13 +492,12 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
     cdef cnp.npy_intp dims[2]
     dy = dY
     for l in range(L - 1, -1, -1):
-        h = _array(X if l == 0 else ys[l - 1], fn, "X" if l == 0 else f"ys[{l - 1}]", t, "X",
-                   False)
-        _shape(h, 2, -1, -1, fn, "X" if l == 0 else f"ys[{l - 1}]", None, None)
-        dims[0] = cnp.PyArray_DIM(h, 0)
-        dims[1] = cnp.PyArray_DIM(h, 1)
-        dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
-        try:
+        try:  # names in messages are the layer's own (X, W, dY, ...), the layer index appended
+            h = _array(X if l == 0 else ys[l - 1], fn, "X", t, "X", False)
+            _shape(h, 2, -1, -1, fn, "X", None, None)
+            dims[0] = cnp.PyArray_DIM(h, 0)
+            dims[1] = cnp.PyArray_DIM(h, 1)
+            dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
             _dense_backward(fn, h, Ws[l], zs[l], ys[l], acts[l], params[l], dy, dx, dWs[l],
                             dbs[l], accumulate[l])
         except (TypeError, ValueError) as e:
