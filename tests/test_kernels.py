@@ -381,6 +381,110 @@ def test_dense_backward_optional_outputs(dtype, missing):
             np.testing.assert_array_equal(v, full[k])
 
 
+def stack_inputs(dtype, sizes=(6, 5, 7, 3), M=4, seed=21):
+    r = rng(seed)
+    X = randn(r, (M, sizes[0]), dtype)
+    Ws = [randn(r, (b, a), dtype) * 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [randn(r, (b,), dtype) for b in sizes[1:]]
+    bs[1] = None  # one layer without bias
+    return X, Ws, bs
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("names", [("relu", "tanh", "none"), ("gelu", "sigmoid", "leaky_relu"),
+                                   ("silu", "elu", "softplus")])
+@pytest.mark.parametrize("need_dx", [True, False])
+def test_dense_stack_equals_its_layers_one_by_one(dtype, names, need_dx):
+    """The stack calls are the per-layer kernels in a loop: the same bits, forward and back."""
+    X, Ws, bs = stack_inputs(dtype)
+    acts = [K.ACTIVATIONS[n] for n in names]
+    params = [PARAM.get(n, 0.0) for n in names]
+    ys, zs = K.dense_stack_forward(X, Ws, bs, acts, params, True)
+    h, ref_ys, ref_zs = X, [], []
+    for W, b, a, p in zip(Ws, bs, acts, params):
+        Z, Y = np.empty((len(X), len(W)), dtype), np.empty((len(X), len(W)), dtype)
+        K.dense_forward(h, W, b, a, p, Z, Y)
+        ref_ys.append(Y)
+        ref_zs.append(Z)
+        h = Y
+    for l, (a, y, z, ry, rz) in enumerate(zip(acts, ys, zs, ref_ys, ref_zs)):
+        np.testing.assert_array_equal(y, ry)
+        needs_z = names[l] in ("leaky_relu", "gelu", "elu", "silu", "softplus")
+        assert (z is not None) == needs_z  # kept only where the derivative reads it
+        if needs_z:
+            np.testing.assert_array_equal(z, rz)
+
+    dY = randn(rng(22), ys[-1].shape, dtype)
+    r = rng(23)
+    dW0 = [randn(r, W.shape, dtype) for W in Ws]
+    db0 = [None if b is None else randn(r, b.shape, dtype) for b in bs]
+    accumulate = [1, 0, 1]
+    dWs, dbs = [w.copy() for w in dW0], [None if b is None else b.copy() for b in db0]
+    dX = K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY.copy(), need_dx, dWs, dbs,
+                                accumulate)
+    dy, ref_dW, ref_db = dY.copy(), [w.copy() for w in dW0], [None if b is None else b.copy()
+                                                                for b in db0]
+    for l in reversed(range(len(Ws))):
+        h = X if l == 0 else ref_ys[l - 1]
+        dx = np.empty_like(h) if l > 0 or need_dx else None
+        K.dense_backward(h, Ws[l], ref_zs[l], ref_ys[l], acts[l], params[l], dy, dx, ref_dW[l],
+                         ref_db[l], accumulate[l])
+        dy = dx
+    assert (dX is None) == (not need_dx)
+    if need_dx:
+        np.testing.assert_array_equal(dX, dy)
+    for got, want in zip(dWs + dbs, ref_dW + ref_db):
+        if want is not None:
+            np.testing.assert_array_equal(got, want)
+
+
+def test_dense_stack_validation():
+    X, Ws, bs = stack_inputs(f32)
+    acts, params = [K.ACT_RELU] * 3, [0.0] * 3
+    with pytest.raises(ValueError, match="equally long"):
+        K.dense_stack_forward(X, Ws, bs[:2], acts, params, True)
+    bad = [Ws[0], np.ones((7, 4), f32), Ws[2]]  # layer 1 expects 5 input features
+    with pytest.raises(ValueError, match=r"\(7, 4\).*\(layer 1\)"):
+        K.dense_stack_forward(X, bad, bs, acts, params, True)
+    with pytest.raises(TypeError, match=r"float64.*\(layer 2\)"):
+        K.dense_stack_forward(X, Ws[:2] + [Ws[2].astype(np.float64)], bs, acts, params, True)
+    with pytest.raises(ValueError, match="unknown activation.*layer 0"):
+        K.dense_stack_forward(X, Ws, bs, [99, 1, 1], params, True)
+    ys, zs = K.dense_stack_forward(X, Ws, bs, acts, params, True)
+    dWs = [np.empty_like(W) for W in Ws]
+    dbs = [None if b is None else np.empty_like(b) for b in bs]
+    dY = np.ones(ys[-1].shape, f32)
+    with pytest.raises(ValueError, match="equally long"):
+        K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs, dbs, [0, 0])
+    with pytest.raises(ValueError, match=r"dW overlaps W.*\(layer 2\)"):
+        K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs[:2] + [Ws[2]], dbs,
+                               [0, 0, 0])
+    with pytest.raises(ValueError, match=r"dY has shape.*\(layer 2\)"):
+        K.dense_stack_backward(X, ys, zs, Ws, acts, params, np.ones((4, 2), f32), True, dWs,
+                               dbs, [0, 0, 0])
+
+
+@pytest.mark.parametrize("write,other", [("dY", "X"), ("dX", "W"), ("dW", "dX"), ("db", "dY"),
+                                         ("dW", "Y"), ("db", "Z")])
+def test_dense_backward_refuses_each_overlapping_pair(write, other):
+    """Every written array against every other argument, through the address check in C."""
+    M, N, Kd = 3, 4, 5
+    buf = np.zeros(1000, f32)
+    arrays = {"X": np.ones((M, Kd), f32), "W": np.ones((N, Kd), f32),
+              "Z": np.ones((M, N), f32), "Y": np.ones((M, N), f32),
+              "dY": np.ones((M, N), f32), "dX": np.empty((M, Kd), f32),
+              "dW": np.empty((N, Kd), f32), "db": np.empty(N, f32)}
+    # Put both arrays of the pair into one buffer, the second starting inside the first.
+    a, b = arrays[write], arrays[other]
+    first = buf[:a.size].reshape(a.shape)
+    second = buf[1:1 + b.size].reshape(b.shape)
+    second[...] = b
+    arrays[write], arrays[other] = first, second
+    with pytest.raises(ValueError, match=f"{write} overlaps {other}|{other} overlaps {write}"):
+        K.dense_backward(arrays["X"], arrays["W"], arrays["Z"], arrays["Y"], K.ACT_GELU, 0.0,
+                         arrays["dY"], arrays["dX"], arrays["dW"], arrays["db"], False)
+
+
 # ---- losses ---------------------------------------------------------------------------------
 
 def ref_cross_entropy(X, target, ignore_index, eps):

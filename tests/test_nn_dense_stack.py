@@ -137,3 +137,16 @@ def test_plan_follows_module_changes(rng):
     model(x)
     model.add_module("5", nn.Tanh())  # appended after the last Linear: fused into the stack now
     assert np.all(np.abs(model(x).data) <= 1)
+
+
+def test_plan_sees_changed_settings_and_swapped_parameters(rng):
+    """Sequential caches its fused runs; any assignment to a module must show in the next call."""
+    model = nn.Sequential(nn.Linear(5, 4), nn.LeakyReLU(0.01), nn.Linear(4, 3)).double()
+    x = rng.standard_normal((6, 5))
+    model(x)
+    model[1].negative_slope = 0.5
+    np.testing.assert_allclose(model(x).data, one_by_one(model, x).data, rtol=1e-14)
+    model[2].weight = nn.Parameter(np.zeros((3, 4)))
+    np.testing.assert_array_equal(model(x).data, np.broadcast_to(model[2].bias.data, (6, 3)))
+    model[2].bias = None
+    np.testing.assert_array_equal(model(x).data, np.zeros((6, 3)))
