@@ -119,13 +119,15 @@ class Optimizer:
     # ---- the update -------------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's gradient: to None (the default) or to zeros in place."""
+        if set_to_none:  # the branch out of the loop: this runs every training step
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
+                if p.grad is not None:
                     p.grad[...] = 0
 
     def step(self, closure=None):
