@@ -873,6 +873,7 @@ def readonly(a):
 
 MANY_BAD = [  # (kernel, change to the valid arguments, exception, pattern of the message)
     ("sgd", dict(grads=[np.ones(4, f32)]), ValueError, r"grads has 1 entries but params has 2"),
+    ("sgd", dict(first=[True]), ValueError, r"first has 1 entries but params has 2"),
     ("adam", dict(steps=[1]), ValueError, r"steps has 1 entries but params has 2"),
     ("adam", dict(vmaxs=[np.zeros(4, f32)] * 3), ValueError, "vmaxs has 3 entries"),
     ("sgd", dict(params=np.ones((2, 4), f32)), TypeError, "params must be a list or tuple"),
