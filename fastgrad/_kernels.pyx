@@ -662,68 +662,256 @@ def sum(x):
 
 
 # ---- optimizers -------------------------------------------------------------------------------
+# Each optimizer has a single version (one parameter) and a _many version (lists of arrays,
+# one entry per parameter: a whole parameter group in one call, as optimizer.step() wants, for
+# the Python of a call costs more than the update of a small parameter). Both check an entry
+# with the same cdef function, which also records its pointers; the _many version checks every
+# entry before it writes anything, then runs the entries in order in one nogil block. The one
+# dtype per call of the module docstring holds per entry: entries may differ in dtype.
+
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+
+cdef enum:
+    STACK_ENTRIES = 32  # parameter lists up to this long need no heap allocation
+
+
+cdef struct SgdEntry:
+    fg_idx n
+    void *p
+    void *g
+    void *buf
+    int t
+    int first
+
+
+cdef struct AdamEntry:
+    fg_idx n
+    void *p
+    void *g
+    void *m
+    void *v
+    void *vmax
+    int t
+    int64_t step
+
+
+cdef int _same_extent(cnp.ndarray a, str aname, cnp.ndarray b, str bname, str fn,
+                      bint same_shape) except -1:
+    """The single versions need only equal sizes; the _many versions need equal shapes, so that
+    a gradient of the right size but another shape is refused rather than applied flat."""
+    if not same_shape or b is None:
+        return _same_size(a, aname, b, bname, fn)
+    if cnp.PyArray_SAMESHAPE(a, b):
+        return 0
+    raise ValueError(f"{fn}: {aname} has shape {_sh(a)} and {bname} has shape {_sh(b)}; "
+                     f"they must have the same shape")
+
+
+cdef int _sgd_entry(SgdEntry *e, str fn, object p, object g, object buf, double momentum,
+                    bint same_shape, str pname, str gname, str bname) except -1:
+    cdef int t = _float_type(p, fn, pname)
+    cdef cnp.ndarray pa = _array(p, fn, pname, t, pname, True)
+    cdef cnp.ndarray ga = _array(g, fn, gname, t, pname, False)
+    cdef cnp.ndarray ba = _optional(buf, fn, bname, t, pname, True)
+    if ba is None and momentum != 0:
+        raise ValueError(f"{fn}: {bname} (the momentum buffer) is required when momentum != 0")
+    _same_extent(pa, pname, ga, gname, fn, same_shape)
+    _same_extent(pa, pname, ba, bname, fn, same_shape)
+    _disjoint(pa, pname, ga, gname, fn)
+    _disjoint(pa, pname, ba, bname, fn)
+    _disjoint(ba, bname, ga, gname, fn)
+    e.n = cnp.PyArray_SIZE(pa)
+    e.p = _ptr(pa)
+    e.g = _ptr(ga)
+    e.buf = _ptr(ba)
+    e.t = t
+    return 0
+
+
+cdef int _adam_entry(AdamEntry *e, str fn, object p, object g, object m, object v, object vmax,
+                     object step_number, bint same_shape, str pname, str gname, str mname,
+                     str vname, str vmname, str sname) except -1:
+    cdef int64_t step
+    try:
+        step = step_number  # as an int64_t argument converts: an int, or a float truncated
+    except (TypeError, OverflowError) as err:
+        raise type(err)(f"{fn}: {sname} must be an int64 step count, got {step_number!r}") from None
+    if step < 1:
+        raise ValueError(f"{fn}: {sname} is 1-based and must be >= 1, got {step}")
+    cdef int t = _float_type(p, fn, pname)
+    cdef cnp.ndarray pa = _array(p, fn, pname, t, pname, True)
+    cdef cnp.ndarray ga = _array(g, fn, gname, t, pname, False)
+    cdef cnp.ndarray ma = _array(m, fn, mname, t, pname, True)
+    cdef cnp.ndarray va = _array(v, fn, vname, t, pname, True)
+    cdef cnp.ndarray vm = _optional(vmax, fn, vmname, t, pname, True)
+    _disjoint(pa, pname, ga, gname, fn)
+    _disjoint(pa, pname, ma, mname, fn)
+    _disjoint(pa, pname, va, vname, fn)
+    _disjoint(pa, pname, vm, vmname, fn)
+    _same_extent(pa, pname, ga, gname, fn, same_shape)
+    _disjoint(ga, gname, ma, mname, fn)
+    _disjoint(ga, gname, va, vname, fn)
+    _disjoint(ga, gname, vm, vmname, fn)
+    _same_extent(pa, pname, ma, mname, fn, same_shape)
+    _disjoint(ma, mname, va, vname, fn)
+    _disjoint(ma, mname, vm, vmname, fn)
+    _same_extent(pa, pname, va, vname, fn, same_shape)
+    _disjoint(va, vname, vm, vmname, fn)
+    _same_extent(pa, pname, vm, vmname, fn, same_shape)
+    e.n = cnp.PyArray_SIZE(pa)
+    e.p = _ptr(pa)
+    e.g = _ptr(ga)
+    e.m = _ptr(ma)
+    e.v = _ptr(va)
+    e.vmax = _ptr(vm)
+    e.t = t
+    e.step = step
+    return 0
+
+
+cdef void _sgd_run(const SgdEntry *e, double lr, double momentum, double dampening,
+                   double weight_decay, int nesterov) noexcept nogil:
+    if e.t == F32:
+        fg_sgd_step_f32(e.n, <float *>e.p, <float *>e.g, <float *>e.buf, lr, momentum,
+                        dampening, weight_decay, nesterov, e.first)
+    else:
+        fg_sgd_step_f64(e.n, <double *>e.p, <double *>e.g, <double *>e.buf, lr, momentum,
+                        dampening, weight_decay, nesterov, e.first)
+
+
+cdef void _adam_run(const AdamEntry *e, double lr, double beta1, double beta2, double eps,
+                    double weight_decay, int decoupled) noexcept nogil:
+    if e.t == F32:
+        fg_adam_step_f32(e.n, <float *>e.p, <float *>e.g, <float *>e.m, <float *>e.v,
+                         <float *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
+                         e.step)
+    else:
+        fg_adam_step_f64(e.n, <double *>e.p, <double *>e.g, <double *>e.m, <double *>e.v,
+                         <double *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
+                         e.step)
+
+
+cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
+    """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
+    keeps its arrays alive through it while C runs without the GIL."""
+    if not isinstance(seq, (list, tuple)):
+        raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per parameter), "
+                        f"got {type(seq).__name__}")
+    cdef tuple entries = tuple(seq)
+    if count >= 0 and len(entries) != count:
+        raise ValueError(f"{fn}: {name} has {len(entries)} entries but params has {count}; "
+                         f"they must have one entry per parameter")
+    return entries
+
 
 def sgd_step(p, g, buf, double lr, double momentum, double dampening, double weight_decay,
              bint nesterov, bint first):
     """One torch.optim.SGD step on one parameter; buf is the momentum buffer (None allowed
     only when momentum == 0); first: the buffer is initialised from this gradient."""
-    fn = "sgd_step"
-    cdef int t = _float_type(p, fn, "p")
-    cdef cnp.ndarray pa = _array(p, fn, "p", t, "p", True)
-    cdef cnp.ndarray ga = _array(g, fn, "g", t, "p", False)
-    cdef cnp.ndarray ba = _optional(buf, fn, "buf", t, "p", True)
-    if ba is None and momentum != 0:
-        raise ValueError(f"{fn}: buf (the momentum buffer) is required when momentum != 0")
-    _same_size(pa, "p", ga, "g", fn)
-    _same_size(pa, "p", ba, "buf", fn)
-    _disjoint(pa, "p", ga, "g", fn)
-    _disjoint(pa, "p", ba, "buf", fn)
-    _disjoint(ba, "buf", ga, "g", fn)
-    cdef fg_idx n = cnp.PyArray_SIZE(pa)
-    cdef void *pp = _ptr(pa)
-    cdef void *pg = _ptr(ga)
-    cdef void *pb = _ptr(ba)
+    cdef SgdEntry e
+    _sgd_entry(&e, "sgd_step", p, g, buf, momentum, False, "p", "g", "buf")
+    e.first = first
     with nogil:
-        if t == F32:
-            fg_sgd_step_f32(n, <float *>pp, <float *>pg, <float *>pb, lr, momentum, dampening,
-                            weight_decay, nesterov, first)
-        else:
-            fg_sgd_step_f64(n, <double *>pp, <double *>pg, <double *>pb, lr, momentum,
-                            dampening, weight_decay, nesterov, first)
+        _sgd_run(&e, lr, momentum, dampening, weight_decay, nesterov)
+
+
+def sgd_step_many(params, grads, bufs, double lr, double momentum, double dampening,
+                  double weight_decay, bint nesterov, first):
+    """sgd_step on each entry of the lists params, grads and bufs (bufs None: no buffers, for
+    momentum == 0), in order, as successive sgd_step calls would: the result is the same bit
+    for bit. first: one flag for all entries, or a list of one per entry. Every entry is
+    checked as sgd_step checks it, and also its arrays must share params[i]'s shape; entries
+    may differ in dtype. Nothing is written unless every entry is valid."""
+    fn = "sgd_step_many"
+    cdef tuple ps = _entries(fn, "params", params, -1)
+    cdef Py_ssize_t n = len(ps), i
+    cdef tuple gs = _entries(fn, "grads", grads, n)
+    cdef tuple bs = None if bufs is None else _entries(fn, "bufs", bufs, n)
+    cdef tuple fs = None
+    cdef bint all_first = False
+    if isinstance(first, (list, tuple)):
+        fs = _entries(fn, "first", first, n)
+    else:
+        all_first = first
+    err = None
+    cdef SgdEntry stack[STACK_ENTRIES]
+    cdef SgdEntry *es = stack
+    if n > STACK_ENTRIES:
+        es = <SgdEntry *>PyMem_Malloc(n * sizeof(SgdEntry))
+        if es == NULL:
+            raise MemoryError()
+    try:
+        try:
+            for i in range(n):
+                _sgd_entry(&es[i], fn, ps[i], gs[i], None if bs is None else bs[i], momentum,
+                           True, "p", "g", "buf")
+                es[i].first = all_first if fs is None else bool(fs[i])
+        except (TypeError, ValueError) as e:
+            err = e
+        if err is not None:  # again, naming the entry: too dear to format on every call
+            _sgd_entry(&es[i], fn, ps[i], gs[i], None if bs is None else bs[i], momentum, True,
+                       f"params[{i}]", f"grads[{i}]", f"bufs[{i}]")
+            raise err
+        with nogil:
+            for i in range(n):
+                _sgd_run(&es[i], lr, momentum, dampening, weight_decay, nesterov)
+    finally:
+        if es != stack:
+            PyMem_Free(es)
 
 
 def adam_step(p, g, m, v, vmax, double lr, double beta1, double beta2, double eps,
               double weight_decay, bint decoupled, int64_t step):
     """One torch.optim.Adam (decoupled=False) or AdamW (decoupled=True) step on one parameter
     at 1-based `step`; m, v and (amsgrad only, else None) vmax are updated in place."""
-    fn = "adam_step"
-    if step < 1:
-        raise ValueError(f"{fn}: step is 1-based and must be >= 1, got {step}")
-    cdef int t = _float_type(p, fn, "p")
-    cdef cnp.ndarray pa = _array(p, fn, "p", t, "p", True)
-    cdef cnp.ndarray ga = _array(g, fn, "g", t, "p", False)
-    cdef cnp.ndarray ma = _array(m, fn, "m", t, "p", True)
-    cdef cnp.ndarray va = _array(v, fn, "v", t, "p", True)
-    cdef cnp.ndarray vm = _optional(vmax, fn, "vmax", t, "p", True)
-    arrays = ((pa, "p"), (ga, "g"), (ma, "m"), (va, "v"), (vm, "vmax"))
-    for i, (arr, name) in enumerate(arrays):
-        _same_size(pa, "p", arr, name, fn)
-        for other, oname in arrays[i + 1:]:
-            _disjoint(arr, name, other, oname, fn)
-    cdef fg_idx n = cnp.PyArray_SIZE(pa)
-    cdef void *pp = _ptr(pa)
-    cdef void *pg = _ptr(ga)
-    cdef void *pm = _ptr(ma)
-    cdef void *pv = _ptr(va)
-    cdef void *pvm = _ptr(vm)
+    cdef AdamEntry e
+    _adam_entry(&e, "adam_step", p, g, m, v, vmax, step, False, "p", "g", "m", "v", "vmax",
+                "step")
     with nogil:
-        if t == F32:
-            fg_adam_step_f32(n, <float *>pp, <float *>pg, <float *>pm, <float *>pv,
-                             <float *>pvm, lr, beta1, beta2, eps, weight_decay, decoupled, step)
-        else:
-            fg_adam_step_f64(n, <double *>pp, <double *>pg, <double *>pm, <double *>pv,
-                             <double *>pvm, lr, beta1, beta2, eps, weight_decay, decoupled,
-                             step)
+        _adam_run(&e, lr, beta1, beta2, eps, weight_decay, decoupled)
+
+
+def adam_step_many(params, grads, ms, vs, vmaxs, double lr, double beta1, double beta2,
+                   double eps, double weight_decay, bint decoupled, steps):
+    """adam_step on each entry of the lists params, grads, ms, vs, vmaxs (None: no amsgrad)
+    and steps (1-based, one per entry), in order, as successive adam_step calls would: the
+    result is the same bit for bit. Every entry is checked as adam_step checks it, and also its
+    arrays must share params[i]'s shape; entries may differ in dtype. Nothing is written unless
+    every entry is valid."""
+    fn = "adam_step_many"
+    cdef tuple ps = _entries(fn, "params", params, -1)
+    cdef Py_ssize_t n = len(ps), i
+    cdef tuple gs = _entries(fn, "grads", grads, n)
+    cdef tuple mts = _entries(fn, "ms", ms, n)
+    cdef tuple vts = _entries(fn, "vs", vs, n)
+    cdef tuple vms = None if vmaxs is None else _entries(fn, "vmaxs", vmaxs, n)
+    cdef tuple sts = _entries(fn, "steps", steps, n)
+    err = None
+    cdef AdamEntry stack[STACK_ENTRIES]
+    cdef AdamEntry *es = stack
+    if n > STACK_ENTRIES:
+        es = <AdamEntry *>PyMem_Malloc(n * sizeof(AdamEntry))
+        if es == NULL:
+            raise MemoryError()
+    try:
+        try:
+            for i in range(n):
+                _adam_entry(&es[i], fn, ps[i], gs[i], mts[i], vts[i],
+                            None if vms is None else vms[i], sts[i], True,
+                            "p", "g", "m", "v", "vmax", "step")
+        except (TypeError, ValueError, OverflowError) as e:
+            err = e
+        if err is not None:  # again, naming the entry: too dear to format on every call
+            _adam_entry(&es[i], fn, ps[i], gs[i], mts[i], vts[i], None if vms is None else vms[i],
+                        sts[i], True, f"params[{i}]", f"grads[{i}]", f"ms[{i}]", f"vs[{i}]",
+                        f"vmaxs[{i}]", f"steps[{i}]")
+            raise err
+        with nogil:
+            for i in range(n):
+                _adam_run(&es[i], lr, beta1, beta2, eps, weight_decay, decoupled)
+    finally:
+        if es != stack:
+            PyMem_Free(es)
 
 
 # ---- threads and dispatch ---------------------------------------------------------------------

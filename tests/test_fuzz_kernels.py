@@ -7,6 +7,8 @@ instead of an array, or an output aliasing an input. The binding documents what 
 for each call the test works out from NumPy's own flags whether that call is valid, and then:
   valid   -> the outputs equal a float64 NumPy reference (within rounding bounds);
   invalid -> the documented exception (TypeError / ValueError / IndexError), outputs untouched.
+The optimizers' _many versions (a list of parameters in one call) are checked against their
+single versions instead, which the tests above check against NumPy.
 Nothing may crash; tools/sanitize.sh runs this file under ASan + UBSan too.
 
 Runs are repeatable (derandomize=True) and total FUZZ_CASES examples, >= 10,000 per run.
@@ -23,8 +25,8 @@ from fastgrad import _kernels as K
 from test_kernels import ref_act, ref_act_grad, ref_adam, ref_cross_entropy, ref_sgd
 
 EXAMPLES_PER_ENTRY_POINT = 950
-ENTRY_POINTS = 11
-FUZZ_CASES = EXAMPLES_PER_ENTRY_POINT * ENTRY_POINTS  # 10,450
+ENTRY_POINTS = 13
+FUZZ_CASES = EXAMPLES_PER_ENTRY_POINT * ENTRY_POINTS  # 12,350
 FUZZ = settings(max_examples=EXAMPLES_PER_ENTRY_POINT, deadline=None, derandomize=True,
                 database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -534,3 +536,109 @@ def test_adam_step(data):
         close(after["v"].reshape(shape), v, 8 * UNIT[t] * (np.abs(v) + g * g + np.abs(before["v"].reshape(shape))))
 
     run(call, K.adam_step, expected, check, ValueError if step < 1 else None)
+
+
+# ---- optimizers over a list of parameters -------------------------------------------------------
+# Each entry is drawn as above, with its own dtype and shape; one entry may then be broken. A
+# valid call must equal, bit for bit, the single version run on each entry in order; an invalid
+# one raises the documented exception and writes no entry. The entries' arrays must match in
+# shape, not only in size (size_only=False).
+
+def entry_count(data):
+    return data.draw(st.integers(0, 3), label="entries")
+
+
+def run_many(calls, call_many, call_single, expected):
+    """call_many() runs the _many version on the entries' current arguments; call_single(i,
+    args) runs the single version on entry i's arguments (copies, for the reference)."""
+    before = [{k: np.copy(v) for k, v in c.args.items() if isinstance(v, np.ndarray)}
+              for c in calls]
+    if expected:
+        with pytest.raises(expected):
+            call_many()
+        for c, b in zip(calls, before):  # every entry is validated before any is written
+            for k in c.outputs:
+                if isinstance(c.args.get(k), np.ndarray):
+                    np.testing.assert_array_equal(c.args[k], b[k])
+        return
+    reference = [{k: (np.copy(v) if isinstance(v, np.ndarray) else v) for k, v in c.args.items()}
+                 for c in calls]
+    for i, args in enumerate(reference):
+        call_single(i, args)
+    call_many()
+    for c, ref in zip(calls, reference):
+        for k in c.outputs:
+            if isinstance(c.args.get(k), np.ndarray):
+                np.testing.assert_array_equal(c.args[k], ref[k])
+
+
+@FUZZ
+@given(st.data())
+def test_sgd_step_many(data):
+    momentum = data.draw(st.sampled_from([0.0, 0.5, 0.9]), label="momentum")
+    kw = dict(lr=data.draw(st.sampled_from([0.1, 1e-3, 1.0]), label="lr"), momentum=momentum,
+              dampening=data.draw(st.sampled_from([0.0, 0.3]), label="dampening"),
+              weight_decay=data.draw(st.sampled_from([0.0, 0.01]), label="weight_decay"),
+              nesterov=data.draw(st.booleans(), label="nesterov"))
+    calls, firsts, missing_buf = [], [], False
+    for _ in range(entry_count(data)):
+        t, shape = dtype_of(data), any_shape(data)
+        with_buf = data.draw(st.booleans(), label="with buf") or momentum != 0
+        drop = momentum != 0 and data.draw(st.integers(0, 19), label="drop buf") == 0
+        missing_buf |= drop
+        calls.append(Call(dict(p=values(data, shape, t), g=values(data, shape, t, nan=True),
+                               buf=values(data, shape, t) if with_buf and not drop else None),
+                          ["p", "buf"], alias_pairs=[("p", "g"), ("buf", "g"), ("p", "buf")]))
+        firsts.append(data.draw(st.booleans(), label="first"))
+    broken = mutate(data, data.draw(st.sampled_from(calls), label="broken")) if calls else None
+    no_bufs = all(c.args["buf"] is None for c in calls) and data.draw(st.booleans(), label="None")
+    if data.draw(st.booleans(), label="one first flag for all"):
+        first = data.draw(st.booleans(), label="first")
+        firsts = [first] * len(firsts)
+    else:
+        first = firsts
+
+    def call_many():
+        K.sgd_step_many([c.args["p"] for c in calls], [c.args["g"] for c in calls],
+                        None if no_bufs else [c.args["buf"] for c in calls], first=first, **kw)
+
+    def call_single(i, args):
+        K.sgd_step(args["p"], args["g"], args["buf"], first=firsts[i], **kw)
+
+    expected = tuple(e for e in (broken, ValueError if missing_buf else None) if e)
+    run_many(calls, call_many, call_single, expected)
+
+
+@FUZZ
+@given(st.data())
+def test_adam_step_many(data):
+    kw = dict(lr=data.draw(st.sampled_from([1e-3, 0.1]), label="lr"),
+              beta1=data.draw(st.sampled_from([0.9, 0.0]), label="beta1"),
+              beta2=data.draw(st.sampled_from([0.999, 0.5]), label="beta2"),
+              eps=data.draw(st.sampled_from([1e-8, 1e-3]), label="eps"),
+              weight_decay=data.draw(st.sampled_from([0.0, 0.1]), label="weight_decay"),
+              decoupled=data.draw(st.booleans(), label="decoupled"))
+    amsgrad = data.draw(st.booleans(), label="amsgrad")
+    calls, steps = [], []
+    for _ in range(entry_count(data)):
+        t, shape = dtype_of(data), any_shape(data)
+        v = np.abs(values(data, shape, t))
+        calls.append(Call(dict(p=values(data, shape, t), g=values(data, shape, t, nan=True),
+                               m=values(data, shape, t), v=v,
+                               vmax=v + np.abs(values(data, shape, t)) if amsgrad else None),
+                          ["p", "m", "v", "vmax"],
+                          alias_pairs=[("p", "g"), ("m", "v"), ("v", "vmax"), ("m", "g"),
+                                       ("p", "m")]))
+        steps.append(data.draw(st.sampled_from([1, 2, 10, 1000, 1, 2, 0, -1]), label="step"))
+    broken = mutate(data, data.draw(st.sampled_from(calls), label="broken")) if calls else None
+
+    def call_many():
+        K.adam_step_many([c.args["p"] for c in calls], [c.args["g"] for c in calls],
+                         [c.args["m"] for c in calls], [c.args["v"] for c in calls],
+                         [c.args["vmax"] for c in calls] if amsgrad else None, steps=steps, **kw)
+
+    def call_single(i, args):
+        K.adam_step(args["p"], args["g"], args["m"], args["v"], args["vmax"], step=steps[i], **kw)
+
+    expected = tuple(e for e in (broken, ValueError if min(steps, default=1) < 1 else None) if e)
+    run_many(calls, call_many, call_single, expected)

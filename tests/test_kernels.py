@@ -633,6 +633,90 @@ def test_adam_step(dtype, case):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
 
 
+# The _many versions: one call over a list of parameters is, bit for bit, one single call per
+# parameter in list order, whatever the shapes and dtypes of the entries.
+
+MANY_SHAPES = [(5, 7), (7,), (1,), (0,), (3, 2, 4), (64, 3)]
+MANY_COUNTS = [0, 1, 6, 40]  # 40: more entries than the binding keeps on the stack
+
+
+def many_params(count, dtypes, seed):
+    r = rng(seed)
+    return [randn(r, MANY_SHAPES[i % len(MANY_SHAPES)], dtypes[i % len(dtypes)])
+            for i in range(count)]
+
+
+def copies(arrays):
+    return None if arrays is None else [a.copy() for a in arrays]
+
+
+def assert_all_equal(actual, expected):
+    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        assert a.dtype == e.dtype
+        np.testing.assert_array_equal(a, e, err_msg=f"entry {i}")
+
+
+@pytest.mark.parametrize("count", MANY_COUNTS)
+@pytest.mark.parametrize("dtypes", [[np.float32], [np.float64], [np.float32, np.float64]],
+                         ids=["f32", "f64", "mixed"])
+@pytest.mark.parametrize("case", SGD_CASES)
+def test_sgd_step_many_is_single_steps_in_order(case, dtypes, count):
+    ps = many_params(count, dtypes, 30)
+    bufs = [np.zeros_like(p) for p in ps] if case["momentum"] else None
+    ps1, bufs1 = copies(ps), copies(bufs)
+    r = rng(31)
+    hyper = (0.1, case["momentum"], case["dampening"], case["weight_decay"], case["nesterov"])
+    for step in range(STEPS):
+        gs = [randn(r, p.shape, p.dtype) for p in ps]
+        # Per entry (buffers started at different steps, as after load_state_dict), then one flag.
+        first = [step == i % 2 for i in range(count)] if step < 2 else False
+        K.sgd_step_many(ps, gs, bufs, *hyper, first)
+        for i, (p, g) in enumerate(zip(ps1, gs)):
+            K.sgd_step(p, g, None if bufs1 is None else bufs1[i], *hyper,
+                       first[i] if isinstance(first, list) else first)
+    assert_all_equal(ps, ps1)
+    if bufs is not None:
+        assert_all_equal(bufs, bufs1)
+
+
+@pytest.mark.parametrize("count", MANY_COUNTS)
+@pytest.mark.parametrize("dtypes", [[np.float32], [np.float64], [np.float32, np.float64]],
+                         ids=["f32", "f64", "mixed"])
+@pytest.mark.parametrize("case", ADAM_CASES)
+def test_adam_step_many_is_single_steps_in_order(case, dtypes, count):
+    ps = many_params(count, dtypes, 32)
+    ms, vs = [np.zeros_like(p) for p in ps], [np.zeros_like(p) for p in ps]
+    vmaxs = [np.zeros_like(p) for p in ps] if case["amsgrad"] else None
+    ps1, ms1, vs1, vmaxs1 = copies(ps), copies(ms), copies(vs), copies(vmaxs)
+    r = rng(33)
+    hyper = (0.01, 0.9, 0.999, 1e-8, case["weight_decay"], case["decoupled"])
+    for t in range(1, STEPS + 1):
+        gs = [randn(r, p.shape, p.dtype) for p in ps]
+        steps = [t + i % 3 for i in range(count)]  # step counts differ between parameters
+        K.adam_step_many(ps, gs, ms, vs, vmaxs, *hyper, steps)
+        for i, (p, g, m, v) in enumerate(zip(ps1, gs, ms1, vs1)):
+            K.adam_step(p, g, m, v, None if vmaxs1 is None else vmaxs1[i], *hyper, steps[i])
+    for got, want in [(ps, ps1), (ms, ms1), (vs, vs1)] + ([(vmaxs, vmaxs1)] if vmaxs else []):
+        assert_all_equal(got, want)
+
+
+def test_step_many_entries_sharing_memory_apply_in_order():
+    # Documented: entries run in order, so arrays shared between entries see the earlier update.
+    p, g = randn(rng(34), (6,), np.float64), randn(rng(35), (6,), np.float64)
+    p1 = p.copy()
+    K.sgd_step_many([p, p], [g, g], None, 0.1, 0.0, 0.0, 0.01, False, True)
+    K.sgd_step(p1, g, None, 0.1, 0.0, 0.0, 0.01, False, True)
+    K.sgd_step(p1, g, None, 0.1, 0.0, 0.0, 0.01, False, True)
+    np.testing.assert_array_equal(p, p1)
+    m, v = np.zeros(6), np.zeros(6)
+    m1, v1 = m.copy(), v.copy()
+    K.adam_step_many([p, p], [g, g], [m, m], [v, v], None, 0.1, 0.9, 0.999, 1e-8, 0, False, [1, 2])
+    K.adam_step(p1, g, m1, v1, None, 0.1, 0.9, 0.999, 1e-8, 0, False, 1)
+    K.adam_step(p1, g, m1, v1, None, 0.1, 0.9, 0.999, 1e-8, 0, False, 2)
+    for a, b in [(p, p1), (m, m1), (v, v1)]:
+        np.testing.assert_array_equal(a, b)
+
+
 # ---- against PyTorch, when it is installed ----------------------------------------------------
 
 def torch_act(torch, name, t):
@@ -713,6 +797,47 @@ def test_adam_matches_torch(dtype, case):
         tp.grad = torch.tensor(g)
         opt.step()
     np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SGD_CASES)
+def test_sgd_step_many_matches_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    ps = many_params(5, [dtype], 25)
+    tps = [torch.nn.Parameter(torch.tensor(p)) for p in ps]
+    opt = torch.optim.SGD(tps, lr=0.1, **case)
+    bufs = [np.zeros_like(p) for p in ps] if case["momentum"] else None
+    for step in range(STEPS):
+        gs = [randn(rng(step), p.shape, dtype) for p in ps]
+        K.sgd_step_many(ps, gs, bufs, 0.1, case["momentum"], case["dampening"],
+                        case["weight_decay"], case["nesterov"], step == 0)
+        for tp, g in zip(tps, gs):
+            tp.grad = torch.tensor(g)
+        opt.step()
+    for p, tp in zip(ps, tps):
+        np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ADAM_CASES)
+def test_adam_step_many_matches_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    ps = many_params(5, [dtype], 26)
+    tps = [torch.nn.Parameter(torch.tensor(p)) for p in ps]
+    cls = torch.optim.AdamW if case["decoupled"] else torch.optim.Adam
+    opt = cls(tps, lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=case["weight_decay"],
+              amsgrad=case["amsgrad"], foreach=False)
+    ms, vs = [np.zeros_like(p) for p in ps], [np.zeros_like(p) for p in ps]
+    vmaxs = [np.zeros_like(p) for p in ps] if case["amsgrad"] else None
+    for step in range(1, STEPS + 1):
+        gs = [randn(rng(step), p.shape, dtype) for p in ps]
+        K.adam_step_many(ps, gs, ms, vs, vmaxs, 0.01, 0.9, 0.999, 1e-8, case["weight_decay"],
+                         case["decoupled"], [step] * len(ps))
+        for tp, g in zip(tps, gs):
+            tp.grad = torch.tensor(g)
+        opt.step()
+    for p, tp in zip(ps, tps):
+        np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
 
 
 # ---- validation -------------------------------------------------------------------------------
@@ -829,6 +954,78 @@ def test_optimizer_validation():
         K.adam_step(p, g, p, np.zeros(4, f32), None, 0.1, 0.9, 0.999, 1e-8, 0.0, False, 1)
 
 
+def adam_many_args(ps, **change):
+    """Valid adam_step_many arguments for the parameters ps, with some replaced."""
+    args = dict(params=ps, grads=[np.ones_like(p) for p in ps], ms=[np.zeros_like(p) for p in ps],
+                vs=[np.zeros_like(p) for p in ps], vmaxs=None, lr=0.1, beta1=0.9, beta2=0.999,
+                eps=1e-8, weight_decay=0.0, decoupled=False, steps=[1] * len(ps))
+    args.update(change)
+    return args
+
+
+def sgd_many_args(ps, **change):
+    args = dict(params=ps, grads=[np.ones_like(p) for p in ps], bufs=None, lr=0.1, momentum=0.0,
+                dampening=0.0, weight_decay=0.0, nesterov=False, first=True)
+    args.update(change)
+    return args
+
+
+def readonly(a):
+    a.flags.writeable = False
+    return a
+
+
+MANY_BAD = [  # (kernel, change to the valid arguments, exception, pattern of the message)
+    ("sgd", dict(grads=[np.ones(4, f32)]), ValueError, r"grads has 1 entries but params has 2"),
+    ("sgd", dict(first=[True]), ValueError, r"first has 1 entries but params has 2"),
+    ("adam", dict(steps=[1]), ValueError, r"steps has 1 entries but params has 2"),
+    ("adam", dict(vmaxs=[np.zeros(4, f32)] * 3), ValueError, "vmaxs has 3 entries"),
+    ("sgd", dict(params=np.ones((2, 4), f32)), TypeError, "params must be a list or tuple"),
+    ("adam", dict(ms=None), TypeError, "ms must be a list or tuple"),
+    ("sgd", dict(grads=[np.ones(4, f32), np.ones(3, f32)]), TypeError,
+     r"grads\[1\] has dtype float32 but params\[1\] has dtype float64"),
+    ("adam", dict(ms=[np.zeros(4, f32), np.zeros(3, np.int64)]), TypeError,
+     r"ms\[1\] has dtype int64"),
+    ("sgd", dict(grads=[np.ones(4, f32), [1.0, 2.0, 3.0]]), TypeError,
+     r"grads\[1\] must be a numpy.ndarray"),
+    ("sgd", dict(grads=[np.ones((2, 2), f32), np.ones(3)]), ValueError,
+     r"params\[0\] has shape \(4,\) and grads\[0\] has shape \(2, 2\); .* same shape"),
+    ("sgd", dict(grads=[np.ones(4, f32), np.ones(6)[::2]]), ValueError,
+     r"grads\[1\] must be C-contiguous"),
+    ("sgd", dict(momentum=0.9, bufs=[np.zeros(4, f32), None]), ValueError,
+     r"bufs\[1\] \(the momentum buffer\) is required"),
+    ("adam", dict(vs=[np.zeros(4, f32), readonly(np.zeros(3))]), ValueError,
+     r"vs\[1\] is read-only"),
+    ("adam", dict(steps=[1, 0]), ValueError, r"steps\[1\] is 1-based and must be >= 1, got 0"),
+    ("adam", dict(steps=[1, "2"]), TypeError, r"steps\[1\] must be an int64 step count"),
+]
+
+
+@pytest.mark.parametrize("kernel,change,exc,pattern", MANY_BAD,
+                         ids=[f"{k}-{'-'.join(c)}-{p[:20]}" for k, c, _, p in MANY_BAD])
+def test_step_many_validation_names_the_entry_and_writes_nothing(kernel, change, exc, pattern):
+    # Entry 0 is valid, so the refusal also shows that no entry is written unless all are valid.
+    ps = [np.ones(4, f32), np.ones(3, f64)]
+    make, fn = (sgd_many_args, K.sgd_step_many) if kernel == "sgd" else (adam_many_args,
+                                                                         K.adam_step_many)
+    args = make(ps, **change)
+    with pytest.raises(exc, match=pattern):
+        fn(**args)
+    np.testing.assert_array_equal(ps[0], 1)
+    np.testing.assert_array_equal(ps[1], 1)
+
+
+def test_step_many_refuses_overlap_within_an_entry():
+    ps = [np.ones(4, f32), np.ones(3)]
+    shared = np.zeros(3)
+    with pytest.raises(ValueError, match=r"ms\[1\] overlaps vs\[1\]"):
+        K.adam_step_many(**adam_many_args(ps, ms=[np.zeros(4, f32), shared],
+                                          vs=[np.zeros(4, f32), shared]))
+    with pytest.raises(ValueError, match=r"params\[0\] overlaps grads\[0\]"):
+        K.sgd_step_many(**sgd_many_args(ps, grads=[ps[0], np.ones(3)]))
+    np.testing.assert_array_equal(ps[1], 1)
+
+
 def test_num_threads():
     before = K.get_num_threads()
     assert before >= 1
@@ -852,8 +1049,9 @@ def test_module_constants():
     assert K.isa() in ("generic", "avx2", "avx512")
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["adam_step", "adam_step_many"])
 @pytest.mark.parametrize("amsgrad", [False, True])
-def test_adam_split_over_threads_gives_identical_bits(amsgrad):
+def test_adam_split_over_threads_gives_identical_bits(amsgrad, many):
     # 100k elements: above the size at which the update is split over the pool's threads.
     r = np.random.default_rng(11)
     n = 100_003
@@ -867,8 +1065,12 @@ def test_adam_split_over_threads_gives_identical_bits(amsgrad):
             m, v = np.zeros(n, np.float32), np.zeros(n, np.float32)
             vmax = np.zeros(n, np.float32) if amsgrad else None
             for step in (1, 2, 3):
-                K.adam_step(p, g * step, m, v, vmax, 1e-2, 0.9, 0.999, 1e-8, 0.01, True,
-                                   step)
+                if many:
+                    K.adam_step_many([p], [g * step], [m], [v], None if vmax is None else [vmax],
+                                     1e-2, 0.9, 0.999, 1e-8, 0.01, True, [step])
+                else:
+                    K.adam_step(p, g * step, m, v, vmax, 1e-2, 0.9, 0.999, 1e-8, 0.01, True,
+                                step)
             results.append(p.tobytes() + m.tobytes() + v.tobytes())
     finally:
         K.set_num_threads(before)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from fastgrad import optim
+from fastgrad import _kernels, optim
 from fastgrad.nn import Parameter
 
 SHAPES = [(3, 4), (5,)]
@@ -219,6 +219,231 @@ def test_param_groups_update_like_separate_optimizers():
     for step in range(STEPS):
         np.testing.assert_array_equal(both[step][0], first[step][0])
         np.testing.assert_array_equal(both[step][1], second[step][1])
+
+
+# ---- one binding call per group: bit for bit the update one parameter at a time -------------
+class OneByOne:
+    """The per-parameter path of the Optimizer base class, with the single-parameter kernels:
+    how SGD and Adam stepped before they made one binding call per parameter group."""
+
+    _step_group = optim.Optimizer._step_group
+
+    def _update(self, param, grad, state, group):
+        if group["maximize"]:
+            grad = np.negative(grad)
+        if isinstance(self, optim.SGD):
+            momentum, buf, first = group["momentum"], state.get("momentum_buffer"), True
+            if momentum != 0:
+                first = buf is None
+                if first:
+                    buf = state["momentum_buffer"] = np.empty_like(param.data)
+            _kernels.sgd_step(param.data, grad, buf, group["lr"], momentum, group["dampening"],
+                              group["weight_decay"], bool(group["nesterov"]), first)
+            return
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param.data),
+                         exp_avg_sq=np.zeros_like(param.data))
+        if group["amsgrad"] and state.get("max_exp_avg_sq") is None:
+            state["max_exp_avg_sq"] = np.zeros_like(param.data)
+        state["step"] += 1
+        _kernels.adam_step(param.data, grad, state["exp_avg"], state["exp_avg_sq"],
+                           state["max_exp_avg_sq"] if group["amsgrad"] else None, group["lr"],
+                           *group["betas"], group["eps"], group["weight_decay"],
+                           bool(group["decoupled_weight_decay"]), int(state["step"]))
+
+
+ONE_BY_ONE = {name: type(f"OneByOne{name}", (OneByOne, getattr(optim, name)), {})
+              for name in ("SGD", "Adam", "AdamW")}
+MIXED_SHAPES = [(3, 4), (5,), (1,), (2, 3, 2), (0,)]
+DTYPE_SETS = {"float64": [np.float64], "float32": [np.float32],
+              "mixed": [np.float32, np.float64]}  # one group holding both dtypes
+
+
+def mixed_start(dtypes, seed=2):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape).astype(dtypes[i % len(dtypes)])
+            for i, shape in enumerate(MIXED_SHAPES)]
+
+
+def mixed_grads(start, steps=STEPS, seed=3):
+    rng = np.random.default_rng(seed)
+    return [[rng.standard_normal(v.shape).astype(v.dtype) for v in start] for _ in range(steps)]
+
+
+def assert_same_bits(actual, expected):
+    for step, (a_step, e_step) in enumerate(zip(actual, expected, strict=True)):
+        for i, (a, e) in enumerate(zip(a_step, e_step, strict=True)):
+            assert a.dtype == e.dtype
+            np.testing.assert_array_equal(a, e, err_msg=f"step {step + 1}, parameter {i}")
+
+
+def assert_same_state(opt, reference):
+    ours, theirs = opt.state_dict(), reference.state_dict()
+    assert ours["param_groups"] == theirs["param_groups"]
+    assert ours["state"].keys() == theirs["state"].keys()
+    for index, entries in ours["state"].items():
+        assert entries.keys() == theirs["state"][index].keys()
+        for name, value in entries.items():
+            np.testing.assert_array_equal(value, theirs["state"][index][name])
+
+
+@pytest.mark.parametrize("dtypes", list(DTYPE_SETS.values()), ids=list(DTYPE_SETS))
+@pytest.mark.parametrize("name,kwargs", [c for c, _ in FUSED], ids=[i for _, i in FUSED])
+def test_one_call_per_group_is_bit_identical_to_one_call_per_parameter(name, kwargs, dtypes):
+    start = mixed_start(dtypes)
+    grads = mixed_grads(start)
+    ours = run_fastgrad(lambda ps: getattr(optim, name)(ps, **kwargs), start, grads)
+    reference = run_fastgrad(lambda ps: ONE_BY_ONE[name](ps, **kwargs), start, grads)
+    assert_same_bits(ours, reference)
+
+
+def run_both(name, kwargs, start, grads, between=None, groups=None):
+    """The same steps through `name` and its one-by-one reference; between(opt, step) may
+    change either optimizer (the same way) before each step. Returns both optimizers."""
+    results = []
+    for cls in (getattr(optim, name), ONE_BY_ONE[name]):
+        params = [Parameter(v.copy()) for v in start]
+        opt = cls(groups(params) if groups else params, **kwargs)
+        for step, step_grads in enumerate(grads):
+            for p, g in zip(params, step_grads):
+                p.grad = None if g is None else g.copy()
+            if between:
+                between(opt, step)
+            opt.step()
+        results.append((opt, [p.data.copy() for p in params]))
+    (opt, values), (reference, expected) = results
+    assert_same_bits([values], [expected])
+    assert_same_state(opt, reference)
+    return opt, reference
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_parameters_gaining_a_gradient_later_start_their_state_then(name):
+    # Parameter 1 has no gradient for three steps: its momentum buffer / Adam step count
+    # starts later than the others', so one call mixes new and old state.
+    start = mixed_start([np.float64])
+    grads = [[None if (i == 1 and step < 3) else g for i, g in enumerate(step_grads)]
+             for step, step_grads in enumerate(mixed_grads(start))]
+    opt, _ = run_both(name, dict(lr=0.05, momentum=0.9) if name == "SGD" else dict(lr=0.05),
+                      start, grads)
+    if name == "Adam":
+        steps = [opt.state[p]["step"] for p in opt.param_groups[0]["params"]]
+        assert steps == [STEPS, STEPS - 3] + [STEPS] * (len(steps) - 2)
+
+
+def test_adam_step_counts_that_differ_after_load_state_dict():
+    start = mixed_start([np.float64, np.float32])
+    grads = mixed_grads(start)
+
+    def load_uneven_steps(opt, step):
+        if step == 4:
+            sd = copy.deepcopy(opt.state_dict())
+            for index, entries in sd["state"].items():
+                entries["step"] = float(3 + 5 * index)  # PyTorch stores a float
+            opt.load_state_dict(sd)
+
+    run_both("Adam", dict(lr=0.01, weight_decay=0.1), start, grads, between=load_uneven_steps)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_amsgrad_switched_on_mid_training(name):
+    start = mixed_start([np.float64])
+
+    def switch_on(opt, step):
+        if step == 5:
+            opt.param_groups[0]["amsgrad"] = True
+
+    opt, _ = run_both(name, dict(lr=0.01), start, mixed_grads(start), between=switch_on)
+    assert all("max_exp_avg_sq" in opt.state[p] for p in opt.param_groups[0]["params"])
+
+
+def test_groups_with_their_own_hyperparameters_and_dtypes():
+    start = mixed_start([np.float32, np.float64])
+
+    def groups(ps):
+        return [{"params": ps[:2], "lr": 0.1, "momentum": 0.5},
+                {"params": ps[2:], "nesterov": True, "weight_decay": 0.01, "maximize": True}]
+
+    run_both("SGD", dict(lr=0.01, momentum=0.9), start, mixed_grads(start), groups=groups)
+
+
+GRAD_FORMS = {
+    "Tensor": lambda g: fastgrad.tensor(g),
+    "strided": lambda g: np.repeat(g[..., None], 2, axis=-1)[..., 0],
+    "other dtype": lambda g: g.astype(np.float32 if g.dtype == np.float64 else np.float64),
+    "list": lambda g: g.tolist(),
+}
+
+
+@pytest.mark.parametrize("form", list(GRAD_FORMS))
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                         ("Adam", dict(lr=0.01)),
+                                         ("AdamW", dict(lr=0.01, maximize=True))])
+def test_gradients_that_need_converting_are_converted_as_before(name, kwargs, form):
+    start = mixed_start([np.float64, np.float32])
+    grads = mixed_grads(start)
+    converted = [[GRAD_FORMS[form](g) if i % 2 == 0 else g for i, g in enumerate(step_grads)]
+                 for step_grads in grads]
+    # what the step sees: the gradient converted to the parameter's dtype
+    as_used = [[np.asarray(getattr(c, "data", c), dtype=v.dtype) for c, v in zip(step, start)]
+               for step in converted]
+    params = [Parameter(v.copy()) for v in start]
+    opt = getattr(optim, name)(params, **kwargs)
+    ours = []
+    for step_grads in converted:
+        for p, g in zip(params, step_grads):
+            p.grad = g  # as it is: a copy would make the strided one contiguous
+        opt.step()
+        ours.append([p.data.copy() for p in params])
+    reference = run_fastgrad(lambda ps: ONE_BY_ONE[name](ps, **kwargs), start, as_used)
+    assert_same_bits(ours, reference)
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                         ("Adam", dict(lr=0.01, amsgrad=True)),
+                                         ("SGD", dict(lr=0.1, maximize=True))])
+def test_a_refused_step_changes_nothing(name, kwargs):
+    start = mixed_start([np.float64])
+    grads = mixed_grads(start, steps=3)
+    params = [Parameter(v.copy()) for v in start]
+    reference = [Parameter(v.copy()) for v in start]
+    opt, ref_opt = getattr(optim, name)(params, **kwargs), ONE_BY_ONE[name](reference, **kwargs)
+    for p, r, g in zip(params, reference, grads[0]):
+        p.grad, r.grad = g.copy(), g.copy()
+    opt.step()
+    ref_opt.step()
+    for p, g in zip(params, grads[1]):
+        p.grad = g.copy()
+    params[3].grad = params[3].grad.reshape(-1)  # right size, wrong shape
+    before = copy.deepcopy(opt.state_dict())
+    with pytest.raises(ValueError, match="gradient shape"):
+        opt.step()
+    assert_same_bits([[p.data for p in params]], [[r.data for r in reference]])
+    after = opt.state_dict()
+    for index, entries in before["state"].items():
+        for key, value in entries.items():
+            np.testing.assert_array_equal(after["state"][index][key], value)
+    # The step after the refused one is the step the reference takes next.
+    for p, r, g in zip(params, reference, grads[2]):
+        p.grad, r.grad = g.copy(), g.copy()
+    opt.step()
+    ref_opt.step()
+    assert_same_bits([[p.data for p in params]], [[r.data for r in reference]])
+    assert_same_state(opt, ref_opt)
+
+
+def test_a_refused_first_step_leaves_no_momentum_buffer():
+    param = Parameter(np.ones(3))
+    param.data.flags.writeable = False
+    opt = optim.SGD([param], lr=0.1, momentum=0.9)
+    param.grad = np.ones(3)
+    with pytest.raises(ValueError, match="read-only"):
+        opt.step()
+    assert "momentum_buffer" not in opt.state[param]
+    param.data.flags.writeable = True
+    opt.step()  # the first step after all: the buffer is the gradient
+    np.testing.assert_array_equal(opt.state[param]["momentum_buffer"], np.ones(3))
+    np.testing.assert_array_equal(param.data, np.full(3, 0.9))
 
 
 # ---- state_dict: resume exactly where training stopped ----------------------------------

@@ -1,4 +1,5 @@
-"""Adam and AdamW, PyTorch's single-tensor rules, one fused C pass per parameter.
+"""Adam and AdamW, PyTorch's single-tensor rules, one fused C pass per parameter, one binding
+call per parameter group (fastgrad._kernels.adam_step_many).
 
 At step t (1-based), with g the gradient (negated when maximize):
     Adam:  g += weight_decay * p            AdamW: p *= 1 - lr * weight_decay
@@ -10,7 +11,7 @@ State per parameter: step (a number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgr
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _checked_grads
 
 
 class Adam(Optimizer):
@@ -34,23 +35,52 @@ class Adam(Optimizer):
         if group["weight_decay"] < 0:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
 
-    def _update(self, param, grad, state, group):
-        if group["maximize"]:
-            grad = np.negative(grad)
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
-        vmax = None
-        if group["amsgrad"]:
-            vmax = state.get("max_exp_avg_sq")
-            if vmax is None:  # also when amsgrad is switched on mid-training
-                vmax = state["max_exp_avg_sq"] = np.zeros_like(param.data)
-        state["step"] += 1
+    def _step_group(self, group):
+        # One pass gathers the arguments of the one binding call: for a small model the cost
+        # of a step is this loop.
+        amsgrad = group["amsgrad"]
+        state = self.state
+        params, datas, grads, ms, vs, steps = [], [], [], [], [], []
+        vmaxs = [] if amsgrad else None
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p.data
+            s = state[p]
+            if not s:
+                s["step"] = 0
+                s["exp_avg"] = np.zeros_like(data)
+                s["exp_avg_sq"] = np.zeros_like(data)
+            if amsgrad:
+                vmax = s.get("max_exp_avg_sq")
+                if vmax is None:  # also when amsgrad is switched on mid-training
+                    vmax = s["max_exp_avg_sq"] = np.zeros_like(data)
+                vmaxs.append(vmax)
+            s["step"] = step = s["step"] + 1
+            params.append(p)
+            datas.append(data)
+            grads.append(grad)
+            ms.append(s["exp_avg"])
+            vs.append(s["exp_avg_sq"])
+            steps.append(step)
+        if not params:
+            return
         beta1, beta2 = group["betas"]
-        _kernels.adam_step(param.data, grad, state["exp_avg"], state["exp_avg_sq"], vmax,
-                           group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                           bool(group["decoupled_weight_decay"]), int(state["step"]))
+        args = (ms, vs, vmaxs, group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
+                group["decoupled_weight_decay"], steps)
+        maximize = group["maximize"]
+        try:
+            if maximize:
+                grads = _checked_grads(params, True)
+            try:
+                _kernels.adam_step_many(datas, grads, *args)
+            except (TypeError, ValueError):  # see _checked_grads
+                _kernels.adam_step_many(datas, _checked_grads(params, maximize), *args)
+        except BaseException:
+            for p in params:  # nothing was updated: no step was taken
+                state[p]["step"] -= 1
+            raise
 
 
 class AdamW(Adam):

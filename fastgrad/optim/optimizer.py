@@ -50,7 +50,8 @@ def to_python(value):
 
 
 class Optimizer:
-    """Base class: subclasses implement `_update(param, grad, state, group)` for one parameter."""
+    """Base class: subclasses implement `_update(param, grad, state, group)` for one parameter,
+    or `_step_group(group)` for all of a group's parameters at once."""
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -118,13 +119,15 @@ class Optimizer:
     # ---- the update -------------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's gradient: to None (the default) or to zeros in place."""
+        if set_to_none:  # the branch out of the loop: this runs every training step
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
+                if p.grad is not None:
                     p.grad[...] = 0
 
     def step(self, closure=None):
@@ -133,10 +136,16 @@ class Optimizer:
         if closure is not None:
             loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, _checked_grad(p), self.state[p], group)
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group):
+        """Update the group's parameters that have a gradient, one `_update` each. Optimizers
+        with a kernel over a list of parameters override this to make one call per group."""
+        state = self.state
+        for p in group["params"]:
+            if p.grad is not None:
+                self._update(p, _checked_grad(p), state[p], group)
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError
@@ -195,6 +204,18 @@ class Optimizer:
             new_groups.append(new_group)
         self.param_groups = new_groups
         self.state = new_state
+
+
+def _checked_grads(params, maximize):
+    """`_checked_grad` of each parameter, negated when maximize.
+
+    The optimizers with one binding call per group pass the gradients as they are set, and the
+    binding checks them as it checks every array. When it refuses them, the optimizer calls
+    again with these: a Tensor, another dtype or a strided gradient is converted (as it always
+    was), a wrong shape raises here, and any other fault is reported by the second call. A
+    refused call writes nothing."""
+    grads = [_checked_grad(p) for p in params]
+    return [np.negative(g) for g in grads] if maximize else grads
 
 
 def _checked_grad(param):

@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay.
 
-PyTorch's rule, one fused C pass per parameter (fastgrad._kernels.sgd_step):
+PyTorch's rule, one fused C pass per parameter, one binding call per parameter group
+(fastgrad._kernels.sgd_step_many):
     g = grad (negated when maximize) + weight_decay * p
     buf = g on the first step, else momentum * buf + (1 - dampening) * g
     p -= lr * (g + momentum * buf if nesterov else buf)        (p -= lr * g without momentum)
@@ -8,7 +9,7 @@ PyTorch's rule, one fused C pass per parameter (fastgrad._kernels.sgd_step):
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _checked_grads
 
 
 class SGD(Optimizer):
@@ -27,16 +28,41 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update(self, param, grad, state, group):
-        if group["maximize"]:
-            grad = np.negative(grad)
+    def _step_group(self, group):
+        # One pass gathers the arguments of the one binding call: for a small model the cost
+        # of a step is this loop.
         momentum = group["momentum"]
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            first = buf is None
-            if first:  # the kernel fills it with the (decayed) gradient without reading it
-                buf = state["momentum_buffer"] = np.empty_like(param.data)
-        else:
-            buf, first = None, True
-        _kernels.sgd_step(param.data, grad, buf, group["lr"], momentum, group["dampening"],
-                          group["weight_decay"], bool(group["nesterov"]), first)
+        state = self.state
+        params, datas, grads = [], [], []
+        bufs, first = ([], []) if momentum != 0 else (None, False)
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            params.append(p)
+            datas.append(p.data)
+            grads.append(grad)
+            if momentum != 0:
+                s = state[p]
+                buf = s.get("momentum_buffer")
+                first.append(buf is None)  # the kernel fills a new buffer, never reading it
+                if buf is None:
+                    buf = s["momentum_buffer"] = np.empty_like(p.data)
+                bufs.append(buf)
+        if not params:
+            return
+        args = (bufs, group["lr"], momentum, group["dampening"], group["weight_decay"],
+                group["nesterov"], first)
+        maximize = group["maximize"]
+        try:
+            if maximize:
+                grads = _checked_grads(params, True)
+            try:
+                _kernels.sgd_step_many(datas, grads, *args)
+            except (TypeError, ValueError):  # see _checked_grads
+                _kernels.sgd_step_many(datas, _checked_grads(params, maximize), *args)
+        except BaseException:
+            for p, fresh in zip(params, first or ()):  # never filled: the next step starts it
+                if fresh:
+                    del state[p]["momentum_buffer"]
+            raise
