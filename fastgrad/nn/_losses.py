@@ -64,7 +64,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
-        x = np.ascontiguousarray(logits)
+        x = _float_contiguous(logits)
         loss = np.empty(x.shape[0], dtype=x.dtype)
         dx = np.empty_like(x)
         total, count = _kernels.cross_entropy(x, np.ascontiguousarray(target), ignore_index,
