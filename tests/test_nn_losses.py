@@ -270,6 +270,22 @@ def test_all_targets_ignored_gives_nan_like_torch():
     assert np.isnan(F.cross_entropy(x, t, weight=np.ones(3)).item())
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mean_gradient_scale_rounds_as_numpy_divides(dtype, rng):
+    """backward's g / count, done in Python floats for speed, gives NumPy's 0-d division bit
+    for bit: integer counts (elements, rows) and float ones (NLL's summed weights)."""
+    from fastgrad.nn._losses import _scale
+    gs = np.concatenate([rng.standard_normal(300) * 10.0 ** rng.integers(-30, 30, 300), [1, -1]])
+    # Python ints and floats, as the losses pass them (NumPy casts those to g's dtype first)
+    counts = [1, 3, 7, 32, 1000, 2 ** 24 + 1] + rng.uniform(0.1, 1e4, 300).tolist()
+    for g, count in zip(np.resize(gs.astype(dtype), len(counts)), counts):
+        g = np.asarray(g)
+        want = (g / count).astype(dtype)
+        got = _scale(g, "mean", count, np.dtype(dtype))
+        assert got.dtype == dtype and (got == want or (np.isnan(got) and np.isnan(want)))
+        assert _scale(g, "sum", count, np.dtype(dtype)) == g
+
+
 # ---- fast paths: a training step's arguments skip the general checks, results unchanged -----------
 
 def _value_and_grads(fn, x, t, g, target_grad=False):
