@@ -82,9 +82,10 @@ void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *tar
                           int64_t ignore_index, double label_smoothing, float *loss, float *dX);
 void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
                           int64_t ignore_index, double label_smoothing, double *loss, double *dX);
-/* Returns sum (pred - target)^2 and writes diff = pred - target (diff may be NULL). */
-double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *diff);
-double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *diff);
+/* Writes sq = (pred - target)^2 (rounded to T) and dX = 2 (pred - target), each unless NULL;
+ * returns the sum of the squares, added in fg_sum's order. In place on pred or target is safe. */
+double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX);
+double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq, double *dX);
 /* Deterministic sum of n elements (blocked pairwise, accumulated in double). */
 double fg_sum_f32(fg_idx n, const float *x);
 double fg_sum_f64(fg_idx n, const double *x);

@@ -31,34 +31,39 @@ double FG_NAME(fg_sum)(fg_idx n, const T *x)
     return n > 0 ? FG_NAME(sum_pairwise)(n, x) : 0.0;
 }
 
-/* Squared error of one block: writes diff (if wanted) and returns the sum of its squares. */
-static double FG_NAME(sq_block)(fg_idx n, const T *p, const T *t, T *diff)
+/* Squared error of one block: writes sq and dX where wanted, returns the sum of sq. Each square
+ * is rounded to T before it is summed, so the sum equals fg_sum of the squares written. */
+static double FG_NAME(sq_block)(fg_idx n, const T *p, const T *t, T *sq, T *dX)
 {
     double lane[FG_SUM_LANES] = {0};
     for (fg_idx i = 0; i < n; i++) {
-        const T d = p[i] - t[i];
-        if (diff)
-            diff[i] = d;
-        lane[i % FG_SUM_LANES] += (double)d * (double)d;
+        const T d = p[i] - t[i], s = d * d;
+        if (sq)
+            sq[i] = s;
+        if (dX)
+            dX[i] = 2 * d;
+        lane[i % FG_SUM_LANES] += s;
     }
-    double s = 0;
+    double total = 0;
     for (int l = 0; l < FG_SUM_LANES; l++)
-        s += lane[l];
-    return s;
+        total += lane[l];
+    return total;
 }
 
-static double FG_NAME(sq_pairwise)(fg_idx n, const T *p, const T *t, T *diff)
+/* Pairwise over blocks exactly as sum_pairwise, so the order of the additions is the same. */
+static double FG_NAME(sq_pairwise)(fg_idx n, const T *p, const T *t, T *sq, T *dX)
 {
     if (n <= FG_SUM_BLOCK)
-        return FG_NAME(sq_block)(n, p, t, diff);
+        return FG_NAME(sq_block)(n, p, t, sq, dX);
     const fg_idx half = (n / 2 + FG_SUM_BLOCK - 1) / FG_SUM_BLOCK * FG_SUM_BLOCK;
-    return FG_NAME(sq_pairwise)(half, p, t, diff)
-           + FG_NAME(sq_pairwise)(n - half, p + half, t + half, diff ? diff + half : NULL);
+    return FG_NAME(sq_pairwise)(half, p, t, sq, dX)
+           + FG_NAME(sq_pairwise)(n - half, p + half, t + half, sq ? sq + half : NULL,
+                                  dX ? dX + half : NULL);
 }
 
-double FG_NAME(fg_mse)(fg_idx n, const T *pred, const T *target, T *diff)
+double FG_NAME(fg_mse)(fg_idx n, const T *pred, const T *target, T *sq, T *dX)
 {
-    return n > 0 ? FG_NAME(sq_pairwise)(n, pred, target, diff) : 0.0;
+    return n > 0 ? FG_NAME(sq_pairwise)(n, pred, target, sq, dX) : 0.0;
 }
 
 /* One row: max, exp-sum (exps parked in dX), logsumexp, loss, then softmax - q over dX.

@@ -75,8 +75,9 @@ cdef extern from "fastgrad.h" nogil:
     void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
                               int64_t ignore_index, double label_smoothing, double *loss,
                               double *dX)
-    double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *diff)
-    double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *diff)
+    double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX)
+    double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq,
+                      double *dX)
     double fg_sum_f32(fg_idx n, const float *x)
     double fg_sum_f64(fg_idx n, const double *x)
 
@@ -581,7 +582,9 @@ def accumulate(src, dst):
 def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss, dX):
     """Per row i of X[M,C]: loss[i] = -sum_c q_ic log softmax(X_i)_c and dX[i] = softmax(X_i)
     - q_i, where q is the one-hot target smoothed as PyTorch does; rows whose target equals
-    ignore_index get loss 0 and gradient 0. dX may be None (loss only)."""
+    ignore_index get loss 0 and gradient 0. dX may be None (loss only). Returns (sum of loss
+    as a Python float, as sum(loss) gives it; the number of rows not ignored), what a 'sum' or
+    'mean' reduction needs."""
     fn = "cross_entropy"
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
@@ -600,48 +603,61 @@ def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss,
         _disjoint(out, oname, tg, "target", fn)
     _disjoint(l, "loss", dx, "dX", fn)
     cdef const int64_t *pt = <const int64_t *>cnp.PyArray_DATA(tg)
-    cdef fg_idx i
+    cdef fg_idx i, counted = 0
     for i in range(M):  # the kernel trusts its labels: a bad one would read out of bounds
-        if pt[i] != ignore_index and (pt[i] < 0 or pt[i] >= C):
+        if pt[i] == ignore_index:
+            continue
+        if pt[i] < 0 or pt[i] >= C:
             raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
                              f"(expected 0 <= target < {C} or target == ignore_index "
                              f"= {ignore_index})")
+        counted += 1
     cdef void *px = _ptr(x)
     cdef void *pl = _ptr(l)
     cdef void *pdx = _ptr(dx)
+    cdef double total
     with nogil:
         if t == F32:
             fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
                                  <float *>pl, <float *>pdx)
+            total = fg_sum_f32(M, <float *>pl)
         else:
             fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
                                  <double *>pl, <double *>pdx)
+            total = fg_sum_f64(M, <double *>pl)
+    return total, counted
 
 
-def mse(pred, target, diff):
-    """Returns sum((pred - target)**2) as a Python float (deterministic, accumulated in double)
-    and writes diff = pred - target unless diff is None. pred and target: same shape."""
+def mse(pred, target, sq, dX):
+    """Returns sum((pred - target)**2) as a Python float (each square rounded to the dtype, then
+    accumulated in double in sum()'s order, so it equals sum(sq)); writes sq = (pred - target)**2
+    and dX = 2 * (pred - target), each unless None. pred and target: same shape; sq and dX: the
+    same number of elements, each separate from the other (either may be pred or target itself)."""
     fn = "mse"
     cdef int t = _float_type(pred, fn, "pred")
     cdef cnp.ndarray p = _array(pred, fn, "pred", t, "pred", False)
     cdef cnp.ndarray tg = _array(target, fn, "target", t, "pred", False)
-    cdef cnp.ndarray d = _optional(diff, fn, "diff", t, "pred", True)
+    cdef cnp.ndarray q = _optional(sq, fn, "sq", t, "pred", True)
+    cdef cnp.ndarray d = _optional(dX, fn, "dX", t, "pred", True)
     if not cnp.PyArray_SAMESHAPE(p, tg):
         raise ValueError(f"{fn}: pred has shape {_sh(p)} but target has shape {_sh(tg)}; "
                          f"they must match (no broadcasting)")
-    _same_size(p, "pred", d, "diff", fn)
-    _disjoint(d, "diff", p, "pred", fn, True)
-    _disjoint(d, "diff", tg, "target", fn, True)
+    for out, oname in ((q, "sq"), (d, "dX")):
+        _same_size(p, "pred", out, oname, fn)
+        _disjoint(out, oname, p, "pred", fn, True)
+        _disjoint(out, oname, tg, "target", fn, True)
+    _disjoint(q, "sq", d, "dX", fn)
     cdef fg_idx n = cnp.PyArray_SIZE(p)
     cdef void *pp = _ptr(p)
     cdef void *pt = _ptr(tg)
+    cdef void *pq = _ptr(q)
     cdef void *pd = _ptr(d)
     cdef double s
     with nogil:
         if t == F32:
-            s = fg_mse_f32(n, <float *>pp, <float *>pt, <float *>pd)
+            s = fg_mse_f32(n, <float *>pp, <float *>pt, <float *>pq, <float *>pd)
         else:
-            s = fg_mse_f64(n, <double *>pp, <double *>pt, <double *>pd)
+            s = fg_mse_f64(n, <double *>pp, <double *>pt, <double *>pq, <double *>pd)
     return s
 
 

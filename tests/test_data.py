@@ -116,6 +116,68 @@ def test_unseeded_shuffle_follows_fastgrad_manual_seed():
     assert run() == run()
 
 
+# ---- a TensorDataset's batches equal the generic item-by-item path -----------------------
+class ItemByItem:
+    """The same samples as a TensorDataset, seen only through __len__ and __getitem__: the
+    DataLoader reads them one by one and collates with np.stack."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return self.dataset[i]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize("batch_size", [1, 7, 32, 100])
+def test_tensor_dataset_batches_equal_item_by_item_batches(shuffle, drop_last, batch_size):
+    r = np.random.default_rng(5)
+    arrays = (r.standard_normal((93, 4)).astype(np.float32), r.integers(0, 10, 93),
+              r.standard_normal((93, 2, 3)))  # 2-d, 1-d and 3-d rows
+    ds = TensorDataset(*arrays)
+    fast = DataLoader(ds, batch_size, shuffle=shuffle, drop_last=drop_last, seed=11)
+    slow = DataLoader(ItemByItem(ds), batch_size, shuffle=shuffle, drop_last=drop_last, seed=11)
+    for _ in range(2):  # two epochs: the generator advances identically
+        got, want = list(fast), list(slow)
+        assert len(got) == len(want) == len(fast)
+        for g, w in zip(got, want):
+            assert type(g) is tuple and len(g) == 3
+            for a, b, source in zip(g, w, arrays):
+                assert type(a) is np.ndarray and a.dtype == b.dtype and a.flags.c_contiguous
+                np.testing.assert_array_equal(a, b)
+                assert not np.shares_memory(a, source)
+
+
+def test_shuffled_batches_follow_the_seeded_permutation():
+    """Batch b holds rows order[b*bs:(b+1)*bs] of np.random.default_rng(seed).permutation(n),
+    one permutation per epoch, as torch's RandomSampler + BatchSampler do with a generator."""
+    X, y = labelled_rows(50)
+    loader = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=True, seed=4)
+    reference = np.random.default_rng(4)
+    for _ in range(3):
+        order = reference.permutation(50)
+        batches = list(loader)
+        for b, (X_batch, y_batch) in enumerate(batches):
+            np.testing.assert_array_equal(y_batch, order[b * 8:(b + 1) * 8])
+            assert_rows_consistent(X_batch, y_batch)
+
+
+def test_ndarray_subclass_rows_come_back_as_plain_arrays():
+    class Tagged(np.ndarray):
+        pass
+
+    X, y = labelled_rows(9)
+    for shuffle in (False, True):
+        for X_batch, y_batch in DataLoader(TensorDataset(X.view(Tagged), y), batch_size=4,
+                                           shuffle=shuffle, seed=0):
+            assert type(X_batch) is np.ndarray
+            assert_rows_consistent(X_batch, y_batch)
+
+
 # ---- generic datasets ---------------------------------------------------------------------
 class SquaresDataset:
     """Item i is (i as a 2-vector, i squared): any object with __len__ and __getitem__."""

@@ -407,7 +407,7 @@ def test_cross_entropy(data):
                 ["loss", "dX"], int_args=["target"], alias_pairs=[("dX", "X")])
     expected = mutate(data, call)
 
-    def check(before, after, _):
+    def check(before, after, result):
         if C == 0:  # valid only when every row is ignored: loss 0, no gradient entries
             loss, grad = np.zeros(M), np.zeros((M, 0))
         else:
@@ -417,6 +417,9 @@ def test_cross_entropy(data):
         close(after["loss"], loss, 8 * (C + 3) * UNIT[t] * (np.abs(loss) + spread + 1))
         if after["dX"] is not None:
             close(after["dX"], grad, 8 * (C + 3) * UNIT[t] * (spread[:, None] + 1))
+        total, counted = result
+        assert total == K.sum(after["loss"]) or math.isnan(total)  # sum()'s additions exactly
+        assert counted == int(np.sum(before["target"] != ignore_index))
 
     run(call, K.cross_entropy, expected, check, scalar_error)
 
@@ -426,17 +429,22 @@ def test_cross_entropy(data):
 def test_mse(data):
     t = dtype_of(data)
     shape = any_shape(data)
-    diff = np.empty(shape, t) if data.draw(st.booleans(), label="with diff") else None
+    outs = {k: (np.empty(shape, t) if data.draw(st.booleans(), label=f"with {k}") else None)
+            for k in ("sq", "dX")}
     call = Call(dict(pred=values(data, shape, t, nan=True), target=values(data, shape, t),
-                     diff=diff), ["diff"],
-                size_only=True, alias_pairs=[("diff", "pred"), ("diff", "target")],
-                same_ok=[("diff", "pred"), ("diff", "target")])
+                     **outs), ["sq", "dX"], size_only=True,
+                alias_pairs=[("sq", "pred"), ("sq", "target"), ("dX", "pred"), ("dX", "target"),
+                             ("dX", "sq")],
+                same_ok=[("sq", "pred"), ("sq", "target"), ("dX", "pred"), ("dX", "target")])
     expected = mutate(data, call)
 
     def check(before, after, total):
         d = before["pred"].astype(np.float64) - before["target"].astype(np.float64)
-        if after["diff"] is not None:  # one rounding of the exact difference
-            close(after["diff"], d, UNIT[t] * np.abs(d))
+        if after["dX"] is not None:  # 2 times one rounding of the exact difference
+            close(after["dX"], 2 * d, 2 * UNIT[t] * np.abs(d))
+        if after["sq"] is not None:  # the rounded difference squared, rounded again
+            close(after["sq"], d * d, 3 * UNIT[t] * d * d)
+            assert total == K.sum(after["sq"]) or math.isnan(total)  # the same additions
         ref = float((d * d).sum())
         close(total, ref, 4 * (d.size + 3) * UNIT[t] * abs(ref) + 1e-300)
 

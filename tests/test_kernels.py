@@ -511,14 +511,16 @@ def test_cross_entropy(dtype, eps, ignore_index, M, C):
     X = (r.standard_normal((M, C)) * 4).astype(dtype)
     target = r.integers(0, C, M).astype(np.int64)
     loss, dX = np.empty(M, dtype), np.empty((M, C), dtype)
-    K.cross_entropy(X, target, ignore_index, eps, loss, dX)
+    total, counted = K.cross_entropy(X, target, ignore_index, eps, loss, dX)
     ref_loss, ref_grad = ref_cross_entropy(X, target, ignore_index, eps)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(loss, ref_loss, rtol=rtol, atol=rtol)
     np.testing.assert_allclose(dX, ref_grad, rtol=rtol, atol=rtol)
+    assert isinstance(total, float) and total == K.sum(loss)  # the same additions, in double
+    assert counted == np.count_nonzero(target != ignore_index)
     loss2 = np.empty(M, dtype)
-    K.cross_entropy(X, target, ignore_index, eps, loss2, None)  # loss only
-    np.testing.assert_array_equal(loss2, loss)
+    assert K.cross_entropy(X, target, ignore_index, eps, loss2, None) == (total, counted)
+    np.testing.assert_array_equal(loss2, loss)  # loss only
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -531,17 +533,34 @@ def test_cross_entropy_is_stable_and_propagates_nan(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("with_diff", [False, True])
-def test_mse(dtype, with_diff):
+@pytest.mark.parametrize("n", [0, 1, 37 * 11, 100_003])
+@pytest.mark.parametrize("outputs", ["none", "sq", "dX", "both"])
+def test_mse(dtype, n, outputs):
     r = rng(17)
-    pred, target = randn(r, (37, 11), dtype), randn(r, (37, 11), dtype)
-    diff = np.empty_like(pred) if with_diff else None
-    s = K.mse(pred, target, diff)
-    d = pred.astype(np.float64) - target
+    pred, target = randn(r, n, dtype), randn(r, n, dtype)
+    sq = np.empty_like(pred) if outputs in ("sq", "both") else None
+    dX = np.empty_like(pred) if outputs in ("dX", "both") else None
+    s = K.mse(pred, target, sq, dX)
+    d = pred - target  # NumPy's rounding of each step, which the kernel must repeat exactly
     assert isinstance(s, float)
-    assert s == pytest.approx((d * d).sum(), rel=1e-6 if dtype == np.float32 else 1e-13)
-    if with_diff:
-        np.testing.assert_array_equal(diff, pred - target)
+    assert s == K.sum(d * d)  # squares rounded to the dtype, added in sum()'s order
+    d64 = pred.astype(np.float64) - target
+    assert s == pytest.approx((d64 * d64).sum(), rel=1e-6 if dtype == np.float32 else 1e-13)
+    if sq is not None:
+        np.testing.assert_array_equal(sq, d * d)
+    if dX is not None:
+        np.testing.assert_array_equal(dX, 2 * d)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mse_in_place_on_its_inputs(dtype):
+    r = rng(18)
+    pred, target = randn(r, (5, 7), dtype), randn(r, (5, 7), dtype)
+    d = pred - target
+    s = K.mse(pred, target, pred, target)  # squares over pred, derivative over target
+    np.testing.assert_array_equal(pred, d * d)
+    np.testing.assert_array_equal(target, 2 * d)
+    assert s == K.sum(d * d)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -558,7 +577,7 @@ def test_sum(dtype, n):
 def test_reductions_propagate_nan(dtype):
     x = np.ones(1000, dtype)
     x[700] = np.nan
-    assert math.isnan(K.sum(x)) and math.isnan(K.mse(x, np.zeros_like(x), None))
+    assert math.isnan(K.sum(x)) and math.isnan(K.mse(x, np.zeros_like(x), None, None))
 
 
 # ---- optimizers: NumPy transcriptions of torch/optim/{sgd,adam}.py --------------------------
@@ -925,7 +944,12 @@ def test_elementwise_validation():
     with pytest.raises(ValueError, match="C-contiguous"):
         K.accumulate(np.ones(12, f32)[::2], x)
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
-        K.mse(np.ones((2, 3), f32), np.ones((3, 2), f32), None)
+        K.mse(np.ones((2, 3), f32), np.ones((3, 2), f32), None, None)
+    out = np.empty(6, f32)
+    with pytest.raises(ValueError, match="sq overlaps dX"):
+        K.mse(x, np.zeros(6, f32), out, out)
+    with pytest.raises(ValueError, match=r"sq has shape \(5,\)"):
+        K.mse(x, x, np.empty(5, f32), None)
 
 
 def test_cross_entropy_validation():

@@ -270,6 +270,159 @@ def test_all_targets_ignored_gives_nan_like_torch():
     assert np.isnan(F.cross_entropy(x, t, weight=np.ones(3)).item())
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mean_gradient_scale_rounds_as_numpy_divides(dtype, rng):
+    """backward's g / count, done in Python floats for speed, gives NumPy's 0-d division bit
+    for bit: integer counts (elements, rows) and float ones (NLL's summed weights)."""
+    from fastgrad.nn._losses import _scale
+    gs = np.concatenate([rng.standard_normal(300) * 10.0 ** rng.integers(-30, 30, 300), [1, -1]])
+    # Python ints and floats, as the losses pass them (NumPy casts those to g's dtype first)
+    counts = [1, 3, 7, 32, 1000, 2 ** 24 + 1] + rng.uniform(0.1, 1e4, 300).tolist()
+    for g, count in zip(np.resize(gs.astype(dtype), len(counts)), counts):
+        g = np.asarray(g)
+        want = (g / count).astype(dtype)
+        got = _scale(g, "mean", count, np.dtype(dtype))
+        assert got.dtype == dtype and (got == want or (np.isnan(got) and np.isnan(want)))
+        assert _scale(g, "sum", count, np.dtype(dtype)) == g
+
+
+# ---- fast paths: a training step's arguments skip the general checks, results unchanged -----------
+
+def _value_and_grads(fn, x, t, g, target_grad=False):
+    xf = fg.Tensor(x, requires_grad=True)
+    tf = fg.Tensor(t, requires_grad=True) if target_grad else t
+    out = fn(xf, tf)
+    out.backward(np.asarray(g, out.dtype) if np.ndim(g) else np.asarray(g, x.dtype))
+    return out.data, xf.grad, (tf.grad if target_grad else None)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(32, 1), (7,), (300, 3), (0, 2)])
+@pytest.mark.parametrize("target_grad", [False, True])
+def test_fused_mse_reduction_equals_reducing_the_unreduced_loss(reduction, dtype, shape,
+                                                                 target_grad, rng):
+    """'mean' / 'sum' (one C pass, the loss summed in the kernel) against 'none' (the squares
+    written out) reduced by hand: bit for bit, value and gradients."""
+    x, t = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    g = dtype(rng.standard_normal())
+    n = x.size
+    val, gx, gt = _value_and_grads(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, t, g,
+                                   target_grad)
+    sq, _, _ = _value_and_grads(lambda a, b: F.mse_loss(a, b, reduction="none"), x, t,
+                                np.ones(shape, dtype), target_grad)
+    total = fg._kernels.sum(sq)
+    want = total if reduction == "sum" else (total / n if n else np.nan)
+    np.testing.assert_array_equal(val, np.asarray(want, dtype))
+    per_element = g if reduction == "sum" else (dtype(float(g) / n) if n else dtype(0))
+    _, gx_none, gt_none = _value_and_grads(lambda a, b: F.mse_loss(a, b, reduction="none"), x,
+                                           t, np.full(shape, per_element, dtype), target_grad)
+    np.testing.assert_array_equal(gx, gx_none)
+    if target_grad:
+        np.testing.assert_array_equal(gt, gt_none)
+        np.testing.assert_array_equal(gt, -gx)
+    d = x.astype(np.float64) - t
+    if reduction == "sum":
+        ref, ref_grad = (d * d).sum(), 2 * d * g
+    else:  # an empty 'mean' is NaN with no gradient entries, as in PyTorch
+        ref, ref_grad = ((d * d).sum() / n, 2 * d * g / n) if n else (np.nan, d)
+    np.testing.assert_allclose(val, ref, **TOL[dtype])
+    np.testing.assert_allclose(gx, ref_grad, **TOL[dtype])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_fast_path_equals_converting_targets(reduction, rng):
+    """A same-dtype ndarray target skips _like; lists, other dtypes and constant Tensors
+    take the general path to the same numbers."""
+    x = rng.standard_normal((6, 2)).astype(np.float32)
+    t = rng.standard_normal((6, 2)).astype(np.float32)
+    g = rng.standard_normal(() if reduction != "none" else (6, 2)).astype(np.float32)
+    fast = _value_and_grads(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, t, g)
+    for other in (t.tolist(), t.astype(np.float64), fg.Tensor(t), np.asfortranarray(t)):
+        slow = _value_and_grads(lambda a, b: nn.MSELoss(reduction=reduction)(a, b), x, other, g)
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_array_equal(fast[1], slow[1])
+    with pytest.raises(ValueError, match=r"\(6, 2\).*\(2, 6\)"):
+        F.mse_loss(fg.Tensor(x), np.ascontiguousarray(t.T), reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", [dict(), dict(ignore=True), dict(label_smoothing=0.1),
+                                  dict(ignore=True, label_smoothing=0.3)],
+                         ids=lambda c: "-".join(c) or "plain")
+def test_cross_entropy_fast_path_equals_the_general_path(reduction, dtype, case, rng):
+    """int64 ndarray targets of a 2-d float Tensor go straight to the fused Function; any
+    other form of the same targets is checked and converted first, then gives the same bits."""
+    x, t = _class_case(rng, 11, 4, dtype, case.get("ignore", False))
+    eps = case.get("label_smoothing", 0.0)
+    g = rng.standard_normal(() if reduction != "none" else (11,)).astype(dtype)
+    fn = lambda a, b, **kw: F.cross_entropy(a, b, reduction=reduction, **kw)  # noqa: E731
+    fast = _value_and_grads(lambda a, b: fn(a, b, label_smoothing=eps), x, t, g)
+    general = [
+        lambda a, b: fn(a, b.tolist(), label_smoothing=eps),
+        lambda a, b: fn(a, b.astype(np.int32), label_smoothing=eps),
+        lambda a, b: fn(a, fg.Tensor(b), label_smoothing=eps),
+        lambda a, b: fn(a, np.repeat(b, 2)[::2], label_smoothing=eps),  # not contiguous
+        lambda a, b: fn(a, b, label_smoothing=eps, ignore_index=np.int64(-100)),
+        lambda a, b: fn(a, b, label_smoothing=np.float64(eps)),
+    ]
+    for other in general:
+        slow = _value_and_grads(other, x, t, g)
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_array_equal(fast[1], slow[1])
+    # and against NumPy in float64: PyTorch's formula, 'mean' over the rows not ignored
+    x64 = x.astype(np.float64)
+    logp = x64 - x64.max(1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(1, keepdims=True))
+    keep = t != -100
+    q = np.full(x.shape, eps / 4)
+    q[np.arange(11), np.where(keep, t, 0)] += 1 - eps
+    rows = np.where(keep, -(q * logp).sum(1), 0.0)
+    dx = np.where(keep[:, None], np.exp(logp) - q, 0.0)
+    if reduction == "none":
+        ref, ref_grad = rows, dx * g[:, None]
+    else:
+        count = keep.sum() if reduction == "mean" else 1
+        ref, ref_grad = rows.sum() / count, dx * g / count
+    np.testing.assert_allclose(fast[0], ref, **TOL[dtype])
+    np.testing.assert_allclose(fast[1], ref_grad, **TOL[dtype])
+
+
+def test_cross_entropy_fast_path_rejects_bad_targets_clearly(rng):
+    x = fg.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    with pytest.raises(IndexError, match=r"target\[3\] = 7 is out of range for 3 classes"):
+        F.cross_entropy(x, np.array([0, 1, 2, 7]))
+    with pytest.raises(IndexError, match=r"target\[0\] = -1"):
+        nn.CrossEntropyLoss()(x, np.array([-1, 1, 2, 0]))
+    with pytest.raises(ValueError, match="target shape"):
+        F.cross_entropy(x, np.array([0, 1]))
+    with pytest.raises(ValueError, match="label_smoothing"):
+        F.cross_entropy(x, np.array([0, 1, 2, 0]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match="reduction"):
+        F.cross_entropy(x, np.array([0, 1, 2, 0]), reduction="avg")
+    loss = nn.CrossEntropyLoss()
+    loss.label_smoothing = float("nan")  # set after construction, so only the call can see it
+    with pytest.raises(ValueError, match="label_smoothing"):
+        loss(x, np.array([0, 1, 2, 0]))
+    assert x.grad is None
+
+
+def test_cross_entropy_fast_path_all_ignored_and_empty_batches_like_torch():
+    torch = torch_or_skip()
+    for x, t in ((np.zeros((2, 3), np.float32), np.array([-100, -100])),
+                 (np.zeros((0, 3), np.float32), np.zeros(0, np.int64))):
+        for reduction in REDUCTIONS:
+            xf = fg.Tensor(x, requires_grad=True)
+            out = F.cross_entropy(xf, t, reduction=reduction)
+            out.backward(np.ones(out.shape, np.float32))
+            xt = torch.tensor(x, requires_grad=True)
+            ref = torch.nn.functional.cross_entropy(xt, torch.tensor(t), reduction=reduction)
+            ref.backward(torch.ones(ref.shape))
+            np.testing.assert_array_equal(out.data, ref.detach().numpy())
+            np.testing.assert_array_equal(xf.grad, xt.grad.numpy())
+
+
 # ---- bad arguments ------------------------------------------------------------------------------
 
 def test_bad_arguments_raise(rng):

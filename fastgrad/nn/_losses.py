@@ -1,10 +1,11 @@
 """Loss Functions, each forward beside its local derivative.
 
-Softmax cross-entropy with plain class targets is one fused C pass per row
-(_kernels.cross_entropy). The other losses are NumPy: they are a handful of elementwise
-operations (or a gather, for NLL) that NumPy already runs as vectorised C loops, and a C kernel
-would save only temporaries, not passes. Every reduction goes through _kernels.sum, which
-accumulates in double in a fixed order, so results are reproducible run to run.
+Softmax cross-entropy with plain class targets (_kernels.cross_entropy, one pass per row) and
+MSE (_kernels.mse) are fused C passes: each writes the local derivative beside the loss and
+returns the loss summed, so their backward only scales. The other losses are NumPy: they are a
+handful of elementwise operations (or a gather, for NLL) that NumPy already runs as vectorised
+C loops, and a C kernel would save only temporaries, not passes. Every reduction accumulates in
+double in _kernels.sum's fixed order, so results are reproducible run to run.
 """
 import numpy as np
 
@@ -24,21 +25,31 @@ def _reduce(loss, reduction, count):
     """loss reduced as asked; count is the 'mean' denominator (0 gives NaN, as PyTorch)."""
     if reduction == "none":
         return loss
-    total = _kernels.sum(np.ascontiguousarray(loss))
+    return _total(_kernels.sum(np.ascontiguousarray(loss)), reduction, count, loss.dtype)
+
+
+def _total(total, reduction, count, dtype):
+    """A loss already summed (a Python float, from a C kernel) as the 0-d result of 'sum' or
+    'mean'; rounded to dtype once, after the division."""
     if reduction == "mean":
         total = total / count if count else np.nan
-    return np.asarray(total, dtype=loss.dtype)
+    return np.array(total, dtype=dtype)
 
 
 def _scale(g, reduction, count, dtype):
     """The factor the upstream gradient contributes to each element's local derivative."""
     if reduction == "none":
         return g.astype(dtype, copy=False)
-    if reduction == "mean" and not count:
+    if reduction == "sum":
+        return dtype.type(g)
+    if not count:
         # Nothing counted (every row ignored, or an empty batch): each element's gradient is
         # 0, as PyTorch gives, not 0 * (g / 0) = NaN.
-        return np.zeros_like(g, dtype=dtype)
-    return (g / count if reduction == "mean" else g).astype(dtype)
+        return dtype.type(0)
+    # g / count as NumPy rounds it for a 0-d g (count to g's dtype, then a correctly rounded
+    # division), in Python floats, which costs a fifth: the double quotient of two float32
+    # values rounds to the float32 one (53 >= 2 * 24 + 2 bits). count is a weight sum for NLL.
+    return dtype.type(float(g) / float(g.dtype.type(count)))
 
 
 # ---- softmax cross-entropy ----------------------------------------------------------------------
@@ -47,8 +58,9 @@ class CrossEntropy(Function):
     """Softmax and negative log-likelihood fused in one C pass per row, for plain class targets.
 
     The kernel writes each row's loss and its derivative softmax(x) - q (q the target
-    distribution) together, so backward only scales: by g/count for 'mean', g for 'sum',
-    g[i] per row for 'none'.
+    distribution) together, and returns their sum and the rows counted, so backward only
+    scales: by g/count for 'mean', g for 'sum', g[i] per row for 'none'. The binding checks
+    the targets (int64, one per row, each a class or ignore_index) and label_smoothing.
     """
 
     @staticmethod
@@ -56,10 +68,10 @@ class CrossEntropy(Function):
         x = _float_contiguous(logits)
         loss = np.empty(x.shape[0], dtype=x.dtype)
         dx = np.empty_like(x)
-        _kernels.cross_entropy(x, target, ignore_index, label_smoothing, loss, dx)
-        ctx.dx, ctx.reduction = dx, reduction
-        ctx.count = int(np.count_nonzero(target != ignore_index))
-        return _reduce(loss, reduction, ctx.count)
+        total, count = _kernels.cross_entropy(x, np.ascontiguousarray(target), ignore_index,
+                                              label_smoothing, loss, dx)
+        ctx.dx, ctx.reduction, ctx.count = dx, reduction, count
+        return loss if reduction == "none" else _total(total, reduction, count, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -147,15 +159,28 @@ class Elementwise(Function):
         return ctx.dx * s, (ctx.dt * s if ctx.dt is not None else None)
 
 
-class MSE(Elementwise):
-    """(x - t)^2: derivative 2 (x - t), and its negative for t."""
+class MSE(Function):
+    """(x - t)^2: derivative 2 (x - t), and its negative for t.
+
+    One C pass writes the derivative and sums the squares (writing them out only for 'none'),
+    so backward only scales. Not an Elementwise: t's derivative is -x's, never stored.
+    """
 
     @staticmethod
-    def terms(x, t, need_dt):
-        diff = np.empty_like(x)
-        _kernels.mse(np.ascontiguousarray(x), np.ascontiguousarray(t), diff)
-        dx = 2 * diff
-        return diff * diff, dx, (-dx if need_dt else None)
+    def forward(ctx, x, t, reduction):
+        x, t = np.ascontiguousarray(x), np.ascontiguousarray(t)
+        dx = np.empty_like(x)
+        ctx.dx, ctx.reduction = dx, reduction
+        if reduction == "none":
+            sq = np.empty_like(x)
+            _kernels.mse(x, t, sq, dx)
+            return sq
+        return _total(_kernels.mse(x, t, None, dx), reduction, x.size, x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = ctx.dx * _scale(g, ctx.reduction, ctx.dx.size, ctx.dx.dtype)
+        return gx, (-gx if ctx.needs_input_grad[1] else None)
 
 
 class L1(Elementwise):

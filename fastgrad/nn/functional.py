@@ -16,6 +16,7 @@ from ._dense_stack import ACT, DenseStack
 from ._normalization import BatchNorm, LayerNorm
 
 _check_reduction = _loss.check_reduction
+_INT64 = np.dtype(np.int64)
 
 
 def _data(x):
@@ -143,6 +144,10 @@ def _constant(value, x, fn, name):
 
 def mse_loss(input, target, reduction="mean"):
     _check_reduction(reduction)
+    x = input.data if type(input) is Tensor else None
+    if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
+            and x.dtype.kind == "f" and target.shape == x.shape):
+        return _loss.MSE.apply(input, target, reduction)  # already what _like would make
     x = _float_input(input)
     return _loss.MSE.apply(x, _like(target, x, "mse_loss"), reduction)
 
@@ -262,6 +267,15 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                   label_smoothing=0.0):
     """Cross-entropy between softmax(input) and class targets: integer class indices, or
     class probabilities (a float target of the input's shape), as in PyTorch."""
+    if (weight is None and type(input) is Tensor and type(target) is np.ndarray
+            and type(ignore_index) is int and type(label_smoothing) is float
+            and input.data.ndim == 2 and input.data.dtype.kind == "f" and target.ndim == 1
+            and target.dtype == _INT64 and len(target) == len(input.data)
+            and reduction in _loss.REDUCTIONS):
+        # A batch of rows and its int64 class indices, as a training step passes them: the
+        # binding checks the rest (each label a class or ignore_index, label_smoothing in
+        # [0, 1]) with the messages the checks below give.
+        return _loss.CrossEntropy.apply(input, target, ignore_index, label_smoothing, reduction)
     _check_reduction(reduction)
     eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
     if not 0.0 <= eps <= 1.0:
