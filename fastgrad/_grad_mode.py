@@ -7,15 +7,15 @@ class _State(threading.local):
     enabled = True  # a class default, so a new thread reads it without a failed lookup
 
 
-_state = _State()
+state = _State()
 
 
 def is_grad_enabled():
-    return _state.enabled
+    return state.enabled
 
 
 def set_grad_enabled_flag(mode):
-    _state.enabled = bool(mode)
+    state.enabled = bool(mode)
 
 
 class _GradMode:

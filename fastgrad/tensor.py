@@ -168,7 +168,8 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError("backward() without a gradient needs a scalar output; got "
                                    f"shape {self.shape}")
-            gradient = np.ones(self.data.shape, self.data.dtype)
+            gradient = (np.array(1, self.data.dtype) if self.data.ndim == 0
+                        else np.ones(self.data.shape, self.data.dtype))
         else:
             gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if gradient.shape != self.data.shape:
@@ -183,8 +184,8 @@ class Tensor:
         # is elementwise, so tensors never serve as dict keys themselves.
         grads = {id(self): gradient}
         leaves = {}  # the leaves reached, in the order their first gradient arrived
-        recording = _grad_mode.is_grad_enabled()
-        _grad_mode.set_grad_enabled_flag(False)
+        mode = _grad_mode.state  # the derivatives' own arithmetic records no graph
+        recording, mode.enabled = mode.enabled, False
         try:
             for t in _topological_order(self):
                 g = grads.pop(id(t), None)
@@ -217,7 +218,7 @@ class Tensor:
             for key, leaf in leaves.items():
                 leaf._accumulate_grad(_run_hooks(leaf, grads[key]))
         finally:
-            _grad_mode.set_grad_enabled_flag(recording)
+            mode.enabled = recording
 
     def _accumulate_grad(self, g):
         if self.grad is None:
@@ -243,6 +244,17 @@ def _topological_order(root):
     Iterative depth-first search, so deep graphs never hit Python's recursion limit; parents
     are visited in argument order, so the order and hence the float sums are deterministic.
     """
+    # The usual graph, a model's output through a loss, is a chain: each op has one op input.
+    order, t = [root], root
+    while True:
+        ops = [p for p in t.grad_fn.parents if p is not None and p.grad_fn is not None]
+        if not ops:
+            return order
+        if len(ops) > 1:
+            break  # branches or joins: the general search below
+        t = ops[0]
+        order.append(t)
+
     order, visited = [], set()  # visited holds ids; the order list keeps the tensors alive
     stack = [(root, False)]
     while stack:
