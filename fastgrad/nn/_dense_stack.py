@@ -77,7 +77,9 @@ class DenseStack(Function):
                 # The kernel takes one accumulate flag: give the fresh one a zeroed target.
                 (db if acc_W else dW)[...] = 0
             dWs[layer], dbs[layer], accumulate[layer] = dW, db, acc_W or acc_b
-        dy = np.array(g.reshape(ys[-1].shape), dtype=ys[-1].dtype, copy=True)
+        # A copy: the kernel overwrites dY with dZ, and g may be shared with another node.
+        dy = (g.reshape(ys[-1].shape).copy() if g.dtype == ys[-1].dtype
+              else g.reshape(ys[-1].shape).astype(ys[-1].dtype, order="C"))
         dx = _kernels.dense_stack_backward(h, ys, zs, Ws, ctx.acts, ctx.params, dy, needs[0],
                                            dWs, dbs, accumulate)
         dx = dx.reshape(ctx.x_shape) if dx is not None else None
