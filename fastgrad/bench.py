@@ -251,7 +251,7 @@ def time_to_accuracy(target=0.97, max_epochs=200, seed=0):
 def _fmt(seconds):
     if seconds is None:
         return "-"
-    return f"{seconds * 1e6:.0f} µs" if seconds < 1e-2 else f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.0f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
 
 
 def run(workloads=None, threads=(1,), rounds=3, min_seconds=0.3, progress=True, out=sys.stdout):
