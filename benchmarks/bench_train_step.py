@@ -40,9 +40,21 @@ def test_train_step(benchmark, workload, framework):
         torch.set_num_threads(THREADS)
     step = bench.STEP_FACTORIES[framework](bench.WORKLOADS[workload])
     benchmark.group = f"{workload} ({THREADS} thread{'s' if THREADS > 1 else ''})"
-    rounds = 3 if workload == "L" else 20
-    benchmark.pedantic(step, rounds=rounds, iterations=1, warmup_rounds=2)
+    # Enough rounds for a stable median on this noisy machine (about 0.3 s a workload), and
+    # warm-up enough to bring the caches back from the framework that ran before.
+    rounds = {"L": 3, "M": 60, "I1024": 30}.get(workload, 300)
+    benchmark.pedantic(step, rounds=rounds, iterations=1, warmup_rounds=min(rounds, 20))
 
 
 def test_time_to_97_percent_on_digits(benchmark):
-    benchmark.pedantic(lambda: bench.time_to_accuracy()[0], rounds=3, iterations=1)
+    """Timed: the training epochs and the accuracy check after each; the data split and the
+    model's construction happen in setup, outside the clock."""
+    result = {}
+
+    def train(run):
+        result["seconds"], result["epochs"], result["accuracy"] = bench.train_to_accuracy(run)
+
+    benchmark.pedantic(train, setup=lambda: ((bench.digits_run(),), {}), rounds=5,
+                       warmup_rounds=1)
+    benchmark.extra_info.update(result)  # training time alone, the figure bench prints
+    assert result["accuracy"] >= 0.97
