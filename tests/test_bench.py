@@ -29,3 +29,12 @@ def test_bench_table_lists_each_framework(monkeypatch):
     text = out.getvalue()
     assert "T " in text and "vs torch" in text and "time to 97%" in text
     assert np.isfinite(med["fastgrad"])
+
+
+def test_train_to_accuracy_reaches_the_target_and_reports_the_models_accuracy():
+    run = bench.digits_run(seed=0)
+    seconds, epochs, acc = bench.train_to_accuracy(run, target=0.97, max_epochs=40)
+    assert seconds > 0 and 1 <= epochs < 40
+    # the accuracy it reports is the model's, recomputed here by hand
+    logits = run["model"](run["Xte"]).data
+    assert acc == float(np.mean(np.argmax(logits, axis=1) == run["yte"])) >= 0.97
