@@ -332,6 +332,39 @@ FG_VECTOR_CLONES static void FG_NAME(gemm_dot)(fg_idx M, fg_idx N, fg_idx K, T a
             FG_NAME(fg_act_forward)(N, ep->act, ep->param, C + i * ldc, ep->Y + i * ep->ldy);
 }
 
+/* The dot path split over threads by output columns (rows of W): each output is still one
+ * dot() in one thread, so results do not depend on the split. Worth it once W is big enough
+ * that each thread streams its part from its own cache instead of all of W from one. */
+#define FG_DOT_BYTES_PER_THREAD (256 * 1024)
+
+typedef struct {
+    fg_idx M, N, K, rsa, csb, ldc;
+    T alpha, beta;
+    const T *A, *B;
+    T *C;
+    const FG_NAME(fg_epilogue) *ep;
+} FG_NAME(dot_job);
+
+static void FG_NAME(dot_part)(void *raw, int t, int n)
+{
+    const FG_NAME(dot_job) *d = raw;
+    /* Column ranges in multiples of 16, so each thread's part of a row stays whole vectors. */
+    const fg_idx blocks = (d->N + 15) / 16;
+    const fg_idx lo = (blocks * t / n) * 16, hi_raw = (blocks * (t + 1) / n) * 16;
+    const fg_idx hi = hi_raw < d->N ? hi_raw : d->N;
+    if (lo >= hi)
+        return;
+    FG_NAME(fg_epilogue) e, *ep = NULL;
+    if (d->ep) {
+        e = *d->ep;
+        e.bias = e.bias ? e.bias + lo : NULL;
+        e.Y = e.Y ? e.Y + lo : NULL;
+        ep = &e;
+    }
+    FG_NAME(gemm_dot)(d->M, hi - lo, d->K, d->alpha, d->A, d->rsa, d->B + lo * d->csb, d->csb,
+                      d->beta, d->C + lo, d->ldc, ep);
+}
+
 void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_idx rsa,
                          fg_idx csa, const T *B, fg_idx rsb, fg_idx csb, T beta, T *C,
                          fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
@@ -367,7 +400,12 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
     }
     /* The path depends on the shape only, never on the thread count. */
     if (M <= FG_DOT_MAX_M && rsb == 1 && csa == 1) {
-        FG_NAME(gemm_dot)(M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep);
+        const int n = (int)((double)N * (double)K * sizeof(T) / FG_DOT_BYTES_PER_THREAD);
+        FG_NAME(dot_job) d = {M, N, K, rsa, csb, ldc, alpha, beta, A, B, C, ep};
+        if (n > 1)
+            fg_parallel_run(n, FG_NAME(dot_part), &d);
+        else
+            FG_NAME(gemm_dot)(M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep);
         return;
     }
     const size_t b_bytes = (size_t)K * (size_t)N * sizeof(T);

@@ -60,3 +60,33 @@ def test_nan_propagates_through_relu_at_batch_one():
     y = np.empty((1, 3), np.float32)
     K.dense_forward(x, np.ones((3, 2), np.float32), None, K.ACTIVATIONS["relu"], 0.0, None, y)
     assert np.all(np.isnan(y))
+
+
+@pytest.fixture
+def threads():
+    before = K.get_num_threads()
+    yield
+    K.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,n", [(1, 517), (3, 160), (4, 1000)])
+def test_split_over_threads_gives_the_same_bits(dtype, m, n, rng, threads):
+    """A big enough W is split over threads by output columns (in blocks of 16); each output
+    is still one dot product, so every thread count gives the same bits, epilogue included."""
+    k = 784  # n * k * itemsize >= 512 KB for every case: at least two parts
+    x = rng.standard_normal((m, k)).astype(dtype)
+    w = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(n).astype(dtype)
+    outs = []
+    for t in (1, 2, 3):
+        K.set_num_threads(t)
+        z, y = np.empty((m, n), dtype), np.empty((m, n), dtype)
+        K.dense_forward(x, w, b, K.ACTIVATIONS["gelu"], 0.0, z, y)
+        outs.append((z, y))
+    for z, y in outs[1:]:
+        np.testing.assert_array_equal(z, outs[0][0])
+        np.testing.assert_array_equal(y, outs[0][1])
+    ref = x.astype(np.float64) @ w.T.astype(np.float64) + b
+    np.testing.assert_allclose(outs[0][0], ref, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                               atol=1e-3 if dtype == np.float32 else 1e-10)
