@@ -21,7 +21,7 @@ def test_every_step_function_runs_and_learns():
 
 
 def test_bench_table_lists_each_framework(monkeypatch):
-    monkeypatch.setattr(bench, "time_to_accuracy", lambda: (0.01, 5, 0.975))
+    monkeypatch.setattr(bench, "accuracy_in_subprocess", lambda threads: (0.01, 5, 0.975))
     out = io.StringIO()
     results = bench.run(["T"], threads=(1,), rounds=1, min_seconds=0.01, progress=False, out=out)
     med = results[("T", 1)]
@@ -29,6 +29,12 @@ def test_bench_table_lists_each_framework(monkeypatch):
     text = out.getvalue()
     assert "T " in text and "vs torch" in text and "time to 97%" in text
     assert np.isfinite(med["fastgrad"])
+    assert results[("digits", 1)] == 0.01
+
+
+def test_accuracy_run_in_its_own_process_reaches_the_target():
+    seconds, epochs, acc = bench.accuracy_in_subprocess(1)
+    assert seconds > 0 and epochs >= 1 and acc >= 0.97
 
 
 def test_train_to_accuracy_reaches_the_target_and_reports_the_models_accuracy():
