@@ -11,7 +11,7 @@ State per parameter: step (a number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgr
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer, _checked_grads
+from .optimizer import Optimizer, step_many
 
 
 class Adam(Optimizer):
@@ -69,14 +69,8 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         args = (ms, vs, vmaxs, group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
                 group["decoupled_weight_decay"], steps)
-        maximize = group["maximize"]
         try:
-            if maximize:
-                grads = _checked_grads(params, True)
-            try:
-                _kernels.adam_step_many(datas, grads, *args)
-            except (TypeError, ValueError):  # see _checked_grads
-                _kernels.adam_step_many(datas, _checked_grads(params, maximize), *args)
+            step_many(_kernels.adam_step_many, params, datas, grads, group["maximize"], args)
         except BaseException:
             for p in params:  # nothing was updated: no step was taken
                 state[p]["step"] -= 1

@@ -206,6 +206,18 @@ class Optimizer:
         self.state = new_state
 
 
+def step_many(kernel, params, datas, grads, maximize, args):
+    """kernel(datas, grads, *args), one binding call for a group (sgd_step_many,
+    adam_step_many), with the gradients as they are set; when the binding refuses them, again
+    with _checked_grads. Maximizing always takes the converted, negated copies."""
+    if maximize:
+        grads = _checked_grads(params, True)
+    try:
+        kernel(datas, grads, *args)
+    except (TypeError, ValueError):
+        kernel(datas, _checked_grads(params, maximize), *args)
+
+
 def _checked_grads(params, maximize):
     """`_checked_grad` of each parameter, negated when maximize.
 

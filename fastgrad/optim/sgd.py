@@ -9,7 +9,7 @@ PyTorch's rule, one fused C pass per parameter, one binding call per parameter g
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer, _checked_grads
+from .optimizer import Optimizer, step_many
 
 
 class SGD(Optimizer):
@@ -53,14 +53,8 @@ class SGD(Optimizer):
             return
         args = (bufs, group["lr"], momentum, group["dampening"], group["weight_decay"],
                 group["nesterov"], first)
-        maximize = group["maximize"]
         try:
-            if maximize:
-                grads = _checked_grads(params, True)
-            try:
-                _kernels.sgd_step_many(datas, grads, *args)
-            except (TypeError, ValueError):  # see _checked_grads
-                _kernels.sgd_step_many(datas, _checked_grads(params, maximize), *args)
+            step_many(_kernels.sgd_step_many, params, datas, grads, group["maximize"], args)
         except BaseException:
             for p, fresh in zip(params, first or ()):  # never filled: the next step starts it
                 if fresh:
