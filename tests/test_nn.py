@@ -266,3 +266,27 @@ def test_reassigned_buffer_stays_in_the_state_dict():
     assert np.array_equal(m.state_dict()["running"], np.ones(3))
     m.running = nn.Linear(1, 1)  # a module replaces it for real
     assert "running" not in m.state_dict()
+
+
+def test_parameters_follow_named_parameters_order_once_each():
+    shared = nn.Linear(3, 3)
+    inner = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), shared)
+    model = nn.Sequential(inner, nn.Linear(3, 2, bias=False), shared)
+    names = [p for _, p in model.named_parameters()]
+    assert [id(p) for p in model.parameters()] == [id(p) for p in names]
+    assert len(names) == 5  # inner's 2 + shared's 2 + the bias-less Linear's weight
+    assert [id(p) for p in model.parameters(recurse=False)] == []
+
+
+def test_zero_grad_sees_parameters_added_after_an_earlier_call():
+    model = nn.Sequential(nn.Linear(2, 2))
+    model.zero_grad()
+    model.append(nn.Linear(2, 1))
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model[1].weight = nn.Parameter(np.zeros((1, 2), np.float32))
+    model[1].weight.grad = np.ones((1, 2), np.float32)
+    model.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(model[1].weight.grad, np.zeros((1, 2)))

@@ -107,8 +107,23 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        """Each parameter once, in named_parameters' order, without building the names:
+        zero_grad walks this every step."""
+        seen = set()
+        for module in (self._module_list() if recurse else (self,)):
+            for p in module._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
+
+    def _module_list(self):
+        """self and every module below it, depth first, as named_modules() visits them."""
+        out, stack = [], [self]
+        while stack:
+            m = stack.pop()
+            out.append(m)
+            stack.extend(reversed([c for c in m._modules.values() if c is not None]))
+        return out
 
     def named_buffers(self, prefix="", recurse=True):
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
@@ -131,7 +146,12 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
+        # Called every step: the parameter list is kept until any module attribute changes.
+        cached = self.__dict__.get("_zero_grad_params")
+        if cached is None or cached[0] != Module.generation:
+            cached = (Module.generation, tuple(self.parameters()))
+            object.__setattr__(self, "_zero_grad_params", cached)
+        for p in cached[1]:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
