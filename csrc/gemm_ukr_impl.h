@@ -52,6 +52,13 @@ ROW_FN(V x0, V x1, T *cr, int full, const MASK *m, const V *bias, const EP *ep)
 #define FG_ALL_ROWS \
     FG_ROW_FMA(0, ) FG_ROW_FMA(1, ) FG_ROW_FMA(2, ) FG_ROW_FMA(3, ) FG_ROW_FMA(4, ) \
     FG_ROW_FMA(5, ) FG_ROW_FMA(6, ) FG_ROW_FMA(7, )
+/* The same for a tile at most one vector wide: only the first accumulator of each row. */
+#define FG_ROW_FMA1(i) \
+    if (i < mr) \
+        c##i##0 = V_FMA(V_BCAST(A[i * rsa]), b0, c##i##0);
+#define FG_ALL_ROWS1 \
+    FG_ROW_FMA1(0) FG_ROW_FMA1(1) FG_ROW_FMA1(2) FG_ROW_FMA1(3) FG_ROW_FMA1(4) \
+    FG_ROW_FMA1(5) FG_ROW_FMA1(6) FG_ROW_FMA1(7)
 
 static inline __attribute__((always_inline)) void
 TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, const T *B,
@@ -84,6 +91,15 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
             A += csa;
             B += rsb;
         }
+    } else if (nr <= VL) {
+        /* Narrow C (a layer of 10 outputs, a single column): the second vector would be all
+         * masked lanes, so skip its FMAs. The first vector's arithmetic is unchanged. */
+        for (fg_idx k = 0; k < kc; k++) {
+            const V b0 = V_LOADM(B, m[0]);
+            FG_ALL_ROWS1
+            A += csa;
+            B += rsb;
+        }
     } else {
         for (fg_idx k = 0; k < kc; k++) {
             const V b0 = V_LOADM(B, m[0]), b1 = V_LOADM(B + VL, m[1]);
@@ -105,6 +121,8 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
 }
 #undef FG_ROW_FMA
 #undef FG_ALL_ROWS
+#undef FG_ROW_FMA1
+#undef FG_ALL_ROWS1
 
 void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, const T *B,
          fg_idx rsb, T *C, fg_idx ldc, const EP *ep)
