@@ -119,12 +119,13 @@ def blocking(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_register_tile_edges_direct_path(isa, dtype):
-    """Small products take the direct path: every M around MR and N around NR, with and
-    without a transposed B (which the direct path packs), beta 0 and 1."""
+    """Small products take the direct path: every M around MR and N around NR and around
+    one vector (NR / 2, where a tile drops its second vector), with and without a transposed
+    B (which the direct path packs), beta 0 and 1."""
     MR, NR, _, _, _ = blocking(dtype)
     r = np.random.default_rng(1)
     for M in (1, MR - 1, MR, MR + 1, 2 * MR + 1):
-        for N in (1, NR - 1, NR, NR + 1, 2 * NR - 1):
+        for N in (1, NR // 2 - 1, NR // 2, NR // 2 + 1, NR - 1, NR, NR + 1, 2 * NR - 1):
             for Kd, tb, beta in ((1, False, 0.0), (17, True, 1.0), (33, False, 1.0)):
                 check_gemm(operand(r, M, Kd, dtype, False, 1), operand(r, Kd, N, dtype, tb, 1),
                            1.0, beta, seed=M * 100 + N)
