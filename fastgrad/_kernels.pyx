@@ -20,6 +20,7 @@ cost about 75 ns each to acquire (/work/shared/KERNEL-NOTES.md).
 import operator
 
 cimport numpy as cnp
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t
 from libc.limits cimport INT_MAX
@@ -390,11 +391,29 @@ def dense_backward(X, W, Z, Y, int act, double param, dY, dX, dW, db, bint accum
     """Overwrites dY with dZ = dY * act'(Z, Y), then writes dX = dZ @ W, dW (+)= dZ^T @ X and
     db (+)= column sums of dZ for those of dX, dW, db that are not None ("+=" when
     accumulate; dX is always overwritten)."""
-    _dense_backward("dense_backward", X, W, Z, Y, act, param, dY, dX, dW, db, accumulate)
+    cdef DenseBackward e
+    _dense_backward_check(&e, "dense_backward", X, W, Z, Y, act, param, dY, dX, dW, db,
+                          accumulate)
+    with nogil:
+        _dense_backward_run(&e)
 
 
-cdef int _dense_backward(str fn, X, W, Z, Y, int act, double param, dY, dX, dW, db,
-                         bint accumulate) except -1:
+cdef struct DenseBackward:  # one checked dense_backward call, ready to run without the GIL
+    fg_idx M, N, K
+    void *x
+    void *w
+    void *z
+    void *y
+    void *dy
+    void *dx
+    void *dw
+    void *db
+    int act, accumulate, t
+    double param
+
+
+cdef int _dense_backward_check(DenseBackward *e, str fn, X, W, Z, Y, int act, double param,
+                               dY, dX, dW, db, bint accumulate) except -1:
     _act(act, fn)
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
@@ -419,24 +438,22 @@ cdef int _dense_backward(str fn, X, W, Z, Y, int act, double param, dY, dX, dW, 
     # dY is written (in place) and so are the gradients: none may overlap anything else.
     _no_overlaps((dy, dx, dw, dbb, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
                  fn)
-    cdef void *px = _ptr(x)
-    cdef void *pw = _ptr(w)
-    cdef void *pz = _ptr(z)
-    cdef void *py = _ptr(y)
-    cdef void *pdy = _ptr(dy)
-    cdef void *pdx = _ptr(dx)
-    cdef void *pdw = _ptr(dw)
-    cdef void *pdb = _ptr(dbb)
-    with nogil:
-        if t == F32:
-            fg_dense_backward_f32(M, N, K, <float *>px, <float *>pw, <float *>pz, <float *>py,
-                                  act, param, <float *>pdy, <float *>pdx, <float *>pdw,
-                                  <float *>pdb, accumulate)
-        else:
-            fg_dense_backward_f64(M, N, K, <double *>px, <double *>pw, <double *>pz,
-                                  <double *>py, act, param, <double *>pdy, <double *>pdx,
-                                  <double *>pdw, <double *>pdb, accumulate)
+    e.M, e.N, e.K = M, N, K
+    e.x, e.w, e.z, e.y = _ptr(x), _ptr(w), _ptr(z), _ptr(y)
+    e.dy, e.dx, e.dw, e.db = _ptr(dy), _ptr(dx), _ptr(dw), _ptr(dbb)
+    e.act, e.param, e.accumulate, e.t = act, param, accumulate, t
     return 0
+
+
+cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
+    if e.t == F32:
+        fg_dense_backward_f32(e.M, e.N, e.K, <float *>e.x, <float *>e.w, <float *>e.z,
+                              <float *>e.y, e.act, e.param, <float *>e.dy, <float *>e.dx,
+                              <float *>e.dw, <float *>e.db, e.accumulate)
+    else:
+        fg_dense_backward_f64(e.M, e.N, e.K, <double *>e.x, <double *>e.w, <double *>e.z,
+                              <double *>e.y, e.act, e.param, <double *>e.dy, <double *>e.dx,
+                              <double *>e.dw, <double *>e.db, e.accumulate)
 
 
 def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z):
@@ -480,8 +497,8 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
     """The chain rule down a stack run by dense_stack_forward, top layer first: dZ_l = dY_l *
     act_l'(Z_l, Y_l) (written over dY_l), dW_l (+)= dZ_l^T H_(l-1), db_l (+)= the column sums
     of dZ_l, dY_(l-1) = dZ_l W_l. dY, the top layer's, is overwritten; dWs[l] or dbs[l] may be
-    None (not wanted), accumulate[l] says "+=" for both. Returns dX (allocated) when need_dx,
-    else None."""
+    None (not wanted), accumulate[l] says "+=" for both. Every layer is checked before any is
+    run, so a refused call writes nothing. Returns dX (allocated) when need_dx, else None."""
     fn = "dense_stack_backward"
     cdef Py_ssize_t L = len(Ws), l
     if (L == 0 or len(ys) != L or len(zs) != L or len(acts) != L or len(params) != L
@@ -491,19 +508,34 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray h
     cdef cnp.npy_intp dims[2]
+    cdef DenseBackward stack[8]
+    cdef DenseBackward *es = stack
+    if L > 8:
+        es = <DenseBackward *>PyMem_Malloc(L * sizeof(DenseBackward))
+        if es == NULL:
+            raise MemoryError()
+    keep = []  # the dY of each lower layer, allocated here: alive until the kernels have run
     dy = dY
-    for l in range(L - 1, -1, -1):
-        try:  # names in messages are the layer's own (X, W, dY, ...), the layer index appended
-            h = _array(X if l == 0 else ys[l - 1], fn, "X", t, "X", False)
-            _shape(h, 2, -1, -1, fn, "X", None, None)
-            dims[0] = cnp.PyArray_DIM(h, 0)
-            dims[1] = cnp.PyArray_DIM(h, 1)
-            dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
-            _dense_backward(fn, h, Ws[l], zs[l], ys[l], acts[l], params[l], dy, dx, dWs[l],
-                            dbs[l], accumulate[l])
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{e} (layer {l})") from None
-        dy = dx
+    try:
+        for l in range(L - 1, -1, -1):
+            try:  # names in messages are the layer's own (X, W, dY, ...), its index appended
+                h = _array(X if l == 0 else ys[l - 1], fn, "X", t, "X", False)
+                _shape(h, 2, -1, -1, fn, "X", None, None)
+                dims[0] = cnp.PyArray_DIM(h, 0)
+                dims[1] = cnp.PyArray_DIM(h, 1)
+                dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
+                _dense_backward_check(&es[l], fn, h, Ws[l], zs[l], ys[l], acts[l], params[l],
+                                      dy, dx, dWs[l], dbs[l], accumulate[l])
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{e} (layer {l})") from None
+            keep.append(dx)
+            dy = dx
+        with nogil:
+            for l in range(L - 1, -1, -1):
+                _dense_backward_run(&es[l])
+    finally:
+        if es != stack:
+            PyMem_Free(es)
     return dy
 
 
@@ -685,7 +717,6 @@ def sum(x):
 # entry before it writes anything, then runs the entries in order in one nogil block. The one
 # dtype per call of the module docstring holds per entry: entries may differ in dtype.
 
-from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
 cdef enum:
     STACK_ENTRIES = 32  # parameter lists up to this long need no heap allocation

@@ -1099,3 +1099,20 @@ def test_adam_split_over_threads_gives_identical_bits(amsgrad, many):
     finally:
         K.set_num_threads(before)
     assert results[0] == results[1] == results[2]
+
+
+def test_dense_stack_backward_refused_at_a_lower_layer_writes_nothing():
+    X, Ws, bs = stack_inputs(f32)
+    acts, params = [K.ACT_TANH] * 3, [0.0] * 3
+    ys, zs = K.dense_stack_forward(X, Ws, bs, acts, params, True)
+    dY = np.ones(ys[-1].shape, f32)
+    dWs = [np.full(W.shape, 7.0, f32) for W in Ws]
+    dbs = [None if b is None else np.full(b.shape, 7.0, f32) for b in bs]
+    bad = dWs[:]
+    bad[0] = np.full((Ws[0].shape[0], Ws[0].shape[1] + 1), 7.0, f32)  # layer 0: wrong shape
+    with pytest.raises(ValueError, match=r"dW has shape.*\(layer 0\)"):
+        K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, bad, dbs, [1, 1, 1])
+    # the top layers run first, yet nothing was written: every layer is checked before any runs
+    np.testing.assert_array_equal(dY, np.ones(ys[-1].shape, f32))
+    for g in bad + [b for b in dbs if b is not None]:
+        np.testing.assert_array_equal(g, np.full(g.shape, 7.0, f32))
