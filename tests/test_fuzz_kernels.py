@@ -7,8 +7,9 @@ instead of an array, or an output aliasing an input. The binding documents what 
 for each call the test works out from NumPy's own flags whether that call is valid, and then:
   valid   -> the outputs equal a float64 NumPy reference (within rounding bounds);
   invalid -> the documented exception (TypeError / ValueError / IndexError), outputs untouched.
-The optimizers' _many versions (a list of parameters in one call) are checked against their
-single versions instead, which the tests above check against NumPy.
+The optimizers' _many versions (a list of parameters in one call) and the dense-stack calls (a
+list of layers) are checked against their single versions instead, which the tests above check
+against NumPy.
 Nothing may crash; tools/sanitize.sh runs this file under ASan + UBSan too.
 
 Runs are repeatable (derandomize=True) and total FUZZ_CASES examples, >= 10,000 per run.
@@ -25,8 +26,8 @@ from fastgrad import _kernels as K
 from test_kernels import ref_act, ref_act_grad, ref_adam, ref_cross_entropy, ref_sgd
 
 EXAMPLES_PER_ENTRY_POINT = 950
-ENTRY_POINTS = 13
-FUZZ_CASES = EXAMPLES_PER_ENTRY_POINT * ENTRY_POINTS  # 12,350
+ENTRY_POINTS = 15
+FUZZ_CASES = EXAMPLES_PER_ENTRY_POINT * ENTRY_POINTS  # 14,250
 FUZZ = settings(max_examples=EXAMPLES_PER_ENTRY_POINT, deadline=None, derandomize=True,
                 database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -321,6 +322,106 @@ def _grad_conditioning(name, x, param, dy, t):
     # plus the size of the terms that cancel: GELU-tanh's derivative has an x^3 term
     terms = 8 * UNIT[t] * np.minimum((1 + np.abs(x)) ** 3, 1e6)
     return np.abs(dy) * (np.nan_to_num(spread) + terms)
+
+
+def stack_layers(data):
+    """A dense stack's arguments: 1-3 layers of drawn widths, maybe one of them broken."""
+    t = dtype_of(data)
+    L = data.draw(st.integers(1, 3), label="layers")
+    widths = [dims(data, 0, 9, "width") for _ in range(L + 1)]
+    M = dims(data, 0, 6, "batch")
+    X = values(data, (M, widths[0]), t)
+    Ws = [values(data, (b, a), t) for a, b in zip(widths[:-1], widths[1:])]
+    bs = [values(data, (b,), t) if data.draw(st.booleans(), label="bias") else None
+          for b in widths[1:]]
+    acts = [data.draw(st.integers(0, len(K.ACTIVATIONS) - 1), label="act") for _ in range(L)]
+    params = [data.draw(st.sampled_from([0.1, 1.3]), label="param") for _ in range(L)]
+    return t, X, Ws, bs, acts, params
+
+
+def break_one(data, arrays, allowed, outputs=False):
+    """Maybe replaces one array of the list with a wrong shape, dtype or layout; returns the
+    exception the call must raise, or None (a layout the binding accepts)."""
+    kind = data.draw(st.sampled_from(["valid", "valid", "shape", "dtype", "layout"]),
+                     label="break")
+    slots = [i for i, a in enumerate(arrays) if a is not None and a.size and i in allowed]
+    if kind == "valid" or not slots:
+        return None
+    i = data.draw(st.sampled_from(slots), label="which")
+    a = arrays[i]
+    if kind == "shape":
+        arrays[i] = a[None]
+        return ValueError
+    if kind == "dtype":
+        arrays[i] = a.astype(np.float16)
+        return TypeError
+    arrays[i] = v = relayout(a, data.draw(st.sampled_from(LAYOUTS), label="layout"))
+    return None if accepted_layout(v, outputs) else ValueError
+
+
+@FUZZ
+@given(st.data())
+def test_dense_stack_forward(data):
+    t, X, Ws, bs, acts, params = stack_layers(data)
+    expected = break_one(data, Ws, range(len(Ws)))
+    keep_z = data.draw(st.booleans(), label="keep z")
+    if expected:
+        with pytest.raises(expected):
+            K.dense_stack_forward(X, Ws, bs, acts, params, keep_z)
+        return
+    ys, zs = K.dense_stack_forward(X, Ws, bs, acts, params, keep_z)
+    h = X
+    for W, b, act, p, y, z in zip(Ws, bs, acts, params, ys, zs):
+        ref_z, ref_y = np.empty((len(X), len(W)), t), np.empty((len(X), len(W)), t)
+        K.dense_forward(h, W, b, act, p, ref_z, ref_y)
+        np.testing.assert_array_equal(y, ref_y)
+        if z is not None:
+            np.testing.assert_array_equal(z, ref_z)
+        h = ref_y
+
+
+@FUZZ
+@given(st.data())
+def test_dense_stack_backward(data):
+    t, X, Ws, bs, acts, params = stack_layers(data)
+    ys, zs = K.dense_stack_forward(X, Ws, bs, acts, params, True)
+    L = len(Ws)
+    dY = values(data, ys[-1].shape, t)
+    dWs = [values(data, W.shape, t) if data.draw(st.booleans(), label="dW") else None for W in Ws]
+    dbs = [values(data, (len(W),), t) if data.draw(st.booleans(), label="db") else None
+           for W in Ws]
+    accumulate = [data.draw(st.booleans(), label="accumulate") for _ in range(L)]
+    need_dx = data.draw(st.booleans(), label="need dX")
+    grads = dWs + dbs
+    expected = break_one(data, grads, range(len(grads)), outputs=True)
+    dWs, dbs = grads[:L], grads[L:]
+    before = [None if g is None else g.copy() for g in grads]
+    dy = dY.copy()
+    if expected:
+        with pytest.raises(expected):
+            K.dense_stack_backward(X, ys, zs, Ws, acts, params, dy, need_dx, dWs, dbs,
+                                   accumulate)
+        np.testing.assert_array_equal(dy, dY)  # every layer is checked before any runs
+        for g, b in zip(grads, before):
+            if g is not None:
+                np.testing.assert_array_equal(g, b)
+        return
+    dX = K.dense_stack_backward(X, ys, zs, Ws, acts, params, dy, need_dx, dWs, dbs, accumulate)
+    ref = [None if b is None else b.copy() for b in before]
+    g = dY.copy()
+    for l in reversed(range(L)):
+        h = X if l == 0 else ys[l - 1]
+        dx = np.empty_like(h) if l > 0 or need_dx else None
+        K.dense_backward(h, Ws[l], zs[l] if zs[l] is not None else None, ys[l], acts[l],
+                         params[l], g, dx, ref[l], ref[L + l], accumulate[l])
+        g = dx
+    if need_dx:
+        np.testing.assert_array_equal(dX, g)
+    else:
+        assert dX is None
+    for got, want in zip(grads, ref):
+        if want is not None:
+            np.testing.assert_array_equal(got, want)
 
 
 # ---- elementwise ----------------------------------------------------------------------------------
