@@ -202,11 +202,15 @@ def measure_in_subprocess(framework, workload, threads, min_seconds=0.3):
 def accuracy_in_subprocess(threads):
     """time_to_accuracy() run in a fresh process with fastgrad on `threads` threads:
     (seconds, epochs, accuracy)."""
-    return tuple(_in_subprocess("fastgrad", threads,
-                                f"(bench.set_threads({threads}), bench.time_to_accuracy())[1]"))
+    return tuple(_in_subprocess("fastgrad", threads, f"bench._accuracy_worker({threads})"))
 
 
-def set_threads(threads):
+def _accuracy_worker(threads):
+    _set_threads(threads)
+    return time_to_accuracy()
+
+
+def _set_threads(threads):
     import fastgrad
     fastgrad.set_num_threads(threads)
 
@@ -229,7 +233,7 @@ def _worker(framework, workload, threads, min_seconds):
             return None
         torch.set_num_threads(threads)
     elif framework == "fastgrad":
-        set_threads(threads)
+        _set_threads(threads)
     return time_step(STEP_FACTORIES[framework](WORKLOADS[workload]), min_seconds)
 
 

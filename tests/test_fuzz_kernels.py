@@ -613,18 +613,22 @@ def test_sgd_step(data):
     run(call, K.sgd_step, expected, check, ValueError if missing_buf else None)
 
 
+def adam_settings(data):
+    return dict(lr=data.draw(st.sampled_from([1e-3, 0.1]), label="lr"),
+                beta1=data.draw(st.sampled_from([0.9, 0.0]), label="beta1"),
+                beta2=data.draw(st.sampled_from([0.999, 0.5]), label="beta2"),
+                eps=data.draw(st.sampled_from([1e-8, 1e-3]), label="eps"),
+                weight_decay=data.draw(st.sampled_from([0.0, 0.1]), label="weight_decay"),
+                decoupled=data.draw(st.booleans(), label="decoupled"))
+
+
 @FUZZ
 @given(st.data())
 def test_adam_step(data):
     t = dtype_of(data)
     shape = any_shape(data)
     step = data.draw(st.sampled_from([1, 2, 10, 1000, 0, -1]), label="step")
-    kw = dict(lr=data.draw(st.sampled_from([1e-3, 0.1]), label="lr"),
-              beta1=data.draw(st.sampled_from([0.9, 0.0]), label="beta1"),
-              beta2=data.draw(st.sampled_from([0.999, 0.5]), label="beta2"),
-              eps=data.draw(st.sampled_from([1e-8, 1e-3]), label="eps"),
-              weight_decay=data.draw(st.sampled_from([0.0, 0.1]), label="weight_decay"),
-              decoupled=data.draw(st.booleans(), label="decoupled"))
+    kw = adam_settings(data)
     v = np.abs(values(data, shape, t))
     vmax = (v + np.abs(values(data, shape, t))) if data.draw(st.booleans(), label="amsgrad") else None
     call = Call(dict(p=values(data, shape, t), g=values(data, shape, t), m=values(data, shape, t),
@@ -721,12 +725,7 @@ def test_sgd_step_many(data):
 @FUZZ
 @given(st.data())
 def test_adam_step_many(data):
-    kw = dict(lr=data.draw(st.sampled_from([1e-3, 0.1]), label="lr"),
-              beta1=data.draw(st.sampled_from([0.9, 0.0]), label="beta1"),
-              beta2=data.draw(st.sampled_from([0.999, 0.5]), label="beta2"),
-              eps=data.draw(st.sampled_from([1e-8, 1e-3]), label="eps"),
-              weight_decay=data.draw(st.sampled_from([0.0, 0.1]), label="weight_decay"),
-              decoupled=data.draw(st.booleans(), label="decoupled"))
+    kw = adam_settings(data)
     amsgrad = data.draw(st.booleans(), label="amsgrad")
     calls, steps = [], []
     for _ in range(entry_count(data)):

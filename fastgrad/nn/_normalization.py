@@ -18,6 +18,18 @@ def _normalized_backward(dxhat, xhat, rstd, axes):
     return rstd * (dxhat - m1 - xhat * m2)
 
 
+def _normalize(ctx, xc, var, eps, w, b, shape=None):
+    """y = xhat * w + b, xhat = xc / sqrt(var + eps) (w, b None: left out; reshaped to `shape`
+    to broadcast when given). Saves xhat, rstd and w, what both backwards read."""
+    rstd = 1 / np.sqrt(var + xc.dtype.type(eps))
+    xhat = xc * rstd
+    y = (xhat * (w if shape is None else w.reshape(shape))) if w is not None else xhat.copy()
+    if b is not None:
+        y += b if shape is None else b.reshape(shape)
+    ctx.save_for_backward(xhat, rstd, w)
+    return y
+
+
 class LayerNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b, statistics over the trailing dims of
     normalized_shape (biased variance)."""
@@ -29,12 +41,7 @@ class LayerNorm(Function):
         mean = x.mean(axis=axes, keepdims=True)
         xc = x - mean
         var = (xc * xc).mean(axis=axes, keepdims=True)
-        rstd = 1 / np.sqrt(var + x.dtype.type(eps))
-        xhat = xc * rstd
-        y = xhat * w if w is not None else xhat.copy()
-        if b is not None:
-            y += b
-        ctx.save_for_backward(xhat, rstd, w)
+        y = _normalize(ctx, xc, var, eps, w, b)
         ctx.axes, ctx.lead = axes, tuple(range(x.ndim - k))
         return y
 
@@ -75,12 +82,7 @@ class BatchNorm(Function):
             mean = running_mean.reshape(shape).astype(x.dtype)
             var = running_var.reshape(shape).astype(x.dtype)
             xc = x - mean
-        rstd = 1 / np.sqrt(var + x.dtype.type(eps))
-        xhat = xc * rstd
-        y = xhat * w.reshape(shape) if w is not None else xhat.copy()
-        if b is not None:
-            y += b.reshape(shape)
-        ctx.save_for_backward(xhat, rstd, w)
+        y = _normalize(ctx, xc, var, eps, w, b, shape)
         ctx.axes, ctx.shape, ctx.batch = axes, shape, training
         return y
 
