@@ -1,4 +1,5 @@
-"""Build of the one compiled module, fastgrad._kernels: csrc/*.c plus the Cython binding.
+"""Build of the two compiled modules: fastgrad._kernels (csrc/*.c plus the Cython binding) and
+fastgrad._engine (the autograd core in Cython, no C sources).
 
 Flags are portable (-O3, no -march=native, no -ffast-math). A source named *_avx2.c or
 *_avx512.c is compiled with that instruction set enabled; the dispatch table picks among them
@@ -41,7 +42,7 @@ class BuildExt(build_ext):
 
         def _compile(obj, src, ext, cc_args, extra_postargs, pp_opts):
             extra = list(extra_postargs)
-            if src.endswith(".pyx.c") or src.endswith("_kernels.c"):
+            if src.endswith((".pyx.c", "_kernels.c", "_engine.c")):
                 extra = [a for a in extra if a != "-std=c99"]  # Cython output is not C99-clean
             for suffix, flags in ISA_FLAGS.items():
                 if src.endswith(suffix):
@@ -66,8 +67,16 @@ ext = Extension(
     extra_link_args=link_args,
     libraries=["m"],  # expf, erf, ...: do not rely on the interpreter having loaded libm
 )
+engine = Extension(
+    "fastgrad._engine",
+    sources=["fastgrad/_engine.pyx"],
+    include_dirs=[numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    extra_compile_args=compile_args,
+    extra_link_args=link_args,
+)
 setup(
-    ext_modules=cythonize([ext], language_level=3, compiler_directives={
+    ext_modules=cythonize([ext, engine], language_level=3, compiler_directives={
         "boundscheck": SANITIZE, "wraparound": False, "initializedcheck": False,
         "cdivision": True, "embedsignature": True}),
     cmdclass={"build_ext": BuildExt},

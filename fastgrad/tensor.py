@@ -4,11 +4,10 @@ A tensor produced by an operation keeps that operation's context (`grad_fn`): wh
 input tensors, and whatever the op saved for its derivative. `backward()` walks those links from
 the output back to every leaf, multiplying each op's local derivative into the gradient that
 arrives from above, and summing where a tensor feeds several ops. The ops themselves, each
-forward beside its derivative, live in ops.py.
+forward beside its derivative, live in ops.py; the graph node and the walk, which every op of
+every step goes through, are compiled in _engine.pyx.
 """
 import numpy as np
-
-from . import _grad_mode
 
 _FLOAT_TYPES = (np.float32, np.float64)
 
@@ -59,18 +58,6 @@ class Tensor:
         self.grad_fn = None  # the Context of the op that made this tensor; None for a leaf
         self._retains_grad = False
         self._hooks = None
-
-    @classmethod
-    def _from_op(cls, data, grad_fn):
-        """The ops' fast constructor: data is already a proper array, no conversion."""
-        t = object.__new__(cls)
-        t.data = data
-        t.grad = None
-        t.grad_fn = grad_fn
-        t.requires_grad = grad_fn is not None
-        t._retains_grad = False
-        t._hooks = None
-        return t
 
     # ---- NumPy interop ------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -129,7 +116,7 @@ class Tensor:
     # ---- graph bookkeeping ---------------------------------------------------------------------
     def detach(self):
         """The same data, cut from the graph."""
-        return Tensor._from_op(self.data, None)
+        return _engine.new_tensor(self.data, None)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.type not in _FLOAT_TYPES:
@@ -179,46 +166,7 @@ class Tensor:
         if self.grad_fn is None:
             self._accumulate_grad(_run_hooks(self, gradient))
             return
-
-        # Gradient of the output w.r.t. each tensor reached so far, keyed by id: a tensor's ==
-        # is elementwise, so tensors never serve as dict keys themselves.
-        grads = {id(self): gradient}
-        leaves = {}  # the leaves reached, in the order their first gradient arrived
-        mode = _grad_mode.state  # the derivatives' own arithmetic records no graph
-        recording, mode.enabled = mode.enabled, False
-        try:
-            for t in _topological_order(self):
-                g = grads.pop(id(t), None)
-                if g is None:  # every op on the way here returned None for it: no gradient
-                    continue
-                if t._hooks:
-                    g = _run_hooks(t, g)
-                if t._retains_grad:
-                    t._accumulate_grad(g)
-                # Local derivative x upstream gradient, one input at a time.
-                ctx = t.grad_fn
-                input_grads = ctx.backward(g)
-                if not retain_graph:
-                    ctx.release()
-                for parent, pg in zip(ctx.parents, input_grads):
-                    if pg is None or parent is None or not parent.requires_grad:
-                        continue
-                    if type(pg) is not np.ndarray:
-                        pg = np.asarray(pg.data if isinstance(pg, Tensor) else pg)
-                    if pg.shape != parent.data.shape:
-                        raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
-                                           f"{pg.shape} for an input of shape {parent.shape}")
-                    key = id(parent)
-                    prev = grads.get(key)
-                    # Sum over every path from the output to this tensor.
-                    grads[key] = pg if prev is None else prev + pg
-                    if prev is None and parent.grad_fn is None:
-                        leaves[key] = parent
-            # A leaf has no inputs, so its gradient is complete once every op has run.
-            for key, leaf in leaves.items():
-                leaf._accumulate_grad(_run_hooks(leaf, grads[key]))
-        finally:
-            mode.enabled = recording
+        _engine.run_backward(self, gradient, retain_graph)
 
     def _accumulate_grad(self, g):
         if self.grad is None:
@@ -235,42 +183,6 @@ def _run_hooks(t, g):
         if replaced is not None:
             g = np.asarray(getattr(replaced, "data", replaced))
     return g
-
-
-def _topological_order(root):
-    """The op outputs reachable from root (leaves left out), each after every tensor that
-    consumes it (outputs first).
-
-    Iterative depth-first search, so deep graphs never hit Python's recursion limit; parents
-    are visited in argument order, so the order and hence the float sums are deterministic.
-    """
-    # The usual graph, a model's output through a loss, is a chain: each op has one op input.
-    order, t = [root], root
-    while True:
-        ops = [p for p in t.grad_fn.parents if p is not None and p.grad_fn is not None]
-        if not ops:
-            return order
-        if len(ops) > 1:
-            break  # branches or joins: the general search below
-        t = ops[0]
-        order.append(t)
-
-    order, visited = [], set()  # visited holds ids; the order list keeps the tensors alive
-    stack = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:  # all of t's inputs are in order already: t finishes after them
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
-        for parent in reversed(t.grad_fn.parents):
-            if parent is not None and parent.grad_fn is not None and id(parent) not in visited:
-                stack.append((parent, False))
-    order.reverse()
-    return order
 
 
 class _HookHandle:
@@ -290,6 +202,7 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(np.array(arr, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import ops as _ops  # noqa: E402  (ops needs Tensor defined first)
+from . import _engine  # noqa: E402  (the engine and the ops need Tensor defined first)
+from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)

@@ -31,7 +31,9 @@ def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
     import zipfile
     names = zipfile.ZipFile(wheels[0]).namelist()
     assert "fastgrad/datasets/digits.csv.gz" in names
-    assert not [n for n in names if n.endswith((".c", ".pyx"))], names  # module only, no sources
+    assert not [n for n in names if n.endswith((".c", ".pyx"))], names  # modules only, no sources
+    for module in ("_kernels", "_engine"):
+        assert [n for n in names if n.startswith(f"fastgrad/{module}.") and n.endswith(".so")]
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _kernels
 from .._grad_mode import is_grad_enabled
+from .._engine import grad_targets
 from ..autograd import Function
 
 ACT = _kernels.ACTIVATIONS
@@ -63,20 +64,14 @@ class DenseStack(Function):
     def backward(ctx, g):
         h, ys, zs, Ws = ctx.saved_tensors
         needs = ctx.needs_input_grad  # x, acts, params, then one entry per weight
-        tensors = ctx.parents[3:]
-        grads = [None] * len(tensors)
-        L = len(Ws)
-        dWs, dbs, accumulate = [None] * L, [None] * L, [0] * L
-        # Top layer first, the order the kernel runs in: a layer used twice in the stack gets a
-        # fresh gradient at its first (topmost) use and "+=" at the next.
-        for layer in reversed(range(L)):
-            i = 2 * layer
-            dW, acc_W = _grad_target(tensors[i], needs[3 + i], grads, i)
-            db, acc_b = _grad_target(tensors[i + 1], needs[4 + i], grads, i + 1)
+        grads = [None] * (len(needs) - 3)
+        targets, acc = grad_targets(ctx.parents[3:], needs[3:], grads)
+        dWs, dbs, accumulate = targets[0::2], targets[1::2], []
+        for dW, db, acc_W, acc_b in zip(dWs, dbs, acc[0::2], acc[1::2]):
             if acc_W != acc_b and dW is not None and db is not None:
-                # The kernel takes one accumulate flag: give the fresh one a zeroed target.
+                # The kernel takes one accumulate flag a layer: give the new one a zeroed target.
                 (db if acc_W else dW)[...] = 0
-            dWs[layer], dbs[layer], accumulate[layer] = dW, db, acc_W or acc_b
+            accumulate.append(acc_W or acc_b)
         # A copy: the kernel overwrites dY with dZ, and g may be shared with another node.
         dy = (g.reshape(ys[-1].shape).copy() if g.dtype == ys[-1].dtype
               else g.reshape(ys[-1].shape).astype(ys[-1].dtype, order="C"))
@@ -84,27 +79,6 @@ class DenseStack(Function):
                                            dWs, dbs, accumulate)
         dx = dx.reshape(ctx.x_shape) if dx is not None else None
         return (dx, None, None) + tuple(grads)
-
-
-def _grad_target(tensor, needed, grads, index):
-    """Where the kernel should write this parameter's gradient, and whether to add to it.
-
-    A plain leaf gets the gradient accumulated into its .grad directly (this is the leaf's
-    "+=" of backward(), done by the GEMM as C += A B). A tensor with hooks, or a non-leaf,
-    gets a fresh array returned through the ordinary walk instead.
-    """
-    if not needed:
-        return None, 0
-    if tensor.grad_fn is None and not tensor._hooks:
-        g = tensor.grad
-        if g is None:
-            g = tensor.grad = np.empty(tensor.data.shape, tensor.data.dtype)
-            return g, 0
-        if (type(g) is np.ndarray and g.dtype == tensor.data.dtype and g.flags.c_contiguous
-                and g.flags.writeable and g.shape == tensor.data.shape):
-            return g, 1
-    g = grads[index] = np.empty(tensor.data.shape, tensor.data.dtype)
-    return g, 0
 
 
 def _explain_shapes(x, Ws, bs):
