@@ -39,6 +39,7 @@
 #define DOT_NV 2
 #define DOT_MB 1
 #define REDUCE4 reduce4_avx2_f32
+#define MASK_ANDNOT(a, b) _mm256_andnot_si256(a, b)
 /* The tree of gemm_dot_impl.h for 4 rows at once (the same tree as the AVX-512 kernel's, so
  * the two give the same bits): each step adds two halves of what is left of every row, the
  * rows packed side by side so that one add serves several. */
@@ -91,6 +92,7 @@ static inline void reduce4_avx2_f32(__m256 acc[4][2], float s[4])
 #define DOT_NV 2
 #define DOT_MB 1
 #define REDUCE4 reduce4_avx2_f64
+#define MASK_ANDNOT(a, b) _mm256_andnot_si256(a, b)
 static inline void reduce4_avx2_f64(__m256d acc[4][2], double s[4])
 {
     /* lanes l + l+4 */

@@ -38,6 +38,7 @@
 #define DOT_NV 1
 #define DOT_MB 4
 #define REDUCE4 reduce4_avx512_f32
+#define MASK_ANDNOT(a, b) ((MASK)(~(a) & (b)))
 /* The tree of gemm_dot_impl.h for 4 rows at once: each step adds two halves of what is left of
  * every row, the rows packed side by side so that one add serves all four. */
 static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
@@ -88,6 +89,7 @@ static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
 #define DOT_NV 1
 #define DOT_MB 4
 #define REDUCE4 reduce4_avx512_f64
+#define MASK_ANDNOT(a, b) ((MASK)(~(a) & (b)))
 static inline void reduce4_avx512_f64(__m512d acc[4][1], double s[4])
 {
     const __m512d a = acc[0][0], b = acc[1][0], c = acc[2][0], d = acc[3][0];

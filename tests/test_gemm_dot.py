@@ -81,8 +81,9 @@ def test_strided_rows_alpha_and_beta(isa, dtype, m, rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_same_bits_at_every_alignment(isa, dtype, rng):
     """W placed at every element offset within a cache line, with rows a whole number of
-    cache lines apart and an odd number of elements apart: the very same bits every time.
-    NaN around the rows: none of it may be used."""
+    cache lines apart (the SIMD kernels then start each row's steps early, so as to load W
+    aligned, which rotates the lanes) and with rows an odd number of elements apart (unaligned
+    loads): the very same bits every time. NaN around the rows: none of it may be used."""
     m, n, k = 3, 11, 75
     item = np.dtype(dtype).itemsize
     per_line = 64 // item
