@@ -1,4 +1,4 @@
-/* gemm_dispatch.c: which GEMM micro-kernel runs, chosen once from the CPU.
+/* gemm_dispatch.c: which GEMM micro-kernel and dot kernel run, chosen once from the CPU.
  *
  * The table below holds one entry per instruction set, best first. At first use the best entry
  * the CPU (and OS) supports is taken, unless FASTGRAD_ISA names a lower one; a request the CPU

@@ -292,13 +292,14 @@ static void FG_NAME(gemm_part)(void *raw, int t, int n)
  * AVX2 in gemm_dot_impl.h, the portable one below). A kernel takes 4 rows of W at a time and
  * every row of x against them, so each vector of W is loaded once for all rows of x and each
  * vector of x once for 4 rows of W, with enough independent sums to hide the add latency; the
- * 4 rows' partial sums then reduce together in a few shuffles and adds. At batch 1 this runs
- * at about the speed W streams from L2 or L3.
+ * 4 rows' partial sums then reduce together in a few shuffles and adds. The SIMD kernels also
+ * load W aligned where its rows allow (gemm_dot_impl.h). At batch 1 this streams W at close
+ * to the speed of a plain read of it from L2 or L3.
  *
  * The order of each sum is fixed, whatever the output's position, thread or alignment: 64
- * bytes of partial sums (16 floats, 8 doubles), lane l taking k = 64/sizeof(T) * s + l one k
- * after the other (the tail of K included), then a tree over the lanes, halves first. The SIMD
- * kernels use FMA, the portable one a multiply then an add. */
+ * bytes of partial sums (16 floats, 8 doubles), lane l taking k = l, l + 64/sizeof(T), ... one
+ * k after the other (the tail of K included), then a tree over the lanes, halves first. The
+ * SIMD kernels use FMA, the portable one a multiply then an add. */
 #define FG_DOT_MAX_M 4
 #define FG_DOT_LANES ((int)(64 / sizeof(T)))
 
