@@ -1,17 +1,22 @@
 /* gemm.c: C = alpha * A @ B + beta * C for any operand strides (fastgrad.h).
  *
- * The driver (gemm_impl.h) picks one of two paths from the shape alone:
+ * The driver (gemm_impl.h) picks one of three paths from the shape alone:
+ *  - dot, for 1..4 rows of A against a transposed B (the dense layer at inference): each
+ *    output a dot product of two contiguous runs, W streamed once by a dot kernel;
  *  - direct, for small and medium products (M <= 256, or B within L2): every MR x NR tile
  *    runs over all of K reading A in place, and B in place too when its rows are unit-stride
  *    (else B is packed once per call); packing would cost more than it saves here;
  *  - packed, GotoBLAS/BLIS style, for large ones: KC x NC panels of B and MC x KC blocks of A
  *    copied into the micro-kernel's order, so it streams both at unit stride from cache.
- * The micro-kernel (MR x NR register tile, bias + ReLU + beta merge applied in registers) comes
- * from the dispatch table (gemm_dispatch.c): AVX-512, AVX2 or the portable one below.
+ * The micro-kernel (MR x NR register tile, bias + ReLU + beta merge applied in registers) and
+ * the dot kernel come from the dispatch table (gemm_dispatch.c): AVX-512, AVX2 or the
+ * portable ones in gemm_impl.h.
  *
- * Determinism: each element is accumulated one k at a time in order within a K slice, slices
- * merged in order; slicing depends only on the shape, and threads split C's rows or columns
- * into whole tiles, so results are bit-identical for every thread count.
+ * Determinism: on the tile paths each element is accumulated one k at a time in order within
+ * a K slice, slices merged in order; on the dot path each output is summed in one fixed order
+ * of its own (gemm_impl.h). Slicing depends only on the shape, and threads split C's rows or
+ * columns into whole tiles (or whole outputs), so results are bit-identical for every thread
+ * count.
  */
 #include <stdlib.h>
 #include <stdint.h>

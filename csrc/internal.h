@@ -31,6 +31,17 @@ typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
 typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
 typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
 
+/* The dot path (gemm_impl.h): C[i*ldc + j] = the tile epilogue (alpha, beta, bias[j], relu)
+ * of sum_k A[i*rsa + k] * B[k + j*csb] for i < M <= 4, j < N; B is the transpose of a row-major
+ * W, so both runs are contiguous. Every output is summed in the same fixed order, whatever its
+ * position (gemm_dot_impl.h), so any split of N gives the same bits. */
+typedef void (*fg_dot_f32)(fg_idx M, fg_idx N, fg_idx K, const float *A, fg_idx rsa,
+                           const float *B, fg_idx csb, float *C, fg_idx ldc,
+                           const fg_tile_ep_f32 *ep);
+typedef void (*fg_dot_f64)(fg_idx M, fg_idx N, fg_idx K, const double *A, fg_idx rsa,
+                           const double *B, fg_idx csb, double *C, fg_idx ldc,
+                           const fg_tile_ep_f64 *ep);
+
 typedef struct {
     const char *name;
     fg_ukr_f32 ukr_f32;
@@ -38,6 +49,8 @@ typedef struct {
     fg_blocking blk_f32, blk_f64;
     fg_packt_f32 packt_f32; /* NULL: the portable packing loop */
     fg_packt_f64 packt_f64;
+    fg_dot_f32 dot_f32;
+    fg_dot_f64 dot_f64;
 } fg_gemm_isa;
 
 /* The table in use (chosen at first use from the CPU, FASTGRAD_ISA, or fg_set_isa). */
@@ -47,6 +60,10 @@ void fg_ukr_generic_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, c
                         fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
 void fg_ukr_generic_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, fg_idx, const double *,
                         fg_idx, double *, fg_idx, const fg_tile_ep_f64 *);
+void fg_dot_generic_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, const float *, fg_idx,
+                        float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_dot_generic_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const double *, fg_idx,
+                        double *, fg_idx, const fg_tile_ep_f64 *);
 #if defined(FG_HAVE_X86)
 void fg_ukr_avx2_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, fg_idx, const float *,
                      fg_idx, float *, fg_idx, const fg_tile_ep_f32 *);
@@ -60,6 +77,14 @@ void fg_packt_avx2_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx2_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+void fg_dot_avx2_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, const float *, fg_idx,
+                     float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_dot_avx2_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const double *, fg_idx,
+                     double *, fg_idx, const fg_tile_ep_f64 *);
+void fg_dot_avx512_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, const float *, fg_idx,
+                       float *, fg_idx, const fg_tile_ep_f32 *);
+void fg_dot_avx512_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const double *, fg_idx,
+                       double *, fg_idx, const fg_tile_ep_f64 *);
 #endif
 
 /* ---- elementwise loops at the CPU's vector width --------------------------------------------
