@@ -2,8 +2,8 @@
 """fastgrad._engine: the autograd core, compiled: the graph node, recording an op, the walk back.
 
 This is the bookkeeping every op of every step goes through, so it is Cython rather than
-Python (an op's record costs about 0.5 us here instead of 1.7, the walk over a two-node graph
-about half). It holds no kernels and no maths: each op's forward and local derivative stay in
+Python: recording a one-input op costs about 0.75 us here against 1.7 in Python, and a T
+training step (README) went from 26 to 21 us. It holds no kernels and no maths: each op's forward and local derivative stay in
 Python beside each other (ops.py, nn/), and Tensor, its checks and its hooks stay in tensor.py.
 
     Context        one node of the graph: the op, its input tensors, what it saved
