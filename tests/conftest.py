@@ -1,4 +1,5 @@
-"""Shared test helpers: seeded data, a float64 reference, and an optional torch."""
+"""Shared test helpers: seeded data, an optional torch, the GEMM path and thread count a test
+forces (restored after it)."""
 import numpy as np
 import pytest
 
@@ -6,6 +7,32 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+ISAS = ["avx512", "avx2", "generic"]  # the GEMM dispatch table's entries, best first
+
+
+@pytest.fixture(params=ISAS)
+def isa(request):
+    """Runs the test with one GEMM path forced, restoring the one chosen at import after."""
+    from fastgrad import _kernels as K
+
+    before = K.isa()
+    if not K.set_isa(request.param):
+        pytest.skip(f"this CPU does not run {request.param}")
+    assert K.isa() == request.param
+    yield request.param
+    assert K.set_isa(before)
+
+
+@pytest.fixture
+def threads():
+    """Restores the thread count a test changes."""
+    from fastgrad import _kernels as K
+
+    before = K.get_num_threads()
+    yield
+    K.set_num_threads(before)
 
 
 def torch_or_skip():

@@ -18,34 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import child_python_env
+from conftest import ISAS, child_python_env
 from fastgrad import _kernels as K
 
-ISAS = ["avx512", "avx2", "generic"]
 DTYPES = [np.float32, np.float64]
 UNIT_ROUNDOFF = {np.float32: 2.0**-24, np.float64: 2.0**-53}
 SENTINEL = -7.25e3  # exactly representable; no GEMM result here comes near it
 L2_BYTES = 1 << 20  # the direct path's limit for K x N of B (csrc/gemm_impl.h)
 DIRECT_MAX_M = 256
-
-
-@pytest.fixture(params=ISAS)
-def isa(request):
-    """Runs the test with one GEMM path forced, restoring the one chosen at import after."""
-    before = K.isa()
-    if not K.set_isa(request.param):
-        pytest.skip(f"this CPU does not run {request.param}")
-    assert K.isa() == request.param
-    yield request.param
-    assert K.set_isa(before)
-
-
-@pytest.fixture
-def threads():
-    """Restores the thread count a test changes."""
-    before = K.get_num_threads()
-    yield
-    K.set_num_threads(before)
 
 
 def padded(r, M, N, dtype, pad=3, fill=SENTINEL):

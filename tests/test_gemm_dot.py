@@ -11,26 +11,8 @@ import pytest
 
 from fastgrad import _kernels as K
 
-ISAS = ["avx512", "avx2", "generic"]
 UNIT_ROUNDOFF = {np.float32: 2.0 ** -24, np.float64: 2.0 ** -53}
 SENTINEL = -7.25e3
-
-
-@pytest.fixture(params=ISAS)
-def isa(request):
-    """Runs the test with one GEMM path forced, restoring the one chosen at import after."""
-    before = K.isa()
-    if not K.set_isa(request.param):
-        pytest.skip(f"this CPU does not run {request.param}")
-    yield request.param
-    assert K.set_isa(before)
-
-
-@pytest.fixture
-def threads():
-    before = K.get_num_threads()
-    yield
-    K.set_num_threads(before)
 
 
 def check_dot(a, w, alpha=1.0, beta=0.0, seed=0):
