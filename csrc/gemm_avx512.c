@@ -17,6 +17,8 @@
 #define UKR fg_ukr_avx512_f32
 #define TILE_FN tile_avx512_f32
 #define PACKT fg_packt_avx512_f32
+#define PACKA fg_packa_avx512_f32
+#define PACK_TR pack_tr_avx512_f32
 #define TB FG_TR_F32
 #define TR_BLOCK fg_tr_block_f32
 #define ROW_FN row_avx512_f32
@@ -68,6 +70,8 @@ static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
 #define UKR fg_ukr_avx512_f64
 #define TILE_FN tile_avx512_f64
 #define PACKT fg_packt_avx512_f64
+#define PACKA fg_packa_avx512_f64
+#define PACK_TR pack_tr_avx512_f64
 #define TB FG_TR_F64
 #define TR_BLOCK fg_tr_block_f64
 #define ROW_FN row_avx512_f64

@@ -78,6 +78,7 @@ typedef struct {
     const FG_NAME(fg_epilogue) *ep;
     FG_NAME(fg_ukr) ukr;
     FG_NAME(fg_packt) packt;
+    FG_NAME(fg_packt) packa; /* set when A's rows are unit-stride */
     fg_blocking blk;
     int direct;  /* no K slicing, A read in place; B read in place when its columns are unit-stride */
     int split_n; /* threads take column ranges (else row ranges) */
@@ -157,13 +158,29 @@ static void FG_NAME(pack_b_any)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx nc
 }
 
 /* Ap <- A[0:mc, 0:kc] as ceil(mc/MR) slivers of kc columns x MR rows (Ap[k*MR + i]),
- * zero-padded below. */
-static void FG_NAME(pack_a)(fg_idx mc, fg_idx kc, fg_idx MR, const T *A, fg_idx rsa,
-                            fg_idx csa, T *Ap)
+ * zero-padded below. A row-major A goes to the table's transposing pack when it has one. */
+static void FG_NAME(pack_a)(const FG_NAME(gemm_job) *g, fg_idx mc, fg_idx kc, const T *A, T *Ap)
 {
+    const fg_idx MR = g->blk.mr, rsa = g->rsa, csa = g->csa;
+    if (g->packa) {
+        g->packa(kc, mc, A, rsa, Ap);
+        return;
+    }
     for (fg_idx i0 = 0; i0 < mc; i0 += MR) {
         const fg_idx mr = FG_NAME(min_idx)(MR, mc - i0);
         T *d = Ap + i0 * kc;
+        if (rsa == 1) {
+            /* A transposed (dZ^T for the dense layer's dW): each k gives mr contiguous values;
+             * reading down a column instead would touch a new cache line per element. */
+            const T *a = A + i0;
+            for (fg_idx k = 0; k < kc; k++) {
+                for (fg_idx i = 0; i < mr; i++)
+                    d[k * MR + i] = a[k * csa + i];
+                for (fg_idx i = mr; i < MR; i++)
+                    d[k * MR + i] = 0;
+            }
+            continue;
+        }
         for (fg_idx i = 0; i < mr; i++) {
             const T *a = A + (i0 + i) * rsa;
             for (fg_idx k = 0; k < kc; k++)
@@ -251,8 +268,7 @@ static void FG_NAME(gemm_packed)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
             FG_NAME(pack_b_any)(g, kc, nc, g->B + pc * g->rsb + jc * g->csb, Bp);
             for (fg_idx ic = m0; ic < m1; ic += b->mc) {
                 const fg_idx mc = FG_NAME(min_idx)(b->mc, m1 - ic);
-                FG_NAME(pack_a)(mc, kc, b->mr, g->A + ic * g->rsa + pc * g->csa, g->rsa, g->csa,
-                                Ap);
+                FG_NAME(pack_a)(g, mc, kc, g->A + ic * g->rsa + pc * g->csa, Ap);
                 for (fg_idx jr = 0; jr < nc; jr += b->nr)
                     for (fg_idx ir = 0; ir < mc; ir += b->mr)
                         FG_NAME(run_tile)(g, kc, FG_NAME(min_idx)(b->mr, mc - ir),
@@ -456,6 +472,7 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
     g.ukr = isa->FG_NAME(ukr);
     g.blk = isa->FG_NAME(blk);
     g.packt = rsb == 1 ? isa->FG_NAME(packt) : NULL;
+    g.packa = csa == 1 ? isa->FG_NAME(packa) : NULL;
     if (K <= 0) {
         /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
         g.direct = 1;

@@ -141,27 +141,44 @@ void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, co
     }
 }
 
-/* Packs a transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels of
- * kc rows by in-register transposes of TB x TB blocks (several times faster than strided
- * scalar copies). Columns past nc repeat the panel's column 0: the micro-kernel masks them. */
-void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+/* Packs nc runs that are contiguous down k (run j at B + j*csb) into W-wide panels of kc rows,
+ * panel[k*W + j], by in-register transposes of TB x TB blocks (several times faster than
+ * strided scalar copies). A panel's runs past nc repeat its run 0: the micro-kernel masks
+ * those columns of B and never reads those rows of A. */
+static inline __attribute__((always_inline)) void
+PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W)
 {
-    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
-        const fg_idx nr = nc - j0 < NR ? nc - j0 : NR;
+    for (fg_idx j0 = 0; j0 < nc; j0 += W) {
+        const fg_idx nr = nc - j0 < W ? nc - j0 : W;
         T *d = Bp + j0 * kc;
-        for (fg_idx jb = 0; jb < NR; jb += TB) {
+        for (fg_idx jb = 0; jb < W; jb += TB) {
             const T *rows[TB];
             for (int j = 0; j < TB; j++)
                 rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
             fg_idx k = 0;
             for (; k + TB <= kc; k += TB)
-                TR_BLOCK(rows, k, d + k * NR + jb, NR);
+                TR_BLOCK(rows, k, d + k * W + jb, W);
             for (; k < kc; k++)
                 for (int j = 0; j < TB; j++)
-                    d[k * NR + jb + j] = rows[j][k];
+                    d[k * W + jb + j] = rows[j][k];
         }
     }
 }
+
+/* A transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels. */
+void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+{
+    PACK_TR(kc, nc, B, csb, Bp, NR);
+}
+
+#if MR % TB == 0
+/* A row-major A (A(i, k) = A[i*rsa + k]: x, and dZ for dX) into MR-row slivers, Ap[k*MR + i]:
+ * the same transpose, with slivers MR wide. */
+void PACKA(fg_idx kc, fg_idx mc, const T *A, fg_idx rsa, T *Ap)
+{
+    PACK_TR(kc, mc, A, rsa, Ap, MR);
+}
+#endif
 
 #undef NV
 #undef NR
@@ -175,6 +192,8 @@ void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
 #undef UKR
 #undef TILE_FN
 #undef PACKT
+#undef PACKA
+#undef PACK_TR
 #undef TB
 #undef TR_BLOCK
 #undef ROW_FN

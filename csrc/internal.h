@@ -49,6 +49,8 @@ typedef struct {
     fg_blocking blk_f32, blk_f64;
     fg_packt_f32 packt_f32; /* NULL: the portable packing loop */
     fg_packt_f64 packt_f64;
+    fg_packt_f32 packa_f32; /* a row-major A into MR-row slivers; NULL: the portable loop */
+    fg_packt_f64 packa_f64;
     fg_dot_f32 dot_f32;
     fg_dot_f64 dot_f64;
 } fg_gemm_isa;
@@ -77,6 +79,8 @@ void fg_packt_avx2_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx2_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+void fg_packa_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packa_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 void fg_dot_avx2_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, const float *, fg_idx,
                      float *, fg_idx, const fg_tile_ep_f32 *);
 void fg_dot_avx2_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const double *, fg_idx,
