@@ -111,21 +111,28 @@ static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_i
 static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, fg_idx NR, const T *B, fg_idx rsb,
                             fg_idx csb, T *Bp)
 {
-    const int by_rows = (csb < 0 ? -csb : csb) <= (rsb < 0 ? -rsb : rsb);
-    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
-        const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
-        const T *b = B + j0 * csb;
-        T *d = Bp + j0 * kc;
-        if (csb == 1) { /* row-major B: whole runs of nr, which the compiler turns into memcpy */
-            for (fg_idx k = 0; k < kc; k++) {
-                const T *src = b + k * rsb;
-                T *dst = d + k * NR;
+    if (csb == 1) {
+        /* Row-major B: each row of the slice in one pass, NR values to each panel in turn.
+         * Panel by panel instead, every NR values would come from a new row (a new page
+         * once rows pass 4 KB), which the prefetchers follow badly. */
+        for (fg_idx k = 0; k < kc; k++)
+            for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
+                const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
+                const T *src = B + k * rsb + j0;
+                T *dst = Bp + j0 * kc + k * NR;
                 for (fg_idx j = 0; j < nr; j++)
                     dst[j] = src[j];
                 for (fg_idx j = nr; j < NR; j++)
                     dst[j] = 0;
             }
-        } else if (by_rows) {
+        return;
+    }
+    const int by_rows = (csb < 0 ? -csb : csb) <= (rsb < 0 ? -rsb : rsb);
+    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
+        const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
+        const T *b = B + j0 * csb;
+        T *d = Bp + j0 * kc;
+        if (by_rows) {
             for (fg_idx k = 0; k < kc; k++) {
                 for (fg_idx j = 0; j < nr; j++)
                     d[k * NR + j] = b[k * rsb + j * csb];
@@ -157,8 +164,9 @@ static void FG_NAME(pack_b_any)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx nc
         FG_NAME(pack_b)(kc, nc, g->blk.nr, B, g->rsb, g->csb, Bp);
 }
 
-/* Ap <- A[0:mc, 0:kc] as ceil(mc/MR) slivers of kc columns x MR rows (Ap[k*MR + i]),
- * zero-padded below. A row-major A goes to the table's transposing pack when it has one. */
+/* Ap <- A[0:mc, 0:kc] as ceil(mc/MR) slivers of kc columns x MR rows (Ap[k*MR + i]), padded
+ * below with zeros (or, from the table's transposing pack, which takes a row-major A when
+ * there is one, with copies of the sliver's first row): the micro-kernel reads only mr rows. */
 static void FG_NAME(pack_a)(const FG_NAME(gemm_job) *g, fg_idx mc, fg_idx kc, const T *A, T *Ap)
 {
     const fg_idx MR = g->blk.mr, rsa = g->rsa, csa = g->csa;
