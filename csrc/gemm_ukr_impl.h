@@ -108,13 +108,15 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
             B += rsb;
         }
     }
+    /* A local copy: C's stores could alias *ep, so its fields would be reloaded every row. */
+    const EP e = *ep;
     V bias[NV];
     for (int v = 0; v < NV; v++)
-        bias[v] = !ep->bias ? V_ZERO() : full ? V_LOAD(ep->bias + v * VL)
-                                              : V_LOADM(ep->bias + v * VL, m[v]);
+        bias[v] = !e.bias ? V_ZERO() : full ? V_LOAD(e.bias + v * VL)
+                                            : V_LOADM(e.bias + v * VL, m[v]);
 #define FG_ROW_STORE(i) \
     if (i < mr) \
-        ROW_FN(c##i##0, c##i##1, C + i * ldc, full, m, bias, ep);
+        ROW_FN(c##i##0, c##i##1, C + i * ldc, full, m, bias, &e);
     FG_ROW_STORE(0) FG_ROW_STORE(1) FG_ROW_STORE(2) FG_ROW_STORE(3)
     FG_ROW_STORE(4) FG_ROW_STORE(5) FG_ROW_STORE(6) FG_ROW_STORE(7)
 #undef FG_ROW_STORE
