@@ -216,14 +216,34 @@ static void FG_NAME(gemm_fallback)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx
 }
 
 /* No packing of A, no K slicing: each tile runs over all of K, reading A in place. B is read
- * in place when its rows are unit-stride, else packed whole once (the caller's columns). */
+ * in place when its rows are unit-stride, else packed (the caller's columns). */
 static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m1, fg_idx n0,
                                  fg_idx n1)
 {
     const fg_idx MR = g->blk.mr, NR = g->blk.nr, K = g->K;
     const T *B = g->B + n0 * g->csb;
+    /* Keep whichever operand fits in L2 there: B's column panel (j outer) when A's rows do. */
+    const int a_fits = (size_t)(m1 - m0) * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2;
+    if (g->csb != 1 && a_fits) {
+        /* One column panel of B at a time, packed just before its tiles read it: the panel
+         * is still in cache then, where a whole packed copy of a W larger than L2 would be
+         * written out to L3 and read back. Scratch is one panel, not all of B. */
+        T *Bp = fg_thread_scratch(0, (size_t)K * (size_t)NR * sizeof(T));
+        if (!Bp) {
+            FG_NAME(gemm_fallback)(g, m0, m1, n0, n1);
+            return;
+        }
+        for (fg_idx j0 = n0; j0 < n1; j0 += NR) {
+            const fg_idx nr = FG_NAME(min_idx)(NR, n1 - j0);
+            FG_NAME(pack_b_any)(g, K, nr, B + (j0 - n0) * g->csb, Bp);
+            for (fg_idx i0 = m0; i0 < m1; i0 += MR)
+                FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0), nr, g->A + i0 * g->rsa,
+                                  g->rsa, g->csa, Bp, NR, i0, j0, g->beta, 1);
+        }
+        return;
+    }
     fg_idx rsb = g->rsb, panel = 1; /* panel j0 starts at B + (j0 - n0) * panel */
-    if (g->csb != 1) {
+    if (g->csb != 1) { /* every row of tiles reads all of B: pack it whole, once */
         const fg_idx npad = (n1 - n0 + NR - 1) / NR * NR;
         T *Bp = fg_thread_scratch(0, (size_t)K * (size_t)npad * sizeof(T));
         if (!Bp) {
@@ -235,8 +255,6 @@ static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
         rsb = NR;
         panel = K;
     }
-    /* Keep whichever operand fits in L2 there: B's column panel (j outer) when A's rows do. */
-    const int a_fits = (size_t)(m1 - m0) * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2;
     if (a_fits) {
         for (fg_idx j0 = n0; j0 < n1; j0 += NR)
             for (fg_idx i0 = m0; i0 < m1; i0 += MR)
