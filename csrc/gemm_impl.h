@@ -174,21 +174,31 @@ static void FG_NAME(pack_a)(const FG_NAME(gemm_job) *g, fg_idx mc, fg_idx kc, co
         g->packa(kc, mc, A, rsa, Ap);
         return;
     }
+    if (rsa == 1) {
+        /* A transposed (dZ^T for the dense layer's dW): each k holds the block's mc values in
+         * one contiguous run, handed out MR to each sliver; reading down a column instead
+         * would touch a new cache line per element. The runs are a row of dZ apart (a new
+         * page per k in the big layers), which the prefetchers do not follow: ask for the
+         * run 8 k ahead. */
+        for (fg_idx k = 0; k < kc; k++) {
+            if (k + 8 < kc)
+                for (fg_idx i = 0; i < mc; i += 64 / (fg_idx)sizeof(T))
+                    __builtin_prefetch(A + (k + 8) * csa + i, 0, 3);
+            for (fg_idx i0 = 0; i0 < mc; i0 += MR) {
+                const fg_idx mr = FG_NAME(min_idx)(MR, mc - i0);
+                const T *src = A + k * csa + i0;
+                T *dst = Ap + i0 * kc + k * MR;
+                for (fg_idx i = 0; i < mr; i++)
+                    dst[i] = src[i];
+                for (fg_idx i = mr; i < MR; i++)
+                    dst[i] = 0;
+            }
+        }
+        return;
+    }
     for (fg_idx i0 = 0; i0 < mc; i0 += MR) {
         const fg_idx mr = FG_NAME(min_idx)(MR, mc - i0);
         T *d = Ap + i0 * kc;
-        if (rsa == 1) {
-            /* A transposed (dZ^T for the dense layer's dW): each k gives mr contiguous values;
-             * reading down a column instead would touch a new cache line per element. */
-            const T *a = A + i0;
-            for (fg_idx k = 0; k < kc; k++) {
-                for (fg_idx i = 0; i < mr; i++)
-                    d[k * MR + i] = a[k * csa + i];
-                for (fg_idx i = mr; i < MR; i++)
-                    d[k * MR + i] = 0;
-            }
-            continue;
-        }
         for (fg_idx i = 0; i < mr; i++) {
             const T *a = A + (i0 + i) * rsa;
             for (fg_idx k = 0; k < kc; k++)
