@@ -82,6 +82,10 @@ typedef struct {
     fg_blocking blk;
     int direct;  /* no K slicing, A read in place; B read in place when its columns are unit-stride */
     int split_n; /* threads take column ranges (else row ranges) */
+    /* C beyond L2: a tile's rows come from L3 or memory (the packed path's later K slices
+     * reload them), so run_tile prefetches them. Within L2 the prefetches only cost: 1-4 %
+     * on the dense layer's dW at batch 64..128. */
+    int c_cold;
 } FG_NAME(gemm_job);
 
 static inline fg_idx FG_NAME(min_idx)(fg_idx a, fg_idx b) { return a < b ? a : b; }
@@ -99,6 +103,11 @@ static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_i
         te.bias = ep->bias ? ep->bias + j0 : NULL;
         te.relu = ep->act == FG_ACT_RELU && ep->Y == g->C;
     }
+    if (g->c_cold) /* the kernel touches C only after its k loop: fetch it meanwhile */
+        for (fg_idx i = 0; i < mr; i++) {
+            __builtin_prefetch(C + i * g->ldc, 1, 3);
+            __builtin_prefetch(C + i * g->ldc + nr - 1, 1, 3);
+        }
     g->ukr(kc, mr, nr, A, rsa, csa, B, rsb, C, g->ldc, &te);
     if (ep && ep->Y && !te.relu && !(ep->act == FG_ACT_NONE && ep->Y == g->C))
         for (fg_idx i = 0; i < mr; i++)
@@ -513,6 +522,7 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
         /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
         g.direct = 1;
         g.split_n = 0;
+        g.c_cold = 0;
         g.csb = 1; /* B is never read: nothing to pack */
         FG_NAME(gemm_direct)(&g, 0, M, 0, N);
         return;
@@ -536,6 +546,7 @@ void FG_NAME(fg_gemm_ex)(fg_idx M, fg_idx N, fg_idx K, T alpha, const T *A, fg_i
     /* Split columns when there are enough of them, rows otherwise (direct: splitting rows
      * would make every thread pack or stream all of B). */
     g.split_n = n_tiles >= 8 || n_tiles >= m_tiles;
+    g.c_cold = (size_t)M * (size_t)N * sizeof(T) > FG_L2_BYTES;
     const fg_idx parts = g.split_n ? n_tiles : m_tiles;
     if ((fg_idx)n > parts)
         n = (int)parts;

@@ -68,16 +68,6 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
       c21 = V_ZERO(), c30 = V_ZERO(), c31 = V_ZERO(), c40 = V_ZERO(), c41 = V_ZERO(),
       c50 = V_ZERO(), c51 = V_ZERO(), c60 = V_ZERO(), c61 = V_ZERO(), c70 = V_ZERO(),
       c71 = V_ZERO();
-    /* C's rows are touched only after the k loop: start fetching them now, so a tile of C
-     * that fell out of cache (the packed path's later K slices) is ready by then. */
-#define FG_ROW_PREFETCH(i) \
-    if (i < mr) { \
-        __builtin_prefetch(C + i * ldc, 1, 3); \
-        __builtin_prefetch(C + i * ldc + NR - 1, 1, 3); \
-    }
-    FG_ROW_PREFETCH(0) FG_ROW_PREFETCH(1) FG_ROW_PREFETCH(2) FG_ROW_PREFETCH(3)
-    FG_ROW_PREFETCH(4) FG_ROW_PREFETCH(5) FG_ROW_PREFETCH(6) FG_ROW_PREFETCH(7)
-#undef FG_ROW_PREFETCH
     MASK m[NV];
     const int full = nr == NR;
     for (int v = 0; v < NV; v++) {
