@@ -63,7 +63,7 @@ void FG_NAME(fg_ukr_generic)(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx
 /* ---- the driver ----------------------------------------------------------------------------- */
 
 #define FG_L2_BYTES ((size_t)1 << 20)
-/* A transposed B is packed whole for the direct path only up to this size. */
+/* A transposed B is packed for the direct path only up to this size. */
 #define FG_DIRECT_PACK_BYTES ((size_t)16 << 20)
 /* Below this many flops per thread, waking another thread costs more than it saves. */
 #define FG_FLOPS_PER_THREAD 4.0e6

@@ -27,7 +27,8 @@ typedef void (*fg_ukr_f64)(fg_idx kc, fg_idx mr, fg_idx nr, const double *A, fg_
 typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
 
 /* Packs a transposed B (B(k, j) = B[k + j*csb]) into NR-wide panels of kc rows, as the
- * micro-kernel reads them; columns past nc hold junk it never uses. */
+ * micro-kernel reads them; columns past nc hold junk it never uses. The same signature packs
+ * a row-major A (A(i, k) = A[i*rsa + k]) into MR-row slivers: packa(kc, mc, A, rsa, Ap). */
 typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
 typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
 
