@@ -5,9 +5,12 @@
  *    output a dot product of two contiguous runs, W streamed once by a dot kernel;
  *  - direct, for small and medium products (M <= 256, or B within L2): every MR x NR tile
  *    runs over all of K reading A in place, and B in place too when its rows are unit-stride
- *    (else B is packed once per call); packing would cost more than it saves here;
+ *    (else B is packed: a column panel at a time, just before its tiles, when A fits in L2,
+ *    else whole); packing A would cost more than it saves here;
  *  - packed, GotoBLAS/BLIS style, for large ones: KC x NC panels of B and MC x KC blocks of A
- *    copied into the micro-kernel's order, so it streams both at unit stride from cache.
+ *    copied into the micro-kernel's order, so it streams both at unit stride from cache. The
+ *    copies follow the source's unit stride: a row-major B row by row, a transposed A k by
+ *    k, and a transposed B or row-major A by the ISA's in-register transposes.
  * The micro-kernel (MR x NR register tile, bias + ReLU + beta merge applied in registers) and
  * the dot kernel come from the dispatch table (gemm_dispatch.c): AVX-512, AVX2 or the
  * portable ones in gemm_impl.h.

@@ -17,6 +17,8 @@
 #define UKR fg_ukr_avx2_f32
 #define TILE_FN tile_avx2_f32
 #define PACKT fg_packt_avx2_f32
+#define PACKA fg_packa_avx2_f32
+#define PACK_TR pack_tr_avx2_f32
 #define TB FG_TR_F32
 #define TR_BLOCK fg_tr_block_f32
 #define ROW_FN row_avx2_f32
@@ -70,6 +72,8 @@ static inline void reduce4_avx2_f32(__m256 acc[4][2], float s[4])
 #define UKR fg_ukr_avx2_f64
 #define TILE_FN tile_avx2_f64
 #define PACKT fg_packt_avx2_f64
+#define PACKA fg_packa_avx2_f64
+#define PACK_TR pack_tr_avx2_f64
 #define TB FG_TR_F64
 #define TR_BLOCK fg_tr_block_f64
 #define ROW_FN row_avx2_f64

@@ -1,6 +1,7 @@
 /* gemm_avx512.c: AVX-512 micro-kernels, 8 x 32 floats and 8 x 16 doubles (16 zmm accumulators,
  * 2 for B, 1 broadcast: room to spare in 32 registers), and dot-product kernels (one zmm of
- * partial sums per output, up to 4 rows of A x 4 rows of W a pass: 16 accumulators).
+ * partial sums per output, up to 4 rows of A x 4 rows of W a pass: 16 accumulators), and
+ * the transposing packs (a transposed B into panels, a row-major A into slivers).
  * Compiled with -mavx512f... by setup.py and only ever called after gemm_dispatch.c has seen
  * the CPU support it. */
 #include <immintrin.h>
@@ -17,6 +18,8 @@
 #define UKR fg_ukr_avx512_f32
 #define TILE_FN tile_avx512_f32
 #define PACKT fg_packt_avx512_f32
+#define PACKA fg_packa_avx512_f32
+#define PACK_TR pack_tr_avx512_f32
 #define TB FG_TR_F32
 #define TR_BLOCK fg_tr_block_f32
 #define ROW_FN row_avx512_f32
@@ -68,6 +71,8 @@ static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
 #define UKR fg_ukr_avx512_f64
 #define TILE_FN tile_avx512_f64
 #define PACKT fg_packt_avx512_f64
+#define PACKA fg_packa_avx512_f64
+#define PACK_TR pack_tr_avx512_f64
 #define TB FG_TR_F64
 #define TR_BLOCK fg_tr_block_f64
 #define ROW_FN row_avx512_f64

@@ -8,8 +8,13 @@
  *
  * Block sizes: the AVX-512 ones were tuned by measurement on Zen 5 (1 MiB L2, 32 MiB L3): KC
  * 192..1024 x MC 48..384 x NC 1024..4096 at 1024^3, 512x2048x2048 and 2048x512x2048; deep K
- * slices (KC = 512) won by 5-15 % over BLIS's 384/256, as they halve the reloads of C. The
- * AVX2 ones are BLIS's Haswell values; the portable ones keep the packed B panel near L2/2.
+ * slices (KC = 512) won by 5-15 % over BLIS's 384/256, as they halve the reloads of C. On
+ * Zen 4 (same caches, AVX-512 at half width) MC 96..384 x NC 512..4096 at 1024^3 and the
+ * dense layer's 512x2048x1024, 2048x1024x512 and 512x1024x2048 all came within the +-3 %
+ * noise of 192 x 2048 (NC 512 lost 4-5 %), so they stay. KC is not free to change: it sets
+ * where K is cut into slices that merge through C, so another KC changes the results' bits
+ * for every K beyond the smaller of the two. The AVX2 ones are BLIS's Haswell values; the
+ * portable ones keep the packed B panel near L2/2.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +25,13 @@ static const fg_gemm_isa fg_isas[] = {
 #if defined(FG_HAVE_X86)
     {"avx512", fg_ukr_avx512_f32, fg_ukr_avx512_f64,
      {8, 32, 512, 192, 2048}, {8, 16, 512, 192, 1024}, fg_packt_avx512_f32, fg_packt_avx512_f64,
-     fg_dot_avx512_f32, fg_dot_avx512_f64},
+     fg_packa_avx512_f32, fg_packa_avx512_f64, fg_dot_avx512_f32, fg_dot_avx512_f64},
     {"avx2", fg_ukr_avx2_f32, fg_ukr_avx2_f64,
      {6, 16, 256, 144, 4080}, {6, 8, 256, 72, 2040}, fg_packt_avx2_f32, fg_packt_avx2_f64,
-     fg_dot_avx2_f32, fg_dot_avx2_f64},
+     NULL, NULL, fg_dot_avx2_f32, fg_dot_avx2_f64},
 #endif
     {"generic", fg_ukr_generic_f32, fg_ukr_generic_f64,
-     {4, 8, 256, 128, 2048}, {4, 4, 256, 128, 1024}, NULL, NULL, fg_dot_generic_f32,
+     {4, 8, 256, 128, 2048}, {4, 4, 256, 128, 1024}, NULL, NULL, NULL, NULL, fg_dot_generic_f32,
      fg_dot_generic_f64},
 };
 #define FG_N_ISAS ((int)(sizeof fg_isas / sizeof fg_isas[0]))

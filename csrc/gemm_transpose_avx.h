@@ -1,6 +1,6 @@
 /* gemm_transpose_avx.h: in-register transposes of small blocks with AVX (256-bit) shuffles,
- * for packing a transposed B; included by gemm_avx2.c and gemm_avx512.c, which both have AVX.
- * dst row k <- column k of the block whose rows start at src[r * ld]. */
+ * for packing a transposed B (or a row-major A); included by gemm_avx2.c and gemm_avx512.c,
+ * which both have AVX. dst row k <- column k of the block whose rows start at src[r * ld]. */
 #ifndef FASTGRAD_GEMM_TRANSPOSE_AVX_H
 #define FASTGRAD_GEMM_TRANSPOSE_AVX_H
 #include <immintrin.h>

@@ -68,16 +68,6 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
       c21 = V_ZERO(), c30 = V_ZERO(), c31 = V_ZERO(), c40 = V_ZERO(), c41 = V_ZERO(),
       c50 = V_ZERO(), c51 = V_ZERO(), c60 = V_ZERO(), c61 = V_ZERO(), c70 = V_ZERO(),
       c71 = V_ZERO();
-    /* C's rows are touched only after the k loop: start fetching them now, so a tile of C
-     * that fell out of cache (the packed path's later K slices) is ready by then. */
-#define FG_ROW_PREFETCH(i) \
-    if (i < mr) { \
-        __builtin_prefetch(C + i * ldc, 1, 3); \
-        __builtin_prefetch(C + i * ldc + NR - 1, 1, 3); \
-    }
-    FG_ROW_PREFETCH(0) FG_ROW_PREFETCH(1) FG_ROW_PREFETCH(2) FG_ROW_PREFETCH(3)
-    FG_ROW_PREFETCH(4) FG_ROW_PREFETCH(5) FG_ROW_PREFETCH(6) FG_ROW_PREFETCH(7)
-#undef FG_ROW_PREFETCH
     MASK m[NV];
     const int full = nr == NR;
     for (int v = 0; v < NV; v++) {
@@ -108,13 +98,15 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
             B += rsb;
         }
     }
+    /* A local copy: C's stores could alias *ep, so its fields would be reloaded every row. */
+    const EP e = *ep;
     V bias[NV];
     for (int v = 0; v < NV; v++)
-        bias[v] = !ep->bias ? V_ZERO() : full ? V_LOAD(ep->bias + v * VL)
-                                              : V_LOADM(ep->bias + v * VL, m[v]);
+        bias[v] = !e.bias ? V_ZERO() : full ? V_LOAD(e.bias + v * VL)
+                                            : V_LOADM(e.bias + v * VL, m[v]);
 #define FG_ROW_STORE(i) \
     if (i < mr) \
-        ROW_FN(c##i##0, c##i##1, C + i * ldc, full, m, bias, ep);
+        ROW_FN(c##i##0, c##i##1, C + i * ldc, full, m, bias, &e);
     FG_ROW_STORE(0) FG_ROW_STORE(1) FG_ROW_STORE(2) FG_ROW_STORE(3)
     FG_ROW_STORE(4) FG_ROW_STORE(5) FG_ROW_STORE(6) FG_ROW_STORE(7)
 #undef FG_ROW_STORE
@@ -141,27 +133,44 @@ void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, co
     }
 }
 
-/* Packs a transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels of
- * kc rows by in-register transposes of TB x TB blocks (several times faster than strided
- * scalar copies). Columns past nc repeat the panel's column 0: the micro-kernel masks them. */
-void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+/* Packs nc runs that are contiguous down k (run j at B + j*csb) into W-wide panels of kc rows,
+ * panel[k*W + j], by in-register transposes of TB x TB blocks (several times faster than
+ * strided scalar copies). A panel's runs past nc repeat its run 0: the micro-kernel masks
+ * those columns of B and never reads those rows of A. */
+static inline __attribute__((always_inline)) void
+PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W)
 {
-    for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
-        const fg_idx nr = nc - j0 < NR ? nc - j0 : NR;
+    for (fg_idx j0 = 0; j0 < nc; j0 += W) {
+        const fg_idx nr = nc - j0 < W ? nc - j0 : W;
         T *d = Bp + j0 * kc;
-        for (fg_idx jb = 0; jb < NR; jb += TB) {
+        for (fg_idx jb = 0; jb < W; jb += TB) {
             const T *rows[TB];
             for (int j = 0; j < TB; j++)
                 rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
             fg_idx k = 0;
             for (; k + TB <= kc; k += TB)
-                TR_BLOCK(rows, k, d + k * NR + jb, NR);
+                TR_BLOCK(rows, k, d + k * W + jb, W);
             for (; k < kc; k++)
                 for (int j = 0; j < TB; j++)
-                    d[k * NR + jb + j] = rows[j][k];
+                    d[k * W + jb + j] = rows[j][k];
         }
     }
 }
+
+/* A transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels. */
+void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
+{
+    PACK_TR(kc, nc, B, csb, Bp, NR);
+}
+
+#if MR % TB == 0
+/* A row-major A (A(i, k) = A[i*rsa + k]: x, and dZ for dX) into MR-row slivers, Ap[k*MR + i]:
+ * the same transpose, with slivers MR wide. */
+void PACKA(fg_idx kc, fg_idx mc, const T *A, fg_idx rsa, T *Ap)
+{
+    PACK_TR(kc, mc, A, rsa, Ap, MR);
+}
+#endif
 
 #undef NV
 #undef NR
@@ -175,6 +184,8 @@ void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
 #undef UKR
 #undef TILE_FN
 #undef PACKT
+#undef PACKA
+#undef PACK_TR
 #undef TB
 #undef TR_BLOCK
 #undef ROW_FN

@@ -27,7 +27,8 @@ typedef void (*fg_ukr_f64)(fg_idx kc, fg_idx mr, fg_idx nr, const double *A, fg_
 typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
 
 /* Packs a transposed B (B(k, j) = B[k + j*csb]) into NR-wide panels of kc rows, as the
- * micro-kernel reads them; columns past nc hold junk it never uses. */
+ * micro-kernel reads them; columns past nc hold junk it never uses. The same signature packs
+ * a row-major A (A(i, k) = A[i*rsa + k]) into MR-row slivers: packa(kc, mc, A, rsa, Ap). */
 typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
 typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
 
@@ -49,6 +50,8 @@ typedef struct {
     fg_blocking blk_f32, blk_f64;
     fg_packt_f32 packt_f32; /* NULL: the portable packing loop */
     fg_packt_f64 packt_f64;
+    fg_packt_f32 packa_f32; /* a row-major A into MR-row slivers; NULL: the portable loop */
+    fg_packt_f64 packa_f64;
     fg_dot_f32 dot_f32;
     fg_dot_f64 dot_f64;
 } fg_gemm_isa;
@@ -77,6 +80,8 @@ void fg_packt_avx2_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx2_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 void fg_packt_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
 void fg_packt_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
+void fg_packa_avx512_f32(fg_idx, fg_idx, const float *, fg_idx, float *);
+void fg_packa_avx512_f64(fg_idx, fg_idx, const double *, fg_idx, double *);
 void fg_dot_avx2_f32(fg_idx, fg_idx, fg_idx, const float *, fg_idx, const float *, fg_idx,
                      float *, fg_idx, const fg_tile_ep_f32 *);
 void fg_dot_avx2_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const double *, fg_idx,

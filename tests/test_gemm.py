@@ -167,14 +167,19 @@ def test_nan_and_inf_propagate(isa):
 
 # ---- threads ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("M,Kd,N,tb", [(300, 200, 333, False), (517, 1100, 650, True),
-                                       (40, 700, 900, True), (1400, 64, 160, False)])
-def test_bit_identical_for_every_thread_count(isa, threads, M, Kd, N, tb):
+@pytest.mark.parametrize("M,Kd,N,ta,tb", [(300, 200, 333, False, False),
+                                          (517, 1100, 650, False, True),
+                                          (40, 700, 900, False, True),
+                                          (1400, 64, 160, False, False),
+                                          (700, 600, 500, True, False)])
+def test_bit_identical_for_every_thread_count(isa, threads, M, Kd, N, ta, tb):
     """Threads split C's rows or columns, never K: 1, 2 and 3 threads give the same bits.
-    Every shape here is above the one-thread threshold (FG_FLOPS_PER_THREAD), so it splits."""
+    Every shape here is above the one-thread threshold (FG_FLOPS_PER_THREAD), so it splits;
+    the last takes the packed path with a transposed A (the dense layer's dW), whose slivers
+    are packed k by k."""
     r = np.random.default_rng(M)
     for dtype in DTYPES:
-        A = operand(r, M, Kd, dtype, False, 1)
+        A = operand(r, M, Kd, dtype, ta, 1)
         B = operand(r, Kd, N, dtype, tb, 1)
         outs = []
         for n in (1, 2, 3):
