@@ -90,6 +90,16 @@ typedef struct {
 
 static inline fg_idx FG_NAME(min_idx)(fg_idx a, fg_idx b) { return a < b ? a : b; }
 
+/* One k of a packed panel: n values of a contiguous run, then zeros up to the panel's width
+ * (the micro-kernel reads whole panels). */
+static inline void FG_NAME(copy_run)(T *dst, const T *src, fg_idx n, fg_idx width)
+{
+    for (fg_idx j = 0; j < n; j++)
+        dst[j] = src[j];
+    for (fg_idx j = n; j < width; j++)
+        dst[j] = 0;
+}
+
 /* One micro-kernel call plus, on the last K slice, the epilogue: bias and ReLU in registers;
  * any other activation on the stored tile right away, while it is in L1. */
 static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx mr,
@@ -125,15 +135,9 @@ static void FG_NAME(pack_b)(fg_idx kc, fg_idx nc, fg_idx NR, const T *B, fg_idx 
          * Panel by panel instead, every NR values would come from a new row (a new page
          * once rows pass 4 KB), which the prefetchers follow badly. */
         for (fg_idx k = 0; k < kc; k++)
-            for (fg_idx j0 = 0; j0 < nc; j0 += NR) {
-                const fg_idx nr = FG_NAME(min_idx)(NR, nc - j0);
-                const T *src = B + k * rsb + j0;
-                T *dst = Bp + j0 * kc + k * NR;
-                for (fg_idx j = 0; j < nr; j++)
-                    dst[j] = src[j];
-                for (fg_idx j = nr; j < NR; j++)
-                    dst[j] = 0;
-            }
+            for (fg_idx j0 = 0; j0 < nc; j0 += NR)
+                FG_NAME(copy_run)(Bp + j0 * kc + k * NR, B + k * rsb + j0,
+                                  FG_NAME(min_idx)(NR, nc - j0), NR);
         return;
     }
     const int by_rows = (csb < 0 ? -csb : csb) <= (rsb < 0 ? -rsb : rsb);
@@ -193,15 +197,9 @@ static void FG_NAME(pack_a)(const FG_NAME(gemm_job) *g, fg_idx mc, fg_idx kc, co
             if (k + 8 < kc)
                 for (fg_idx i = 0; i < mc; i += 64 / (fg_idx)sizeof(T))
                     __builtin_prefetch(A + (k + 8) * csa + i, 0, 3);
-            for (fg_idx i0 = 0; i0 < mc; i0 += MR) {
-                const fg_idx mr = FG_NAME(min_idx)(MR, mc - i0);
-                const T *src = A + k * csa + i0;
-                T *dst = Ap + i0 * kc + k * MR;
-                for (fg_idx i = 0; i < mr; i++)
-                    dst[i] = src[i];
-                for (fg_idx i = mr; i < MR; i++)
-                    dst[i] = 0;
-            }
+            for (fg_idx i0 = 0; i0 < mc; i0 += MR)
+                FG_NAME(copy_run)(Ap + i0 * kc + k * MR, A + k * csa + i0,
+                                  FG_NAME(min_idx)(MR, mc - i0), MR);
         }
         return;
     }
