@@ -3,8 +3,9 @@
 
 This is the bookkeeping every op of every step goes through, so it is Cython rather than
 Python: recording a one-input op costs about 0.75 us here against 1.7 in Python, and a T
-training step (README) went from 26 to 21 us. It holds no kernels and no maths: each op's forward and local derivative stay in
-Python beside each other (ops.py, nn/), and Tensor, its checks and its hooks stay in tensor.py.
+training step (README) went from 26 to 21 us. It holds no kernels and no maths: each op's
+forward and local derivative stay in Python beside each other (ops.py, nn/), and Tensor, its
+checks and its hooks stay in tensor.py.
 
     Context        one node of the graph: the op, its input tensors, what it saved
     apply          runs an op's forward and, when a gradient will be wanted, records its node
@@ -35,9 +36,14 @@ cdef class Context:
     cdef dict __dict__
 
     def __init__(self, fn, parents, needs_input_grad):
+        self._start(fn, tuple(parents), tuple(needs_input_grad))
+
+    cdef _start(self, fn, tuple parents, tuple needs_input_grad):
+        """Every field set: __init__'s work, also for apply's Context.__new__ (which skips the
+        Python-level call of __init__)."""
         self.fn = fn
-        self.parents = tuple(parents)
-        self.needs_input_grad = tuple(needs_input_grad)
+        self.parents = parents
+        self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
         self._released = False
 
@@ -95,11 +101,7 @@ def apply(cls, *args):
             if a.requires_grad:
                 needs[i] = wanted = True
     cdef Context ctx = Context.__new__(Context)
-    ctx.fn = cls
-    ctx.parents = tuple(parents)
-    ctx.needs_input_grad = tuple(needs)
-    ctx.saved_tensors = ()
-    ctx._released = False
+    ctx._start(cls, tuple(parents), tuple(needs))
     out = cls.forward(ctx, *inputs)
     if not cnp.PyArray_Check(out):
         out = np.asarray(out)

@@ -107,23 +107,8 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        """Each parameter once, in named_parameters' order, without building the names:
-        zero_grad walks this every step."""
-        seen = set()
-        for module in (self._module_list() if recurse else (self,)):
-            for p in module._parameters.values():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield p
-
-    def _module_list(self):
-        """self and every module below it, depth first, as named_modules() visits them."""
-        out, stack = [], [self]
-        while stack:
-            m = stack.pop()
-            out.append(m)
-            stack.extend(reversed([c for c in m._modules.values() if c is not None]))
-        return out
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
 
     def named_buffers(self, prefix="", recurse=True):
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
