@@ -100,6 +100,21 @@ static inline void FG_NAME(copy_run)(T *dst, const T *src, fg_idx n, fg_idx widt
         dst[j] = 0;
 }
 
+/* The epilogue's activation on an mr x nr block: Y = act(C). When the block's rows are
+ * contiguous in both (a layer no wider than one tile), one call covers all of them: tanh and
+ * the like are a long chain of dependent operations per vector, and a row of a narrow layer is
+ * one vector, so row by row the core would sit waiting on each chain in turn. */
+static inline void FG_NAME(act_rows)(const FG_NAME(fg_epilogue) *ep, fg_idx mr, fg_idx nr,
+                                     const T *C, fg_idx ldc, T *Y)
+{
+    if (ldc == nr && ep->ldy == nr) {
+        FG_NAME(fg_act_forward)(mr * nr, ep->act, ep->param, C, Y);
+        return;
+    }
+    for (fg_idx i = 0; i < mr; i++)
+        FG_NAME(fg_act_forward)(nr, ep->act, ep->param, C + i * ldc, Y + i * ep->ldy);
+}
+
 /* One micro-kernel call plus, on the last K slice, the epilogue: bias and ReLU in registers;
  * any other activation on the stored tile right away, while it is in L1. */
 static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_idx mr,
@@ -120,9 +135,7 @@ static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_i
         }
     g->ukr(kc, mr, nr, A, rsa, csa, B, rsb, C, g->ldc, &te);
     if (ep && ep->Y && !te.relu && !(ep->act == FG_ACT_NONE && ep->Y == g->C))
-        for (fg_idx i = 0; i < mr; i++)
-            FG_NAME(fg_act_forward)(nr, ep->act, ep->param, C + i * g->ldc,
-                                    ep->Y + (i0 + i) * ep->ldy + j0);
+        FG_NAME(act_rows)(ep, mr, nr, C, g->ldc, ep->Y + i0 * ep->ldy + j0);
 }
 
 /* Bp <- B[0:kc, 0:nc] as ceil(nc/NR) micro-panels of kc rows x NR columns, zero-padded on the
@@ -450,8 +463,7 @@ static void FG_NAME(gemm_dot)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx
         te.relu = ep->act == FG_ACT_RELU && ep->Y == C;
     isa->FG_NAME(dot)(M, N, K, A, rsa, B, csb, C, ldc, &te);
     if (ep && ep->Y && !te.relu && !(ep->act == FG_ACT_NONE && ep->Y == C))
-        for (fg_idx i = 0; i < M; i++)
-            FG_NAME(fg_act_forward)(N, ep->act, ep->param, C + i * ldc, ep->Y + i * ep->ldy);
+        FG_NAME(act_rows)(ep, M, N, C, ldc, ep->Y);
 }
 
 /* The dot path split over threads by output columns (rows of W): each output is still summed
