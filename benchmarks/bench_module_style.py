@@ -1,0 +1,126 @@
+"""The same training step written two ways a PyTorch user writes a model: nn.Sequential, and
+a custom nn.Module whose forward calls each layer and F.relu / torch.tanh itself.
+
+    pytest benchmarks/bench_module_style.py --benchmark-group-by=param:workload
+
+In fastgrad, Sequential passes each run of Linear (+activation) layers to the kernels as one
+graph node, one call into C each way; a custom forward records a node per layer and per
+activation, each with its own Python bookkeeping and memory pass. The gap is large for tiny
+networks and small once the matrix products dominate (README, "Speed"). PyTorch, when it
+imports, runs beside it for scale; both are limited to FASTGRAD_BENCH_THREADS (default 1)
+threads.
+"""
+import os
+
+import pytest
+
+from fastgrad import bench
+
+THREADS = int(os.environ.get("FASTGRAD_BENCH_THREADS", "1"))
+WORKLOADS = ("T", "S")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def limit_threads():
+    import fastgrad
+
+    fastgrad.set_num_threads(THREADS)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=THREADS):
+        yield
+
+
+def custom_module_step(w, nn, F, optim, activation, seed):
+    """A step of workload w with the model as a custom Module, in the framework whose nn,
+    functional and optim modules are given (fastgrad's or PyTorch's: the code is the same)."""
+
+    class MLP(nn.Module):
+        def __init__(self, sizes):
+            super().__init__()
+            self.layers = []
+            for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+                setattr(self, f"fc{i}", nn.Linear(a, b))
+                self.layers.append(getattr(self, f"fc{i}"))
+
+        def forward(self, x):
+            for layer in self.layers[:-1]:
+                x = activation(layer(x))
+            return self.layers[-1](x)
+
+    seed(0)
+    model = MLP(w.sizes)
+    opt = (optim.Adam if w.optimizer == "adam" else optim.SGD)(model.parameters(), lr=w.lr)
+    loss_fn = nn.CrossEntropyLoss() if w.loss == "ce" else nn.MSELoss()
+    return model, opt, loss_fn
+
+
+def fastgrad_module_step(w):
+    import fastgrad as fg
+    from fastgrad import nn, optim
+    from fastgrad.nn import functional as F
+
+    activation = F.relu if w.activation == "relu" else F.tanh
+    model, opt, loss_fn = custom_module_step(w, nn, F, optim, activation, fg.manual_seed)
+    x, y = bench.batch_for(w)
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def torch_module_step(w):
+    import torch
+
+    activation = torch.relu if w.activation == "relu" else torch.tanh
+    model, opt, loss_fn = custom_module_step(w, torch.nn, torch.nn.functional, torch.optim,
+                                             activation, torch.manual_seed)
+    xn, yn = bench.batch_for(w)
+    x, y = torch.from_numpy(xn), torch.from_numpy(yn)
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
+STEPS = {("fastgrad", "sequential"): bench.fastgrad_step,
+         ("fastgrad", "module"): fastgrad_module_step,
+         ("torch", "sequential"): bench.torch_step,
+         ("torch", "module"): torch_module_step}
+
+
+@pytest.mark.parametrize("style", ["sequential", "module"])
+@pytest.mark.parametrize("framework", ["fastgrad", "torch"])
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_train_step_style(benchmark, workload, framework, style):
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(THREADS)
+    step = STEPS[framework, style](bench.WORKLOADS[workload])
+    benchmark.group = f"{workload} by model style ({THREADS} thread{'s' if THREADS > 1 else ''})"
+    benchmark.pedantic(step, rounds=300, iterations=1, warmup_rounds=20)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_both_styles_train_the_same_model(workload):
+    """Like for like: from the same seed, three steps of either style give the same weights."""
+    import inspect
+
+    import numpy as np
+
+    weights = []
+    for make_step in (bench.fastgrad_step, fastgrad_module_step):
+        step = make_step(bench.WORKLOADS[workload])
+        for _ in range(3):
+            step()
+        opt = inspect.getclosurevars(step).nonlocals["opt"]
+        weights.append([p.data for group in opt.param_groups for p in group["params"]])
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
