@@ -10,28 +10,11 @@ networks and small once the matrix products dominate (README, "Speed"). PyTorch,
 imports, runs beside it for scale; both are limited to FASTGRAD_BENCH_THREADS (default 1)
 threads.
 """
-import os
-
 import pytest
 
 from fastgrad import bench
 
-THREADS = int(os.environ.get("FASTGRAD_BENCH_THREADS", "1"))
 WORKLOADS = ("T", "S")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def limit_threads():
-    import fastgrad
-
-    fastgrad.set_num_threads(THREADS)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=THREADS):
-        yield
 
 
 def custom_module_step(w, nn, F, optim, activation, seed):
@@ -99,12 +82,13 @@ STEPS = {("fastgrad", "sequential"): bench.fastgrad_step,
 @pytest.mark.parametrize("style", ["sequential", "module"])
 @pytest.mark.parametrize("framework", ["fastgrad", "torch"])
 @pytest.mark.parametrize("workload", WORKLOADS)
-def test_train_step_style(benchmark, workload, framework, style):
+def test_train_step_style(benchmark, step_threads, workload, framework, style):
     if framework == "torch":
         torch = pytest.importorskip("torch")
-        torch.set_num_threads(THREADS)
+        torch.set_num_threads(step_threads)
     step = STEPS[framework, style](bench.WORKLOADS[workload])
-    benchmark.group = f"{workload} by model style ({THREADS} thread{'s' if THREADS > 1 else ''})"
+    benchmark.group = (f"{workload} by model style "
+                       f"({step_threads} thread{'s' if step_threads > 1 else ''})")
     benchmark.pedantic(step, rounds=300, iterations=1, warmup_rounds=20)
 
 

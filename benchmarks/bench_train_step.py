@@ -9,44 +9,26 @@ rounds) run `python -m fastgrad bench`, which reports the same steps as a table 
 NumPy's baseline is fair only with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset in the
 command that runs it (these machines set them for old OpenBLAS builds).
 """
-import os
-
 import pytest
 
 from fastgrad import bench
 
-THREADS = int(os.environ.get("FASTGRAD_BENCH_THREADS", "1"))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def limit_threads():
-    import fastgrad
-
-    fastgrad.set_num_threads(THREADS)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=THREADS):
-        yield
-
 
 @pytest.mark.parametrize("framework", bench.FRAMEWORKS)
 @pytest.mark.parametrize("workload", list(bench.WORKLOADS))
-def test_train_step(benchmark, workload, framework):
+def test_train_step(benchmark, step_threads, workload, framework):
     if framework == "torch":
         torch = pytest.importorskip("torch")
-        torch.set_num_threads(THREADS)
+        torch.set_num_threads(step_threads)
     step = bench.STEP_FACTORIES[framework](bench.WORKLOADS[workload])
-    benchmark.group = f"{workload} ({THREADS} thread{'s' if THREADS > 1 else ''})"
+    benchmark.group = f"{workload} ({step_threads} thread{'s' if step_threads > 1 else ''})"
     # Enough rounds for a stable median on this noisy machine (about 0.3 s a workload), and
     # warm-up enough to bring the caches back from the framework that ran before.
     rounds = {"L": 3, "M": 60, "I1024": 30}.get(workload, 300)
     benchmark.pedantic(step, rounds=rounds, iterations=1, warmup_rounds=min(rounds, 20))
 
 
-def test_time_to_97_percent_on_digits(benchmark):
+def test_time_to_97_percent_on_digits(benchmark, step_threads):
     """Timed: the training epochs and the accuracy check after each; the data split and the
     model's construction happen in setup, outside the clock."""
     result = {}
