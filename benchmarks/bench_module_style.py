@@ -17,9 +17,10 @@ from fastgrad import bench
 WORKLOADS = ("T", "S")
 
 
-def custom_module_step(w, nn, F, optim, activation, seed):
-    """A step of workload w with the model as a custom Module, in the framework whose nn,
-    functional and optim modules are given (fastgrad's or PyTorch's: the code is the same)."""
+def custom_module_step(w, nn, optim, activation, seed, x, y):
+    """A step of workload w on the batch (x, y) with the model as a custom Module, in the
+    framework whose nn and optim modules are given (fastgrad's or PyTorch's: the code is the
+    same)."""
 
     class MLP(nn.Module):
         def __init__(self, sizes):
@@ -38,7 +39,12 @@ def custom_module_step(w, nn, F, optim, activation, seed):
     model = MLP(w.sizes)
     opt = (optim.Adam if w.optimizer == "adam" else optim.SGD)(model.parameters(), lr=w.lr)
     loss_fn = nn.CrossEntropyLoss() if w.loss == "ce" else nn.MSELoss()
-    return model, opt, loss_fn
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
 
 
 def fastgrad_module_step(w):
@@ -47,30 +53,15 @@ def fastgrad_module_step(w):
     from fastgrad.nn import functional as F
 
     activation = F.relu if w.activation == "relu" else F.tanh
-    model, opt, loss_fn = custom_module_step(w, nn, F, optim, activation, fg.manual_seed)
-    x, y = bench.batch_for(w)
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
+    return custom_module_step(w, nn, optim, activation, fg.manual_seed, *bench.batch_for(w))
 
 
 def torch_module_step(w):
     import torch
 
     activation = torch.relu if w.activation == "relu" else torch.tanh
-    model, opt, loss_fn = custom_module_step(w, torch.nn, torch.nn.functional, torch.optim,
-                                             activation, torch.manual_seed)
-    xn, yn = bench.batch_for(w)
-    x, y = torch.from_numpy(xn), torch.from_numpy(yn)
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
+    x, y = (torch.from_numpy(a) for a in bench.batch_for(w))
+    return custom_module_step(w, torch.nn, torch.optim, activation, torch.manual_seed, x, y)
 
 
 STEPS = {("fastgrad", "sequential"): bench.fastgrad_step,
