@@ -254,21 +254,27 @@ static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
     const T *B = g->B + n0 * g->csb;
     /* Keep whichever operand fits in L2 there: B's column panel (j outer) when A's rows do. */
     const int a_fits = (size_t)(m1 - m0) * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2;
-    if (g->csb != 1 && a_fits) {
-        /* One column panel of B at a time, packed just before its tiles read it: the panel
-         * is still in cache then, where a whole packed copy of a W larger than L2 would be
-         * written out to L3 and read back. Scratch is one panel, not all of B. */
-        T *Bp = fg_thread_scratch(0, (size_t)K * (size_t)NR * sizeof(T));
-        if (!Bp) {
+    if (a_fits) {
+        /* A transposed B is packed one column panel at a time, just before its tiles read it:
+         * the panel is still in cache then, where a whole packed copy of a W larger than L2
+         * would be written out to L3 and read back. Scratch is one panel, not all of B. */
+        T *Bp = NULL;
+        if (g->csb != 1 && !(Bp = fg_thread_scratch(0, (size_t)K * (size_t)NR * sizeof(T)))) {
             FG_NAME(gemm_fallback)(g, m0, m1, n0, n1);
             return;
         }
         for (fg_idx j0 = n0; j0 < n1; j0 += NR) {
             const fg_idx nr = FG_NAME(min_idx)(NR, n1 - j0);
-            FG_NAME(pack_b_any)(g, K, nr, B + (j0 - n0) * g->csb, Bp);
+            const T *b = B + (j0 - n0) * g->csb;
+            fg_idx rsb = g->rsb;
+            if (Bp) {
+                FG_NAME(pack_b_any)(g, K, nr, b, Bp);
+                b = Bp;
+                rsb = NR;
+            }
             for (fg_idx i0 = m0; i0 < m1; i0 += MR)
                 FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0), nr, g->A + i0 * g->rsa,
-                                  g->rsa, g->csa, Bp, NR, i0, j0, g->beta, 1);
+                                  g->rsa, g->csa, b, rsb, i0, j0, g->beta, 1);
         }
         return;
     }
@@ -285,19 +291,11 @@ static void FG_NAME(gemm_direct)(const FG_NAME(gemm_job) *g, fg_idx m0, fg_idx m
         rsb = NR;
         panel = K;
     }
-    if (a_fits) {
+    for (fg_idx i0 = m0; i0 < m1; i0 += MR)
         for (fg_idx j0 = n0; j0 < n1; j0 += NR)
-            for (fg_idx i0 = m0; i0 < m1; i0 += MR)
-                FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0),
-                                  FG_NAME(min_idx)(NR, n1 - j0), g->A + i0 * g->rsa, g->rsa,
-                                  g->csa, B + (j0 - n0) * panel, rsb, i0, j0, g->beta, 1);
-    } else {
-        for (fg_idx i0 = m0; i0 < m1; i0 += MR)
-            for (fg_idx j0 = n0; j0 < n1; j0 += NR)
-                FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0),
-                                  FG_NAME(min_idx)(NR, n1 - j0), g->A + i0 * g->rsa, g->rsa,
-                                  g->csa, B + (j0 - n0) * panel, rsb, i0, j0, g->beta, 1);
-    }
+            FG_NAME(run_tile)(g, K, FG_NAME(min_idx)(MR, m1 - i0), FG_NAME(min_idx)(NR, n1 - j0),
+                              g->A + i0 * g->rsa, g->rsa, g->csa, B + (j0 - n0) * panel, rsb, i0,
+                              j0, g->beta, 1);
 }
 
 /* GotoBLAS/BLIS: NC-wide column panels of B (L3), KC-deep slices packed into NR-wide
