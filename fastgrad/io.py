@@ -10,36 +10,57 @@ entry "fastgrad.nested" holds a JSON outline of the structure (dict keys with th
 lists, tuples, and the None and str leaves that have no tensor form), from which `load` restores
 the nesting. Other safetensors readers simply see the flat tensors.
 
-Saving is atomic: the bytes go to a temporary file in the target's directory, are flushed and
-fsynced, and the temporary replaces the target in one rename; on any failure it is removed and
-the previous file is untouched. Loading checks the header against the file's real size before
-anything is parsed or allocated, and reports a damaged or hostile file as a ValueError naming it.
+Where `save` writes:
+- a regular file, or a new one: atomically. The bytes go to a temporary file beside the target
+  (".NAME.fastgrad-tmp-PID-RANDOM"), are fsynced, and the temporary replaces the target in one
+  rename; on any failure it is removed and the previous file is untouched. Temporaries that a
+  killed save left behind (their process no longer runs) are removed by the next save of the
+  same path.
+- a symlink: the file it points to, replaced as above; the link stays a link.
+- anything else (a FIFO, /dev/null, /dev/stdout, a terminal): straight through, as `torch.save`
+  does. Renaming over such a node would destroy it (as root, `/dev/null` itself).
+
+How `load` reads: only regular files (a FIFO or device is refused before anything could block).
+The safetensors library parses and checks the header (lengths, offsets, shapes, dtypes, overlaps,
+gaps) and reads each tensor with pread(2) into memory the returned array owns. No mapping of the
+file outlives the call: an array backed by a file mapping changes when another program rewrites
+the file in place (safetensors' own `save_file`, `cp`, `rsync --inplace` all do), and faults
+with SIGBUS once it is truncated; reading costs the same time as the library's mmap reader and
+half its peak memory (benchmarks/bench_io.py).
 """
 import json
 import os
 import secrets
+import stat
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 import safetensors.numpy
+from safetensors import SafetensorError, safe_open
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 NESTED_METADATA_KEY = "fastgrad.nested"
-_MAX_HEADER_BYTES = 100 * 1000 * 1000  # the safetensors library's own limit
-_ITEMSIZE = {"F64": 8, "F32": 4, "F16": 2, "I64": 8, "U64": 8, "I32": 4, "U32": 4, "I16": 2,
-             "U16": 2, "I8": 1, "U8": 1, "BOOL": 1, "C64": 8}  # what safetensors.numpy reads
+_TEMPORARY_MARK = ".fastgrad-tmp-"  # in ".NAME.fastgrad-tmp-PID-RANDOM"
+# The dtypes safetensors.numpy turns into NumPy arrays (BF16 and the F8 types have no NumPy dtype).
+_READABLE_DTYPES = {"F64", "F32", "F16", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8",
+                    "BOOL", "C64"}
 _SAVABLE_DTYPES = {np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
                                           np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                                           np.uint64, np.bool_, np.complex64)}
 
 
 # ---- save -------------------------------------------------------------------------------------
-def save(state_dict, path):
-    """Write `state_dict` (str keys; arrays, Tensors, numbers, or nested containers) to `path`."""
+def save(state_dict: Dict[str, Any], path: PathLike) -> None:
+    """Write `state_dict` (str keys; arrays, Tensors, numbers, or nested containers) to `path`
+    as a safetensors file (torch.save's place; the module docstring says how each kind of path
+    is written)."""
     if not isinstance(state_dict, dict):
         raise TypeError(f"save expects a dict, got {type(state_dict).__name__}")
     for key in state_dict:
         if not isinstance(key, str):
             raise TypeError(f"save: keys must be str, got {key!r} ({type(key).__name__})")
-    tensors = {}
+    tensors: Dict[str, np.ndarray] = {}
     if all(_is_leaf(v) for v in state_dict.values()):
         for key, value in state_dict.items():
             tensors[key] = _to_savable_array(value, key)
@@ -48,7 +69,7 @@ def save(state_dict, path):
         outline = _flatten(state_dict, "", tensors)
         metadata = {NESTED_METADATA_KEY: json.dumps(outline)}
     data = safetensors.numpy.save(tensors, metadata=metadata)
-    _write_atomically(os.fspath(path), data)
+    _write(os.fspath(path), data)
 
 
 def _is_leaf(value):
@@ -98,20 +119,43 @@ def _join(prefix, key):
     return f"{prefix}.{key}" if prefix else str(key)
 
 
-def _write_atomically(path, data):
-    directory = os.path.dirname(os.path.abspath(path))
+def _write(path: str, data: bytes) -> None:
+    """Write `data` to `path`: through a symlink to its target, straight into a node that is
+    not a regular file, atomically into a regular or new file."""
+    target = os.path.realpath(path)  # every symlink on the way resolved, a dangling one too
     try:
-        keep_mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
-    except OSError:
-        keep_mode = None
-    fd, tmp_path = _create_temporary(directory, os.path.basename(path))
+        mode: Optional[int] = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_through(target, data)
+    else:
+        _write_atomically(target, data, mode)
+
+
+def _write_through(path: str, data: bytes) -> None:
+    """Write into an existing FIFO, device or terminal as it is: no temporary, no rename (a FIFO
+    blocks until a reader opens it, as any writer to a pipe does)."""
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        view = memoryview(data)
+        while view:  # a pipe may take less than asked for
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: str, data: bytes, old_mode: Optional[int]) -> None:
+    directory, name = os.path.split(path)
+    _remove_stale_temporaries(directory, name)
+    fd, tmp_path = _create_temporary(directory, name)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if keep_mode is not None:
-            os.chmod(tmp_path, keep_mode)
+        if old_mode is not None:
+            os.chmod(tmp_path, old_mode & 0o7777)  # a replaced file keeps its permissions
         os.replace(tmp_path, path)
     except BaseException:
         try:
@@ -122,12 +166,14 @@ def _write_atomically(path, data):
     _fsync_directory(directory)  # make the rename itself durable
 
 
-def _create_temporary(directory, name):
+def _create_temporary(directory: str, name: str):
     """A new file beside the target, created 0666 so the OS applies the process umask itself
     (reading the umask means setting it, which races with other threads)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp_path = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        tmp_path = os.path.join(
+            directory, f".{name}{_TEMPORARY_MARK}{os.getpid()}-{secrets.token_hex(4)}")
         try:
             return os.open(tmp_path, flags, 0o666), tmp_path
         except FileExistsError:
@@ -135,9 +181,38 @@ def _create_temporary(directory, name):
     raise FileExistsError(f"save: could not create a temporary file in {directory}")
 
 
-def _fsync_directory(directory):
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Remove the temporaries of earlier saves of `name` whose process is gone (killed mid-save).
+    A live process's temporary (another save of the same path running now) is left alone."""
+    prefix = f".{name}{_TEMPORARY_MARK}"
     try:
-        fd = os.open(directory, os.O_RDONLY)
+        entries = os.listdir(directory)
+    except OSError:
+        return  # the save itself will report an unusable directory
+    for entry in entries:
+        if not entry.startswith(prefix):
+            continue
+        pid_text, _, _ = entry[len(prefix):].partition("-")
+        if pid_text.isdigit() and not _process_exists(int(pid_text)):
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass  # removed by a concurrent save, or not ours to remove
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or not a pid we can ask about: keep its file
+    return True
+
+
+def _fsync_directory(directory: str) -> None:
+    try:
+        fd = os.open(directory or ".", os.O_RDONLY)
     except OSError:
         return  # not possible on every platform; the data itself is already synced
     try:
@@ -149,37 +224,35 @@ def _fsync_directory(directory):
 
 
 # ---- load -------------------------------------------------------------------------------------
-def load(path):
-    """Read a file written by `save` (or any safetensors file) -> dict of NumPy arrays.
+def load(path: PathLike, map_location: Any = None, weights_only: bool = True) -> Dict[str, Any]:
+    """Read a file written by `save` (or any safetensors file) -> dict of NumPy arrays, the
+    nested structure `save` recorded restored (torch.load's place).
 
-    Nested structure saved by `save` is restored. Raises ValueError naming the file when it is
-    not a valid safetensors file.
+    Args:
+        map_location: None, "cpu", or a CPU device (fastgrad's or PyTorch's), or a dict whose
+            values are; fastgrad runs on the CPU, so any other device is a ValueError.
+        weights_only: accepted for PyTorch's signature; a safetensors file holds only tensors
+            and strings, so fastgrad never runs code from a file either way.
+
+    Raises ValueError naming the file when it is not a regular file, is a PyTorch pickle
+    checkpoint (with how to convert it), or is not a valid safetensors file.
     """
+    _check_map_location(map_location)
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size < 8:
-            raise ValueError(f"{path}: not a safetensors file ({size} bytes, shorter than the "
-                             "8-byte header length)")
-        header_len = int.from_bytes(f.read(8), "little")
-        if header_len > size - 8:
-            raise ValueError(f"{path}: not a safetensors file (header length {header_len} "
-                             f"exceeds the {size - 8} bytes that follow it)")
-        if header_len > _MAX_HEADER_BYTES:
-            raise ValueError(f"{path}: header of {header_len} bytes exceeds the safetensors "
-                             f"limit of {_MAX_HEADER_BYTES}")
-        f.seek(0)
-        blob = f.read()
-    if len(blob) != size:
-        raise ValueError(f"{path}: the file changed size while being read")
-    header = _parse_header(blob[8:8 + header_len], size - 8 - header_len, path)
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        arrays = safetensors.numpy.load(blob)
-    except Exception as exc:  # the library's own checks (e.g. gaps between tensors)
-        raise ValueError(f"{path}: invalid safetensors file: {exc}") from exc
-    # np.frombuffer views of a bytes object are read-only; hand out ordinary arrays.
-    arrays = {name: np.array(a) for name, a in arrays.items()}
-    outline = header.get("__metadata__", {}).get(NESTED_METADATA_KEY)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"load: {path} is {_kind_of_node(info.st_mode)}, not a regular "
+                             "file; checkpoints are read from regular files")
+        _refuse_pytorch_pickle(path, os.pread(fd, 8, 0))
+        arrays, metadata = _read_safetensors(_reopenable_name(fd, path), path, info.st_size)
+    finally:
+        os.close(fd)
+    outline = metadata.get(NESTED_METADATA_KEY)
     if outline is None:
         return arrays
     try:
@@ -191,61 +264,83 @@ def load(path):
     return restored
 
 
-def _parse_header(raw, data_len, path):
-    """Validate the JSON header against the data that follows it; return it as a dict."""
+def _check_map_location(map_location: Any) -> None:
+    if isinstance(map_location, dict):
+        for value in map_location.values():
+            _check_map_location(value)
+        return
+    if map_location is None:
+        return
+    if isinstance(map_location, str):
+        kind = map_location
+    elif isinstance(getattr(map_location, "type", None), str):  # fastgrad's or torch's device
+        kind = map_location.type
+    else:
+        raise TypeError("load: map_location must be None, a device or a device name such as "
+                        f"'cpu', got {type(map_location).__name__}")
+    if kind.split(":")[0] != "cpu":
+        raise ValueError(f"load: map_location={map_location!r} asks for a device other than "
+                         "the CPU; fastgrad runs on the CPU only (use map_location='cpu' or None)")
+
+
+def _kind_of_node(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _refuse_pytorch_pickle(path: str, head: bytes) -> None:
+    """torch.save writes a zip archive (or, before PyTorch 1.6, a bare pickle): say so, and how
+    to convert it, rather than report a broken safetensors header."""
+    if head[:4] == b"PK\x03\x04":
+        what = "a zip archive, as torch.save writes"
+    elif len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        what = "a Python pickle, as older torch.save wrote"
+    else:
+        return
+    raise ValueError(
+        f"load: {path} is a PyTorch checkpoint ({what}), not a safetensors file. fastgrad never "
+        "unpickles files (a pickle can run any code). Convert it once with PyTorch: "
+        f"import torch, safetensors.torch; safetensors.torch.save_file(torch.load({path!r}), "
+        "'model.safetensors'), then fastgrad.load('model.safetensors').")
+
+
+def _reopenable_name(fd: int, path: str) -> str:
+    """A name that opens the very file behind `fd`: /proc/self/fd/N where it exists (Linux), so
+    the file checked above cannot be swapped for a FIFO before the library opens it."""
+    proc_name = f"/proc/self/fd/{fd}"
+    return proc_name if os.path.exists(proc_name) else path
+
+
+def _read_safetensors(name: str, path: str, size: int):
+    """(arrays, metadata) of the safetensors file at `name`; errors name `path`."""
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"{path}: not a safetensors file (header is not JSON: {exc})") from exc
-    if not isinstance(header, dict):
-        raise ValueError(f"{path}: not a safetensors file (header is not a JSON object)")
-    metadata = header.get("__metadata__", {})
-    if not isinstance(metadata, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-        raise ValueError(f"{path}: __metadata__ must map strings to strings")
-    spans = []
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if not isinstance(info, dict):
-            raise ValueError(f"{path}: tensor {name!r}: entry is not an object")
-        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dtype not in _ITEMSIZE:
-            raise ValueError(f"{path}: tensor {name!r}: unknown or unsupported dtype {dtype!r}")
-        if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
-            raise ValueError(f"{path}: tensor {name!r}: invalid shape {shape!r}")
-        if (not isinstance(offsets, list) or len(offsets) != 2
-                or not all(_is_count(o) for o in offsets)):
-            raise ValueError(f"{path}: tensor {name!r}: invalid data_offsets {offsets!r}")
-        begin, end = offsets
-        if not begin <= end <= data_len:
-            raise ValueError(f"{path}: tensor {name!r}: data_offsets {offsets} out of range "
-                             f"(the data section has {data_len} bytes)")
-        if _nbytes(shape, _ITEMSIZE[dtype], end - begin) != end - begin:
-            raise ValueError(f"{path}: tensor {name!r}: shape {shape} of {dtype} does not fit "
-                             f"the {end - begin} bytes its offsets span")
-        spans.append((begin, end, name))
-    spans.sort()
-    for (_, prev_end, prev_name), (begin, _, name) in zip(spans, spans[1:]):
-        if begin < prev_end:
-            raise ValueError(f"{path}: tensors {prev_name!r} and {name!r} overlap")
-    return header
+        with _open_safetensors(name) as f:
+            metadata = f.metadata() or {}
+            keys = list(f.keys())
+            for key in keys:
+                dtype = f.get_slice(key).get_dtype()
+                if dtype not in _READABLE_DTYPES:
+                    raise ValueError(f"{path}: tensor {key!r} has dtype {dtype}, which NumPy "
+                                     f"(and so fastgrad) cannot hold")
+            arrays = {key: _writable(f.get_tensor(key)) for key in keys}
+    except SafetensorError as exc:
+        raise ValueError(f"{path} ({size} bytes): not a valid safetensors file: {exc}") from exc
+    return arrays, metadata
 
 
-def _nbytes(shape, itemsize, limit):
-    """prod(shape) * itemsize, or limit + 1 as soon as it exceeds limit (no huge bignums)."""
-    if 0 in shape:
-        return 0
-    total = itemsize
-    for dim in shape:
-        total *= dim
-        if total > limit:
-            return limit + 1
-    return total
+def _open_safetensors(name: str):
+    """The library's reader with pread(2) (safetensors >= 0.8); older versions only map the
+    file, and copy out of the mapping just the same."""
+    try:
+        return safe_open(name, framework="np", backend="pread")
+    except TypeError:  # no `backend` argument
+        return safe_open(name, framework="np")
 
 
-def _is_count(x):
-    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+def _writable(array: np.ndarray) -> np.ndarray:
+    return array if array.flags.writeable else array.copy()
 
 
 def _unflatten(outline, arrays):
