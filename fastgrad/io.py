@@ -22,16 +22,18 @@ Where `save` writes:
 
 How `load` reads: only regular files (a FIFO or device is refused before anything could block).
 The safetensors library parses and checks the header (lengths, offsets, shapes, dtypes, overlaps,
-gaps) and reads each tensor with pread(2) into memory the returned array owns. No mapping of the
-file outlives the call: an array backed by a file mapping changes when another program rewrites
-the file in place (safetensors' own `save_file`, `cp`, `rsync --inplace` all do), and faults
-with SIGBUS once it is truncated; reading costs the same time as the library's mmap reader and
-half its peak memory (benchmarks/bench_io.py).
+gaps, JSON types); fastgrad then reads each tensor with one read(2) straight into the array it
+returns, which owns its memory. No mapping of the file outlives the call: an
+array backed by a file mapping changes when another program rewrites the file in place
+(safetensors' own `save_file`, `cp`, `rsync --inplace` all do) and faults with SIGBUS once the
+file is truncated, even copy-on-write (MAP_PRIVATE) pages until they are written. Reading is
+as fast as the library's mapping reader and peaks at half its memory (benchmarks/bench_io.py).
 """
 import json
 import os
 import secrets
 import stat
+from io import FileIO
 from typing import Any, Dict, Optional, Union
 
 import numpy as np
@@ -42,9 +44,11 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 NESTED_METADATA_KEY = "fastgrad.nested"
 _TEMPORARY_MARK = ".fastgrad-tmp-"  # in ".NAME.fastgrad-tmp-PID-RANDOM"
-# The dtypes safetensors.numpy turns into NumPy arrays (BF16 and the F8 types have no NumPy dtype).
-_READABLE_DTYPES = {"F64", "F32", "F16", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8",
-                    "BOOL", "C64"}
+# The safetensors dtypes NumPy can hold (not BF16 or the F8 types), as stored: little-endian.
+_NUMPY_DTYPES = {name: np.dtype(code) for name, code in [
+    ("F64", "<f8"), ("F32", "<f4"), ("F16", "<f2"), ("I64", "<i8"), ("U64", "<u8"),
+    ("I32", "<i4"), ("U32", "<u4"), ("I16", "<i2"), ("U16", "<u2"), ("I8", "i1"), ("U8", "u1"),
+    ("BOOL", "?"), ("C64", "<c8")]}
 _SAVABLE_DTYPES = {np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
                                           np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                                           np.uint64, np.bool_, np.complex64)}
@@ -248,8 +252,9 @@ def load(path: PathLike, map_location: Any = None, weights_only: bool = True) ->
         if not stat.S_ISREG(info.st_mode):
             raise ValueError(f"load: {path} is {_kind_of_node(info.st_mode)}, not a regular "
                              "file; checkpoints are read from regular files")
-        _refuse_pytorch_pickle(path, os.pread(fd, 8, 0))
-        arrays, metadata = _read_safetensors(_reopenable_name(fd, path), path, info.st_size)
+        head = os.pread(fd, 8, 0)
+        _refuse_pytorch_pickle(path, head)
+        arrays, metadata = _read_safetensors(fd, path, info.st_size, head)
     finally:
         os.close(fd)
     outline = metadata.get(NESTED_METADATA_KEY)
@@ -313,30 +318,58 @@ def _reopenable_name(fd: int, path: str) -> str:
     return proc_name if os.path.exists(proc_name) else path
 
 
-def _read_safetensors(name: str, path: str, size: int):
-    """(arrays, metadata) of the safetensors file at `name`; errors name `path`."""
+def _read_safetensors(fd: int, path: str, size: int, head: bytes):
+    """(arrays, metadata) of the safetensors file open as `fd`; errors name `path`.
+
+    The library parses and checks the header. It also guarantees that the tensors lie back to
+    back in the data section, in its offset order, and fill it exactly: so each one is read
+    straight into the array returned for it, one read each, with no second copy."""
     try:
-        with _open_safetensors(name) as f:
+        with _open_safetensors(_reopenable_name(fd, path)) as f:
             metadata = f.metadata() or {}
-            keys = list(f.keys())
-            for key in keys:
-                dtype = f.get_slice(key).get_dtype()
-                if dtype not in _READABLE_DTYPES:
-                    raise ValueError(f"{path}: tensor {key!r} has dtype {dtype}, which NumPy "
-                                     f"(and so fastgrad) cannot hold")
-            arrays = {key: _writable(f.get_tensor(key)) for key in keys}
+            in_file_order = getattr(f, "offset_keys", None)
+            if in_file_order is None:  # an older safetensors: it copies them out itself
+                return {key: _writable(f.get_tensor(key)) for key in f.keys()}, metadata
+            layout = []
+            for key in in_file_order():
+                tensor = f.get_slice(key)
+                dtype = _NUMPY_DTYPES.get(tensor.get_dtype())
+                if dtype is None:
+                    raise ValueError(f"{path}: tensor {key!r} has dtype {tensor.get_dtype()}, "
+                                     "which NumPy (and so fastgrad) cannot hold")
+                layout.append((key, dtype, tuple(tensor.get_shape())))
     except SafetensorError as exc:
         raise ValueError(f"{path} ({size} bytes): not a valid safetensors file: {exc}") from exc
+    data_bytes = sum(dtype.itemsize * int(np.prod(shape)) for _, dtype, shape in layout)
+    offset = 8 + int.from_bytes(head, "little")
+    if offset + data_bytes != size:
+        raise ValueError(f"{path}: the file changed while it was being read")
+    arrays = {}
+    with FileIO(fd, closefd=False) as raw:
+        for key, dtype, shape in layout:
+            array = np.empty(shape, dtype)
+            _read_exactly(raw, offset, array.reshape(-1).view(np.uint8), path)
+            offset += array.nbytes
+            arrays[key] = array
     return arrays, metadata
 
 
 def _open_safetensors(name: str):
-    """The library's reader with pread(2) (safetensors >= 0.8); older versions only map the
-    file, and copy out of the mapping just the same."""
+    """The library's reader without a mapping where it has one (safetensors >= 0.8)."""
     try:
         return safe_open(name, framework="np", backend="pread")
     except TypeError:  # no `backend` argument
         return safe_open(name, framework="np")
+
+
+def _read_exactly(raw: FileIO, offset: int, into: np.ndarray, path: str) -> None:
+    raw.seek(offset)
+    done = 0
+    while done < into.size:
+        count = raw.readinto(into[done:])
+        if not count:
+            raise ValueError(f"{path}: the file ended early (changed while it was being read?)")
+        done += count
 
 
 def _writable(array: np.ndarray) -> np.ndarray:
