@@ -53,6 +53,23 @@ def test_round_trip_keeps_values_dtypes_and_shapes(tmp_path):
         assert loaded[key].flags.writeable
 
 
+@pytest.mark.parametrize("dtype", ["f8", "f4", "f2", "i8", "u8", "i4", "u4", "i2", "u2", "i1",
+                                   "u1", "?", "c8"])
+def test_every_dtype_reads_back_as_the_safetensors_library_reads_it(tmp_path, dtype):
+    rng = np.random.default_rng(0)
+    shapes = {"matrix": (3, 5), "scalar": (), "empty": (0, 4), "vector": (7,)}
+    arrays = {name: (rng.standard_normal(shape) * 50).astype(dtype)
+              for name, shape in shapes.items()}
+    io.save(arrays, tmp_path / "all")
+    expected = safetensors.numpy.load_file(tmp_path / "all")
+    loaded = io.load(tmp_path / "all")
+    assert loaded.keys() == expected.keys()
+    for name, array in expected.items():
+        assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
+        np.testing.assert_array_equal(loaded[name], array)
+        np.testing.assert_array_equal(loaded[name], arrays[name])
+
+
 def test_tensors_numbers_and_awkward_arrays_are_stored_as_arrays(tmp_path):
     fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
     big_endian = np.arange(3, dtype=">f4")
@@ -594,3 +611,49 @@ def test_pytorch_checkpoint_is_named_with_how_to_convert_it(tmp_path, zipped):
     loaded = io.load(tmp_path / "model.safetensors")
     np.testing.assert_array_equal(loaded["weight"], linear.weight.detach().numpy())
     np.testing.assert_array_equal(loaded["bias"], linear.bias.detach().numpy())
+
+
+# ---- loading a state dict into a module ------------------------------------------------------
+def small_model():
+    from fastgrad import nn
+
+    fastgrad.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+
+
+def snapshot(model):
+    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("bad", [np.array(["a", "b"]), np.array([None, None], dtype=object),
+                                 np.array([1 + 2j, 3j])], ids=["str", "object", "complex"])
+def test_load_state_dict_checks_every_value_before_writing_any(bad):
+    model = small_model()
+    before = snapshot(model)
+    state = {k: np.full(v.shape, 7.0) for k, v in before.items()}
+    state["2.bias"] = bad  # the right shape, but no float values: the last key in order
+    with pytest.raises(ValueError, match="'2.bias'.*dtype"):
+        model.load_state_dict(state)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_load_state_dict_refuses_object_arrays_of_none_instead_of_nan():
+    model = small_model()
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="object"):
+        model.load_state_dict({k: np.full(v.shape, None, dtype=object) for k, v in before.items()})
+    assert all(np.isfinite(v).all() for v in model.state_dict().values())
+
+
+def test_load_state_dict_converts_integers_and_float64_as_pytorch_copies_them():
+    torch = pytest.importorskip("torch")
+    model = small_model()
+    ints = {k: np.arange(np.prod(v.shape), dtype=np.int64).reshape(v.shape)
+            for k, v in model.state_dict().items()}
+    model.load_state_dict(ints)
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    reference.load_state_dict({k: torch.from_numpy(v) for k, v in ints.items()})
+    for key, value in model.state_dict().items():
+        assert np.asarray(value).dtype == np.float32
+        np.testing.assert_array_equal(value, reference.state_dict()[key].numpy())

@@ -207,9 +207,13 @@ class Module:
             if value.shape != target.shape:
                 raise ValueError(f"load_state_dict: {key!r} has shape {value.shape} in the "
                                  f"state dict but {target.shape} in the model")
-            values[key] = value
+            if value.dtype.kind not in "biuf":  # object (None -> NaN), str, complex, dates
+                raise ValueError(f"load_state_dict: {key!r} has dtype {value.dtype}, which "
+                                f"cannot be loaded into a {target.dtype} tensor")
+            # Converted now, so that nothing can fail once the writing starts.
+            values[key] = value.astype(target.dtype, copy=False)
         for key, value in values.items():  # all checked before anything is written
-            np.copyto(own[key], value, casting="unsafe")
+            np.copyto(own[key], value)
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -------------------------------------------------------------------------------
