@@ -604,3 +604,123 @@ def test_defaults_are_pytorchs():
     assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
     assert optim.RMSprop(p).defaults["alpha"] == 0.99
     assert optim.Adagrad(p).defaults["eps"] == 1e-10
+
+
+# ---- hyper-parameters: NaN, infinities and negative values are refused, naming the argument ----
+NAN, INF = float("nan"), float("inf")
+BAD_HYPERPARAMETERS = [
+    (name, argument, value)
+    for name, arguments in [("SGD", ["lr", "momentum", "weight_decay"]),
+                            ("Adam", ["lr", "eps", "weight_decay"]),
+                            ("AdamW", ["lr", "eps", "weight_decay"]),
+                            ("RMSprop", ["lr", "alpha", "eps", "weight_decay", "momentum"]),
+                            ("Adagrad", ["lr", "lr_decay", "weight_decay", "eps",
+                                         "initial_accumulator_value"])]
+    for argument in arguments
+    for value in (NAN, INF, -0.5)
+]
+
+
+def torch_error(name, kwargs):
+    """The message of PyTorch's constructor for these arguments, or None if it accepts them."""
+    torch = pytest.importorskip("torch")
+    try:
+        getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))], **kwargs)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name,argument,value", BAD_HYPERPARAMETERS,
+                         ids=[f"{n}-{a}={v}" for n, a, v in BAD_HYPERPARAMETERS])
+def test_bad_hyperparameter_is_refused_with_pytorchs_message(name, argument, value):
+    kwargs = {argument: value}
+    if name == "SGD" and argument != "lr":
+        kwargs["lr"] = 0.1
+    with pytest.raises(ValueError, match=argument) as info:
+        getattr(optim, name)([Parameter(np.ones(2))], **kwargs)
+    expected = torch_error(name, kwargs)
+    # PyTorch accepts a few of these (SGD's NaN or infinite lr, momentum and weight_decay;
+    # Adam's infinite lr, eps and weight_decay) and the first step then makes every weight NaN;
+    # where it refuses, the message is PyTorch's.
+    if expected is not None:
+        assert str(info.value).startswith(expected)
+
+
+@pytest.mark.parametrize("betas", [(NAN, 0.999), (0.9, NAN), (INF, 0.9), (-0.1, 0.9),
+                                   (0.9, 1.0)])
+def test_bad_betas_are_refused_as_pytorch_does(betas):
+    for name in ("Adam", "AdamW"):
+        with pytest.raises(ValueError, match="beta") as info:
+            getattr(optim, name)([Parameter(np.ones(2))], betas=betas)
+        expected = torch_error(name, {"betas": betas})
+        assert expected is not None and str(info.value).startswith(expected)
+
+
+def test_sgd_dampening_may_be_negative_but_not_nan():
+    optim.SGD([Parameter(np.ones(2))], lr=0.1, momentum=0.9, dampening=-0.5)  # as PyTorch
+    with pytest.raises(ValueError, match="dampening"):
+        optim.SGD([Parameter(np.ones(2))], lr=0.1, momentum=0.9, dampening=NAN)
+
+
+@pytest.mark.parametrize("value", ["0.1", None, True, [0.1]], ids=["str", "None", "bool", "list"])
+def test_hyperparameter_that_is_not_a_number_is_a_type_error_naming_it(value):
+    with pytest.raises(TypeError, match="lr must be a number"):
+        optim.SGD([Parameter(np.ones(2))], lr=value)
+    with pytest.raises(TypeError, match="eps must be a number"):
+        optim.Adam([Parameter(np.ones(2))], eps=value)
+
+
+def test_bad_hyperparameter_in_add_param_group_is_refused():
+    a, b = Parameter(np.ones(2)), Parameter(np.ones(3))
+    opt = optim.Adam([a], lr=0.01)
+    with pytest.raises(ValueError, match="learning rate: nan"):
+        opt.add_param_group({"params": [b], "lr": NAN})
+    with pytest.raises(ValueError, match="weight_decay"):
+        opt.add_param_group({"params": [b], "weight_decay": INF})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": [b], "lr": 0.5})  # b was not taken by the refused groups
+
+
+@pytest.mark.parametrize("name,argument", [("SGD", "lr"), ("Adam", "eps"), ("AdamW", "weight_decay"),
+                                           ("RMSprop", "alpha"), ("Adagrad", "lr_decay")])
+def test_bad_hyperparameter_in_load_state_dict_is_refused_and_changes_nothing(name, argument):
+    params = [Parameter(np.ones(2))]
+    opt = getattr(optim, name)(params, lr=0.1)
+    params[0].grad = np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    before = copy.deepcopy(saved)
+    saved["param_groups"][0][argument] = NAN
+    with pytest.raises(ValueError, match=argument if argument != "lr" else "learning rate"):
+        opt.load_state_dict(saved)
+    assert opt.param_groups[0][argument] == before["param_groups"][0][argument]
+    opt.step()
+    assert np.all(np.isfinite(params[0].data))
+
+
+def test_loaded_state_without_its_buffers_is_refused_by_name():
+    param = Parameter(np.ones(2))
+    opt = optim.Adam([param])
+    saved = opt.state_dict()
+    saved["state"] = {0: {"step": 3}}
+    with pytest.raises(ValueError, match="exp_avg"):
+        opt.load_state_dict(saved)
+    param.grad = np.ones(2)
+    opt.step()  # the refused dict changed nothing: a first step
+    assert opt.state[param]["step"] == 1
+
+
+@pytest.mark.parametrize("name,kwargs", [("RMSprop", {}), ("RMSprop", dict(momentum=0.5, centered=True)),
+                                         ("Adagrad", {}), ("SGD", dict(lr=0.1, momentum=0.9)),
+                                         ("Adam", {})])
+def test_step_after_a_parameter_changed_shape_names_the_mismatch(name, kwargs):
+    param = Parameter(np.ones((2, 2)))
+    opt = getattr(optim, name)([param], **kwargs)
+    param.grad = np.ones((2, 2))
+    opt.step()
+    param.data = np.zeros((3, 3))
+    param.grad = np.ones((3, 3))
+    with pytest.raises(ValueError, match=r"shape \(3, 3\)"):
+        opt.step()
+    np.testing.assert_array_equal(param.data, np.zeros((3, 3)))  # nothing written

@@ -10,10 +10,14 @@ State per parameter, created at construction as PyTorch does: step, sum
 import numpy as np
 
 from ._numpy_ops import addcdiv_, addcmul_, decayed_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameter, check_state_shapes
 
 
 class Adagrad(Optimizer):
+    """Adagrad (torch.optim.Adagrad)."""
+
+    _state_buffers = ("step", "sum")
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
@@ -34,11 +38,11 @@ class Adagrad(Optimizer):
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            if group[name] < 0:
-                raise ValueError(f"Invalid {name} value: {group[name]}")
+            check_hyperparameter(group, name)
 
     def _update(self, param, grad, state, group):
         p = param.data
+        check_state_shapes(p, state)
         state["step"] += 1
         g = decayed_grad(p, grad, group["weight_decay"], group["maximize"])
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])

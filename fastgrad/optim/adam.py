@@ -11,10 +11,14 @@ State per parameter: step (a number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgr
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer, step_many
+from .optimizer import Optimizer, check_betas, check_hyperparameter, step_many
 
 
 class Adam(Optimizer):
+    """Adam (torch.optim.Adam); with decoupled_weight_decay, AdamW's rule."""
+
+    _state_buffers = ("step", "exp_avg", "exp_avg_sq")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
@@ -24,16 +28,9 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if group["eps"] < 0:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if group["weight_decay"] < 0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        check_hyperparameter(group, "eps")
+        check_betas(group)
+        check_hyperparameter(group, "weight_decay")
 
     def _step_group(self, group):
         # One pass gathers the arguments of the one binding call: for a small model the cost

@@ -9,6 +9,8 @@ parameters whose `.grad` is None are skipped by `step()`.
 [indices]}]}, indices numbering the parameters in group order. Buffers are NumPy arrays shared
 with the live state (as PyTorch's are): deep-copy the dict to keep a snapshot.
 """
+import math
+import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -51,7 +53,9 @@ def to_python(value):
 
 class Optimizer:
     """Base class: subclasses implement `_update(param, grad, state, group)` for one parameter,
-    or `_step_group(group)` for all of a group's parameters at once."""
+    or `_step_group(group)` for all of a group's parameters at once (torch.optim.Optimizer)."""
+
+    _state_buffers = ()  # what a parameter's state must hold once it has any (load_state_dict)
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -113,8 +117,8 @@ class Optimizer:
 
     def _check_hyperparameters(self, group):
         """Raise ValueError for an invalid hyper-parameter in `group` (subclasses override)."""
-        if group["lr"] is not required and group["lr"] < 0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        if group["lr"] is not required:
+            check_hyperparameter(group, "lr")
 
     # ---- the update -------------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
@@ -194,6 +198,11 @@ class Optimizer:
             param = id_map[index]
             new_state[param] = {name: _loaded_state_value(param, index, name, value)
                                 for name, value in entries.items()}
+            missing = [name for name in self._state_buffers if name not in new_state[param]]
+            if new_state[param] and missing:
+                raise ValueError(f"loaded state of parameter {index} lacks {missing}; "
+                                 f"{type(self).__name__} keeps {list(self._state_buffers)} "
+                                 "for each parameter it has stepped")
 
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
@@ -201,9 +210,49 @@ class Optimizer:
             for name, default in self.defaults.items():
                 new_group.setdefault(name, default)
             new_group["params"] = group["params"]
+            self._check_hyperparameters(new_group)
             new_groups.append(new_group)
-        self.param_groups = new_groups
+        self.param_groups = new_groups  # everything checked: nothing above changed the optimizer
         self.state = new_state
+
+
+_DESCRIPTIONS = {"lr": "learning rate", "eps": "epsilon value"}  # PyTorch's wording
+
+
+def check_hyperparameter(group, name, low=0.0):
+    """Raise unless group[name] is a finite real number >= low: TypeError for what is not a
+    number, ValueError (PyTorch's message, naming the argument) for NaN, infinities and values
+    below `low`. NaN fails every comparison, so it must be refused explicitly."""
+    value = group[name]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= low):
+        bound = "a finite number" + ("" if low == -math.inf else f" >= {low}")
+        raise ValueError(f"Invalid {_DESCRIPTIONS.get(name, name + ' value')}: {value} "
+                         f"({name} must be {bound})")
+
+
+def check_betas(group):
+    """Raise unless group["betas"] is a pair of numbers in [0, 1) (Adam's)."""
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+            raise TypeError(f"betas[{i}] must be a number, got {type(beta).__name__} {beta!r}")
+        if not 0.0 <= beta < 1.0:  # also False for NaN
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (betas[{i}] must "
+                             "be in [0, 1))")
+
+
+def check_state_shapes(param, state):
+    """Raise ValueError when a buffer in `state` no longer has the parameter's shape (the
+    parameter was replaced by one of another shape after the optimizer's first step)."""
+    for name, value in state.items():
+        if isinstance(value, np.ndarray) and value.shape != param.shape:
+            raise ValueError(f"optimizer state {name!r} has shape {value.shape} but its "
+                             f"parameter now has shape {param.shape}; a parameter that changes "
+                             "shape needs a new optimizer (or its state cleared)")
 
 
 def step_many(kernel, params, datas, grads, maximize, args):

@@ -11,10 +11,14 @@ State per parameter: step, square_avg, momentum_buffer (momentum > 0), grad_avg 
 import numpy as np
 
 from ._numpy_ops import addcdiv_, addcmul_, decayed_grad, lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameter, check_state_shapes
 
 
 class RMSprop(Optimizer):
+    """RMSprop (torch.optim.RMSprop)."""
+
+    _state_buffers = ("step", "square_avg")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
@@ -24,11 +28,11 @@ class RMSprop(Optimizer):
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
         for name in ("eps", "momentum", "weight_decay", "alpha"):
-            if group[name] < 0:
-                raise ValueError(f"Invalid {name} value: {group[name]}")
+            check_hyperparameter(group, name)
 
     def _update(self, param, grad, state, group):
         p = param.data
+        check_state_shapes(p, state)
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(p)

@@ -6,13 +6,17 @@ PyTorch's rule, one fused C pass per parameter, one binding call per parameter g
     buf = g on the first step, else momentum * buf + (1 - dampening) * g
     p -= lr * (g + momentum * buf if nesterov else buf)        (p -= lr * g without momentum)
 """
+import math
+
 import numpy as np
 
 from .. import _kernels
-from .optimizer import Optimizer, step_many
+from .optimizer import Optimizer, check_hyperparameter, step_many
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent with momentum (torch.optim.SGD)."""
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -21,10 +25,9 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
-        if group["momentum"] < 0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if group["weight_decay"] < 0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        check_hyperparameter(group, "momentum")
+        check_hyperparameter(group, "dampening", low=-math.inf)  # any sign, as in PyTorch
+        check_hyperparameter(group, "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
