@@ -17,6 +17,7 @@ from ._normalization import BatchNorm, LayerNorm
 
 _check_reduction = _loss.check_reduction
 _INT64 = np.dtype(np.int64)
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 def _data(x):
@@ -207,6 +208,17 @@ def _class_targets(target, n, name):
     return t
 
 
+def _ignore_index(value, name):
+    """ignore_index as a Python int: an integer (not a bool or a float, as in PyTorch) that
+    fits int64, where the labels are compared with it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: ignore_index must be an int, got {type(value).__name__} "
+                        f"{value!r}")
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError(f"{name}: ignore_index={int(value)} does not fit in int64")
+    return int(value)
+
+
 def _check_labels(t, classes, ignore_index, name):
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if np.any(bad):
@@ -258,9 +270,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
                          f"{np.shape(_data(input))}")
     x, t, shape = _rows_of_classes(_float_input(input), target, "nll_loss", False)
     t = _class_targets(t, x.shape[0], "nll_loss")
-    _check_labels(t, x.shape[1], int(ignore_index), "nll_loss")
+    ignore_index = _ignore_index(ignore_index, "nll_loss")
+    _check_labels(t, x.shape[1], ignore_index, "nll_loss")
     w = _class_weight(weight, x.shape[1], x.dtype, "nll_loss")
-    return _restore(_loss.NLL.apply(x, t, w, int(ignore_index), reduction), reduction, shape)
+    return _restore(_loss.NLL.apply(x, t, w, ignore_index, reduction), reduction, shape)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -268,7 +281,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """Cross-entropy between softmax(input) and class targets: integer class indices, or
     class probabilities (a float target of the input's shape), as in PyTorch."""
     if (weight is None and type(input) is Tensor and type(target) is np.ndarray
-            and type(ignore_index) is int and type(label_smoothing) is float
+            and type(ignore_index) is int and _INT64_MIN <= ignore_index <= _INT64_MAX
+            and type(label_smoothing) is float
             and input.data.ndim == 2 and input.data.dtype.kind == "f" and target.ndim == 1
             and target.dtype == _INT64 and len(target) == len(input.data)
             and reduction in _loss.REDUCTIONS):
@@ -293,7 +307,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         out = _loss.SoftTargetCrossEntropy.apply(x, a, n, reduction, False)
         return _restore(out, reduction, shape)
     t = _class_targets(t, n, "cross_entropy")
-    ignore_index = int(ignore_index)
+    ignore_index = _ignore_index(ignore_index, "cross_entropy")
     if w is None:  # the fused C path
         out = _loss.CrossEntropy.apply(x, t, ignore_index, eps, reduction)
         return _restore(out, reduction, shape)
