@@ -181,3 +181,37 @@ def test_cosine_half_period_is_eta_min():
     for _ in range(8):
         sched.step()
     assert math.isclose(sched.get_last_lr()[0], 0.25, rel_tol=1e-12)
+
+
+# ---- factors and bounds that would make every lr NaN, or divide by zero ------------------------
+NAN = float("nan")
+BAD_SCHEDULES = [
+    ("StepLR", dict(step_size=2, gamma=NAN), "gamma"),
+    ("StepLR", dict(step_size=2, gamma=-0.5), "gamma"),
+    ("ExponentialLR", dict(gamma=float("inf")), "gamma"),
+    ("CosineAnnealingLR", dict(T_max=10, eta_min=NAN), "eta_min"),
+    ("OneCycleLR", dict(max_lr=NAN, total_steps=10), "max_lr"),
+    ("OneCycleLR", dict(max_lr=[0.5, NAN], total_steps=10), "max_lr"),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=10, max_momentum=NAN), "max_momentum"),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=10, div_factor=0), "div_factor"),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=10, final_div_factor=NAN), "final_div_factor"),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=2, pct_start=0.5), "pct_start"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,argument", BAD_SCHEDULES,
+                         ids=[f"{n}-{a}" for n, _, a in BAD_SCHEDULES])
+def test_bad_factor_is_refused_naming_it(name, kwargs, argument):
+    optimizer = two_group_optimizer(optim, [Parameter(np.ones(2)), Parameter(np.ones(2))])
+    before = copy.deepcopy([{k: v for k, v in g.items() if k != "params"}
+                            for g in optimizer.param_groups])
+    with pytest.raises(ValueError, match=argument):
+        getattr(lr_scheduler, name)(optimizer, **kwargs)
+    assert [{k: v for k, v in g.items() if k != "params"}
+            for g in optimizer.param_groups] == before  # the groups untouched
+
+
+def test_factor_that_is_not_a_number_is_a_type_error_naming_it():
+    optimizer = optim.SGD([Parameter(np.ones(2))], lr=0.1)
+    with pytest.raises(TypeError, match="gamma must be a number"):
+        lr_scheduler.ExponentialLR(optimizer, gamma="0.5")

@@ -73,6 +73,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         _check_positive_int("step_size", step_size)
+        _check_finite("gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -90,6 +91,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by gamma every epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
+        _check_finite("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -112,6 +114,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         if isinstance(T_max, bool) or not isinstance(T_max, numbers.Real) or not T_max > 0:
             raise ValueError(f"Expected positive T_max, but got {T_max!r}")
+        _check_finite("eta_min", eta_min)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -165,6 +168,10 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', "
                              f"instead got {anneal_strategy!r}")
         self._anneal_func_type = anneal_strategy
+        for name, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            _check_finite(name, value)
+            if value == 0:
+                raise ValueError(f"{name} must not be 0 (the lr is divided by it)")
 
         # Each phase anneals from group[start] to group[end] until end_step (PyTorch's table).
         warmup_end = float(pct_start * self.total_steps) - 1
@@ -182,7 +189,14 @@ class OneCycleLR(LRScheduler):
                 _phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
 
+        _check_phases_have_steps(self._schedule_phases, pct_start, self.total_steps)
         max_lrs = _per_group("max_lr", optimizer, max_lr)
+        for value in max_lrs:
+            _check_finite("max_lr", value)
+        if cycle_momentum:
+            for name, value in (("max_momentum", max_momentum), ("base_momentum", base_momentum)):
+                for each in _per_group(name, optimizer, value):
+                    _check_finite(name, each)
         if last_epoch == -1:
             for group, group_max_lr in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = group_max_lr / div_factor
@@ -255,3 +269,22 @@ def _per_group(name, optimizer, value):
 def _check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"Expected positive integer {name}, but got {value!r}")
+
+
+def _check_finite(name, value):
+    """A factor or bound of a schedule: a finite number >= 0 (NaN would make every lr NaN, and
+    the optimizer's step every weight, with no error)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"Invalid {name} value: {value} ({name} must be a finite number >= 0)")
+
+
+def _check_phases_have_steps(phases, pct_start, total_steps):
+    """Each phase anneals over end_step - start_step steps, a divisor: none may be 0."""
+    start = 0.0
+    for phase in phases:
+        if phase["end_step"] == start:
+            raise ValueError(f"pct_start={pct_start} with total_steps={total_steps} leaves a "
+                             "phase of the cycle without steps")
+        start = phase["end_step"]
