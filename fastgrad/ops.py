@@ -4,13 +4,14 @@ Read any class here top to bottom and the chain rule is on one screen: `forward`
 output from NumPy arrays and saves what the derivative needs; `backward` receives g = dL/dout
 and returns dL/dinput = g * dout/dinput for each input. Broadcasting copies an input along
 some axes in forward, so in backward the gradient is summed back along those axes
-(`unbroadcast`). The neural-network ops (dense layer, activations, losses) are in
-nn/functional.py; they follow the same pattern with the arithmetic in C.
+(`unbroadcast`). The neural-network Functions (dense layer, activations, losses,
+normalisation) are in fastgrad/functions/; they follow the same pattern with the arithmetic in C.
 """
 import numpy as np
 
 from . import _kernels
 from .autograd import Function
+from .functions.activation import ActivationFunction
 
 
 def unbroadcast(g, shape):
@@ -209,34 +210,6 @@ class Abs(Function):
         return g * np.sign(a)
 
 
-class Activation(Function):
-    """y = act(x) for the activations the C kernels know (relu, tanh, sigmoid, gelu, ...);
-    the derivative is computed in C from x or from the saved output, whichever is stabler."""
-
-    @staticmethod
-    def forward(ctx, x, act, param):
-        x = _float_contiguous(x)
-        y = np.empty_like(x)
-        _kernels.act_forward(act, param, x, y)
-        ctx.save_for_backward(x, y)
-        ctx.act, ctx.param = act, param
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        dx = np.empty_like(x)
-        _kernels.act_backward(ctx.act, ctx.param, x, y, np.ascontiguousarray(g, x.dtype), dx)
-        return dx
-
-
-def _float_contiguous(x):
-    x = np.asarray(x)
-    if x.dtype.type not in (np.float32, np.float64):
-        x = x.astype(np.float32)
-    return np.ascontiguousarray(x)
-
-
 # ---- reductions ---------------------------------------------------------------------------------
 
 def _axes(axis, ndim):
@@ -430,7 +403,7 @@ def install_tensor_methods(Tensor):
 
     def _act(name):
         code = _kernels.ACTIVATIONS[name]
-        return lambda self: Activation.apply(self, code, 0.0)
+        return lambda self: ActivationFunction.apply(self, code, 0.0)
 
     def _compare(ufunc):
         return lambda self, other: Tensor(ufunc(self.data, getattr(other, "data", other)))

@@ -179,9 +179,9 @@ def test_linear_activation_fuses_and_equals_unfused(act, rng):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("act,node", [(lambda: nn.GELU(), "DenseStackBackward"),
-                                      (lambda: nn.Softplus(), "DenseStackBackward"),
-                                      (lambda: nn.Softplus(1.0, 3.0), "SoftplusBackward")])
+@pytest.mark.parametrize("act,node", [(lambda: nn.GELU(), "DenseStackFunctionBackward"),
+                                      (lambda: nn.Softplus(), "DenseStackFunctionBackward"),
+                                      (lambda: nn.Softplus(1.0, 3.0), "SoftplusFunctionBackward")])
 def test_sequential_fuses_what_the_kernel_can(act, node, rng):
     # The C dense kernel knows only Softplus' default threshold; another runs as its own node.
     seq = nn.Sequential(nn.Linear(3, 2), act())

@@ -274,7 +274,7 @@ def test_all_targets_ignored_gives_nan_like_torch():
 def test_mean_gradient_scale_rounds_as_numpy_divides(dtype, rng):
     """backward's g / count, done in Python floats for speed, gives NumPy's 0-d division bit
     for bit: integer counts (elements, rows) and float ones (NLL's summed weights)."""
-    from fastgrad.nn._losses import _scale
+    from fastgrad.functions.loss import _scale
     gs = np.concatenate([rng.standard_normal(300) * 10.0 ** rng.integers(-30, 30, 300), [1, -1]])
     # Python ints and floats, as the losses pass them (NumPy casts those to g's dtype first)
     counts = [1, 3, 7, 32, 1000, 2 ** 24 + 1] + rng.uniform(0.1, 1e4, 300).tolist()

@@ -1,7 +1,6 @@
 """torch.nn.functional's names over fastgrad's Functions: argument checking and dispatch only.
 
-The Functions (forward beside derivative) live in _dense_stack.py, _activations.py, _losses.py and
-_normalization.py.
+The Functions they apply (forward beside derivative) live in fastgrad/functions/.
 """
 import warnings
 
@@ -10,10 +9,10 @@ import numpy as np
 from .. import _kernels
 from ..random import generator
 from ..tensor import Tensor
-from . import _activations as _act
-from . import _losses as _loss
-from ._dense_stack import ACT, DenseStack
-from ._normalization import BatchNorm, LayerNorm
+from ..functions import activation as _act
+from ..functions import loss as _loss
+from ..functions.dense import ACT, DenseStackFunction
+from ..functions.normalization import BatchNormFunction, LayerNormFunction
 
 _check_reduction = _loss.check_reduction
 _INT64 = np.dtype(np.int64)
@@ -43,7 +42,7 @@ def linear(input, weight, bias=None):
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
     """linear followed by an activation, fused into one graph node and one C call each way."""
-    return DenseStack.apply(input, [ACT[activation]], [float(param)], weight, bias)
+    return DenseStackFunction.apply(input, [ACT[activation]], [float(param)], weight, bias)
 
 
 # ---- activations --------------------------------------------------------------------------------
@@ -84,7 +83,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     threshold = _number(threshold, "threshold", "softplus")
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
-    return _act.Softplus.apply(_tensor(input), beta, threshold)
+    return _act.SoftplusFunction.apply(_tensor(input), beta, threshold)
 
 
 def _softmax_dim(x, dim, fn):
@@ -100,13 +99,13 @@ def _softmax_dim(x, dim, fn):
 def softmax(input, dim=None, dtype=None):
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
-    return _act.Softmax.apply(x, _softmax_dim(x, dim, "softmax"), False)
+    return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "softmax"), False)
 
 
 def log_softmax(input, dim=None, dtype=None):
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
-    return _act.Softmax.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
+    return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
 
 
 # ---- losses -------------------------------------------------------------------------------------
@@ -148,15 +147,15 @@ def mse_loss(input, target, reduction="mean"):
     x = input.data if type(input) is Tensor else None
     if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
             and x.dtype.kind == "f" and target.shape == x.shape):
-        return _loss.MSE.apply(input, target, reduction)  # already what _like would make
+        return _loss.MSEFunction.apply(input, target, reduction)  # already what _like would make
     x = _float_input(input)
-    return _loss.MSE.apply(x, _like(target, x, "mse_loss"), reduction)
+    return _loss.MSEFunction.apply(x, _like(target, x, "mse_loss"), reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     _check_reduction(reduction)
     x = _float_input(input)
-    return _loss.L1.apply(x, _like(target, x, "l1_loss"), reduction)
+    return _loss.L1Function.apply(x, _like(target, x, "l1_loss"), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -165,7 +164,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x = _float_input(input)
-    return _loss.Huber.apply(x, _like(target, x, "huber_loss"), reduction, delta)
+    return _loss.HuberFunction.apply(x, _like(target, x, "huber_loss"), reduction, delta)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -178,7 +177,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                          f"probability), got {x.data[outside].flat[0]}; for logits use "
                          "binary_cross_entropy_with_logits")
     w = _constant(weight, x, "binary_cross_entropy", "weight")
-    return _loss.BCE.apply(x, t, reduction, w)
+    return _loss.BCEFunction.apply(x, t, reduction, w)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -188,7 +187,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     t = _like(target, x, "binary_cross_entropy_with_logits")
     w = _constant(weight, x, "binary_cross_entropy_with_logits", "weight")
     pw = _constant(pos_weight, x, "binary_cross_entropy_with_logits", "pos_weight")
-    return _loss.BCEWithLogits.apply(x, t, reduction, w, pw)
+    return _loss.BCEWithLogitsFunction.apply(x, t, reduction, w, pw)
 
 
 def _class_targets(target, n, name):
@@ -273,7 +272,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     ignore_index = _ignore_index(ignore_index, "nll_loss")
     _check_labels(t, x.shape[1], ignore_index, "nll_loss")
     w = _class_weight(weight, x.shape[1], x.dtype, "nll_loss")
-    return _restore(_loss.NLL.apply(x, t, w, ignore_index, reduction), reduction, shape)
+    out = _loss.NLLFunction.apply(x, t, w, ignore_index, reduction)
+    return _restore(out, reduction, shape)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -289,7 +289,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         # A batch of rows and its int64 class indices, as a training step passes them: the
         # binding checks the rest (each label a class or ignore_index, label_smoothing in
         # [0, 1]) with the messages the checks below give.
-        return _loss.CrossEntropy.apply(input, target, ignore_index, label_smoothing, reduction)
+        return _loss.CrossEntropyFunction.apply(input, target, ignore_index, label_smoothing,
+                                                reduction)
     _check_reduction(reduction)
     eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
     if not 0.0 <= eps <= 1.0:
@@ -304,12 +305,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if soft:  # class probabilities: smoothed toward uniform, 'mean' divides by the rows
         q = np.asarray(t, dtype=x.dtype) * (1 - eps) + eps / classes
         a = q * w if w is not None else q
-        out = _loss.SoftTargetCrossEntropy.apply(x, a, n, reduction, False)
+        out = _loss.SoftTargetCrossEntropyFunction.apply(x, a, n, reduction, False)
         return _restore(out, reduction, shape)
     t = _class_targets(t, n, "cross_entropy")
     ignore_index = _ignore_index(ignore_index, "cross_entropy")
     if w is None:  # the fused C path
-        out = _loss.CrossEntropy.apply(x, t, ignore_index, eps, reduction)
+        out = _loss.CrossEntropyFunction.apply(x, t, ignore_index, eps, reduction)
         return _restore(out, reduction, shape)
     _check_labels(t, classes, ignore_index, "cross_entropy")
     # PyTorch: (1 - eps) * weighted NLL + eps / C * sum_c w_c (-log p_c) per row; 'mean'
@@ -320,7 +321,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     a[rows] = (eps / classes) * w
     a[rows, t[keep]] += (1 - eps) * w[t[keep]]
     denominator = float(_kernels.sum(np.ascontiguousarray(w[t[keep]]))) if rows.size else 0.0
-    out = _loss.SoftTargetCrossEntropy.apply(x, a, denominator, reduction, True)
+    out = _loss.SoftTargetCrossEntropyFunction.apply(x, a, denominator, reduction, True)
     return _restore(out, reduction, shape)
 
 
@@ -337,7 +338,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if p is not None and tuple(p.shape) != shape:
             raise ValueError(f"layer_norm: {name} shape {tuple(p.shape)} does not match "
                              f"normalized_shape {shape}")
-    return LayerNorm.apply(x, weight, bias, shape, float(eps))
+    return LayerNormFunction.apply(x, weight, bias, shape, float(eps))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -360,7 +361,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     rm = _data(running_mean) if running_mean is not None else None
     rv = _data(running_var) if running_var is not None else None
-    return BatchNorm.apply(x, weight, bias, rm, rv, float(momentum), float(eps), bool(training))
+    return BatchNormFunction.apply(x, weight, bias, rm, rv, float(momentum), float(eps),
+                                   bool(training))
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

@@ -6,7 +6,7 @@ import numpy as np
 from . import functional as F
 from . import init
 from .activation import FUSABLE
-from ._dense_stack import ACT, DenseStack
+from ..functions.dense import ACT, DenseStackFunction
 from .module import Module
 from .parameter import Parameter
 
@@ -46,9 +46,9 @@ class Sequential(Module):
     """Modules applied in order, registered as "0", "1", ... (PyTorch's state-dict keys).
 
     Consecutive Linear layers, each optionally followed by an activation the C kernels know,
-    run as one DenseStack node: one binding call for the whole run forward and one backward,
-    and none of the per-op autograd bookkeeping in between. The result is the same as running the modules one
-    by one (tests/test_nn.py checks it).
+    run as one DenseStackFunction node: one binding call for the whole run forward and one
+    backward, and none of the per-op autograd bookkeeping in between. The result is the same as
+    running the modules one by one (the tests check it).
     """
 
     def __init__(self, *modules):
@@ -111,7 +111,7 @@ class Sequential(Module):
 
 
 class _DenseRun:
-    """Consecutive (Linear, fused activation) pairs, called as one DenseStack node."""
+    """Consecutive (Linear, fused activation) pairs, called as one DenseStackFunction node."""
 
     __slots__ = ("acts", "params", "weights")
 
@@ -121,7 +121,7 @@ class _DenseRun:
         self.weights = [p for linear, _ in pairs for p in (linear.weight, linear.bias)]
 
     def __call__(self, x):
-        return DenseStack.apply(x, self.acts, self.params, *self.weights)
+        return DenseStackFunction.apply(x, self.acts, self.params, *self.weights)
 
 
 class Identity(Module):

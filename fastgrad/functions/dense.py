@@ -1,4 +1,4 @@
-"""DenseStack: dense layers y = act(x W^T + b), one or a whole run of them, as ONE graph node.
+"""DenseStackFunction: dense layers y = act(x W^T + b), one or a run of them, as ONE node.
 
 F.linear and F.dense are a stack of one layer; Sequential passes each run of Linear
 (+activation) modules as one stack.
@@ -36,7 +36,7 @@ def real_input(x):
     return x
 
 
-class DenseStack(Function):
+class DenseStackFunction(Function):
     @staticmethod
     def forward(ctx, x, acts, params, *weights):
         """acts, params: each layer's activation code and its parameter (lists, one entry per

@@ -1,17 +1,47 @@
-"""Activation Functions beyond the elementwise kernel map of ops.Activation: Softplus with any
-threshold, and softmax / log-softmax over one dimension. The arithmetic is C
-(fastgrad._kernels); forward and derivative sit side by side."""
+"""Activation Functions, each forward beside its local derivative; the arithmetic is C
+(fastgrad._kernels).
+
+ActivationFunction covers every activation in the kernels' table (_kernels.ACTIVATIONS: relu,
+tanh, sigmoid, gelu, ...). SoftplusFunction adds thresholds other than the kernel's, and
+SoftmaxFunction normalises over one dimension (softmax or log-softmax).
+"""
 import numpy as np
 
 from .. import _kernels
 from ..autograd import Function
-from ..ops import Activation, _float_contiguous
+from ._arrays import float_contiguous
 
 ACT = _kernels.ACTIVATIONS
 KERNEL_SOFTPLUS_THRESHOLD = 20.0  # fixed in csrc/eltwise.c, as PyTorch's default
 
 
-class Softplus(Function):
+class ActivationFunction(Function):
+    """y = act(x) for an activation of the kernels' table, by its code in _kernels.ACTIVATIONS;
+    the derivative is computed in C from x or from the saved output, whichever is stabler."""
+
+    @staticmethod
+    def forward(ctx, x, act, param):
+        x = float_contiguous(x)
+        y = np.empty_like(x)
+        _kernels.act_forward(act, param, x, y)
+        ctx.save_for_backward(x, y)
+        ctx.act, ctx.param = act, param
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        dx = np.empty_like(x)
+        _kernels.act_backward(ctx.act, ctx.param, x, y, np.ascontiguousarray(g, x.dtype), dx)
+        return dx
+
+
+def elementwise(x, name, param=0.0):
+    """ActivationFunction by the activation's name in the kernels' table."""
+    return ActivationFunction.apply(x, ACT[name], float(param))
+
+
+class SoftplusFunction(Function):
     """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold.
 
     The C kernel switches to the linear branch at beta x > 20. For another threshold the
@@ -21,7 +51,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        x = _float_contiguous(x)
+        x = float_contiguous(x)
         y = np.empty_like(x)
         _kernels.act_forward(ACT["softplus"], beta, x, y)
         band = None
@@ -52,17 +82,13 @@ class Softplus(Function):
         return dx
 
 
-def elementwise(x, name, param=0.0):
-    return Activation.apply(x, ACT[name], float(param))
-
-
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """softmax (or log_softmax) along `dim`; backward reads only the saved output y:
     softmax dx = y (dy - sum dy y); log_softmax dx = dy - exp(y) sum dy."""
 
     @staticmethod
     def forward(ctx, x, dim, log):
-        x = _float_contiguous(x)
+        x = float_contiguous(x)
         y = np.empty_like(x)
         _kernels.softmax_forward(x, y, dim, log)
         ctx.save_for_backward(y)

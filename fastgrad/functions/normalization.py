@@ -30,7 +30,7 @@ def _normalize(ctx, xc, var, eps, w, b, shape=None):
     return y
 
 
-class LayerNorm(Function):
+class LayerNormFunction(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b, statistics over the trailing dims of
     normalized_shape (biased variance)."""
 
@@ -56,7 +56,7 @@ class LayerNorm(Function):
         return dx, dw, db
 
 
-class BatchNorm(Function):
+class BatchNormFunction(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b per channel (axis 1), statistics over every
     other axis. training: batch statistics (biased variance), and running_mean / running_var
     (if given) move toward them in place, the variance unbiased, as PyTorch's kernel does;

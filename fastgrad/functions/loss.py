@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _kernels
 from ..autograd import Function
-from ..ops import _float_contiguous
+from ._arrays import float_contiguous
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -54,7 +54,7 @@ def _scale(g, reduction, count, dtype):
 
 # ---- softmax cross-entropy ----------------------------------------------------------------------
 
-class CrossEntropy(Function):
+class CrossEntropyFunction(Function):
     """Softmax and negative log-likelihood fused in one C pass per row, for plain class targets.
 
     The kernel writes each row's loss and its derivative softmax(x) - q (q the target
@@ -65,7 +65,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
-        x = _float_contiguous(logits)
+        x = float_contiguous(logits)
         loss = np.empty(x.shape[0], dtype=x.dtype)
         dx = np.empty_like(x)
         total, count = _kernels.cross_entropy(x, np.ascontiguousarray(target), ignore_index,
@@ -79,7 +79,7 @@ class CrossEntropy(Function):
         return ctx.dx * (s[:, None] if ctx.reduction == "none" else s)
 
 
-class SoftTargetCrossEntropy(Function):
+class SoftTargetCrossEntropyFunction(Function):
     """loss_i = -sum_c a_ic log softmax(x_i)_c for per-class coefficients a (rows: weighted,
     smoothed one-hot targets, or weighted class probabilities).
 
@@ -90,7 +90,7 @@ class SoftTargetCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, a, denominator, reduction, skip_zero):
-        x = _float_contiguous(logits)
+        x = float_contiguous(logits)
         logp = np.empty_like(x)
         _kernels.softmax_forward(x, logp, -1, True)
         terms = a * logp
@@ -109,7 +109,7 @@ class SoftTargetCrossEntropy(Function):
         return dx * (s[:, None] if ctx.reduction == "none" else s)
 
 
-class NLL(Function):
+class NLLFunction(Function):
     """loss_i = -w[t_i] x[i, t_i] (0 where t_i == ignore_index); 'mean' divides by the sum of
     the weights of the counted rows. Derivative: -w[t_i] at (i, t_i), 0 elsewhere."""
 
@@ -136,7 +136,7 @@ class NLL(Function):
 
 # ---- elementwise losses -------------------------------------------------------------------------
 
-class Elementwise(Function):
+class ElementwiseLossFunction(Function):
     """A loss computed element by element from input and target, reduced over all elements.
 
     Subclasses define `terms(x, t, need_dt, *extra)` -> (loss, d loss/dx, d loss/dt or None);
@@ -159,11 +159,12 @@ class Elementwise(Function):
         return ctx.dx * s, (ctx.dt * s if ctx.dt is not None else None)
 
 
-class MSE(Function):
+class MSEFunction(Function):
     """(x - t)^2: derivative 2 (x - t), and its negative for t.
 
     One C pass writes the derivative and sums the squares (writing them out only for 'none'),
-    so backward only scales. Not an Elementwise: t's derivative is -x's, never stored.
+    so backward only scales. Not an ElementwiseLossFunction: the derivative for t is the one
+    for x negated, so it is never stored.
     """
 
     @staticmethod
@@ -183,7 +184,7 @@ class MSE(Function):
         return gx, (-gx if ctx.needs_input_grad[1] else None)
 
 
-class L1(Elementwise):
+class L1Function(ElementwiseLossFunction):
     """|x - t|: derivative sign(x - t) (0 at 0, as PyTorch), and its negative for t."""
 
     @staticmethod
@@ -193,7 +194,7 @@ class L1(Elementwise):
         return np.abs(diff), dx, (-dx if need_dt else None)
 
 
-class Huber(Elementwise):
+class HuberFunction(ElementwiseLossFunction):
     """0.5 d^2 where |d| <= delta, else delta (|d| - delta/2), d = x - t; derivative
     d clipped to [-delta, delta]."""
 
@@ -207,7 +208,7 @@ class Huber(Elementwise):
         return loss, dx, (-dx if need_dt else None)
 
 
-class BCE(Elementwise):
+class BCEFunction(ElementwiseLossFunction):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch does, so
     x = 0 or 1 gives a finite loss. Derivative w (x - t) / max(x (1 - x), 1e-12) (PyTorch's
     EPSILON); for t: w (log(1 - x) - log x), both logs clamped."""
@@ -226,7 +227,7 @@ class BCE(Elementwise):
         return loss, dx, dt
 
 
-class BCEWithLogits(Elementwise):
+class BCEWithLogitsFunction(ElementwiseLossFunction):
     """Sigmoid and binary cross-entropy in one, stable for any logit x:
     loss = (1 - t) x + lw softplus(-x), lw = 1 + (pos_weight - 1) t, with
     softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) (no overflow, no cancellation).
