@@ -126,21 +126,35 @@ def _join(prefix, key):
 def _write(path: str, data: bytes) -> None:
     """Write `data` to `path`: through a symlink to its target, straight into a node that is
     not a regular file, atomically into a regular or new file."""
-    target = os.path.realpath(path)  # every symlink on the way resolved, a dangling one too
     try:
-        mode: Optional[int] = os.stat(target).st_mode
+        info: Optional[os.stat_result] = os.stat(path)  # of what the symlinks lead to
     except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        _write_through(target, data)
-    else:
-        _write_atomically(target, data, mode)
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_through(path, data, truncate=False)
+        return
+    target = os.path.realpath(path)  # every symlink on the way resolved, a dangling one too
+    if info is not None and not _same_file(target, info):
+        # A link that names no path, such as /dev/stdout -> /proc/self/fd/1 redirected to a
+        # file: the file can only be written through it.
+        _write_through(path, data, truncate=True)
+        return
+    _write_atomically(target, data, None if info is None else info.st_mode)
 
 
-def _write_through(path: str, data: bytes) -> None:
+def _same_file(path: str, info: os.stat_result) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
+
+
+def _write_through(path: str, data: bytes, truncate: bool) -> None:
     """Write into an existing FIFO, device or terminal as it is: no temporary, no rename (a FIFO
     blocks until a reader opens it, as any writer to a pipe does)."""
-    fd = os.open(path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags | (os.O_TRUNC if truncate else 0))
     try:
         view = memoryview(data)
         while view:  # a pipe may take less than asked for

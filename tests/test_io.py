@@ -393,6 +393,16 @@ def test_save_writes_through_a_character_device(tmp_path):
     assert not temporaries(os.path.dirname(node) or ".")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
+def test_save_to_dev_stdout_writes_into_the_pipe(tmp_path):
+    """/dev/stdout links to /proc/self/fd/1, whose target names no path when it is a pipe."""
+    env, cwd = child_python_env()
+    code = "import numpy as np, fastgrad; fastgrad.save({'w': np.arange(5.0)}, '/dev/stdout')"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                         check=True, timeout=60).stdout
+    np.testing.assert_array_equal(safetensors.numpy.load(out)["w"], np.arange(5.0))
+
+
 def test_save_to_a_directory_is_an_error_and_leaves_it(tmp_path):
     with pytest.raises(IsADirectoryError):
         io.save({"w": np.ones(3)}, tmp_path)
