@@ -219,7 +219,7 @@ class Optimizer:
 _DESCRIPTIONS = {"lr": "learning rate", "eps": "epsilon value"}  # PyTorch's wording
 
 
-def check_hyperparameter(group, name, low=0.0):
+def check_hyperparameter(group: dict, name: str, low: float = 0.0) -> None:
     """Raise unless group[name] is a finite real number >= low: TypeError for what is not a
     number, ValueError (PyTorch's message, naming the argument) for NaN, infinities and values
     below `low`. NaN fails every comparison, so it must be refused explicitly."""
@@ -232,7 +232,7 @@ def check_hyperparameter(group, name, low=0.0):
                          f"({name} must be {bound})")
 
 
-def check_betas(group):
+def check_betas(group: dict) -> None:
     """Raise unless group["betas"] is a pair of numbers in [0, 1) (Adam's)."""
     betas = group["betas"]
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -245,7 +245,7 @@ def check_betas(group):
                              "be in [0, 1))")
 
 
-def check_state_shapes(param, state):
+def check_state_shapes(param: np.ndarray, state: dict) -> None:
     """Raise ValueError when a buffer in `state` no longer has the parameter's shape (the
     parameter was replaced by one of another shape after the optimizer's first step)."""
     for name, value in state.items():
