@@ -2,6 +2,7 @@
 import io
 
 import numpy as np
+import pytest
 
 from fastgrad import bench
 
@@ -20,6 +21,7 @@ def test_every_step_function_runs_and_learns():
             step()  # raises if the hand-written chain rule or an API call is broken
 
 
+@pytest.mark.slow  # three frameworks, each timed in its own process
 def test_bench_table_lists_each_framework(monkeypatch):
     monkeypatch.setattr(bench, "accuracy_in_subprocess", lambda threads: (0.01, 5, 0.975))
     out = io.StringIO()

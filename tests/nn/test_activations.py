@@ -222,3 +222,21 @@ def test_softmax_kernel_binding_validates_its_arguments():
         _kernels.softmax_backward(x, np.zeros(6), np.zeros((2, 3)), 1, False)
     with pytest.raises(ValueError, match="overlaps"):
         _kernels.softmax_backward(x, np.zeros((2, 3)), x, 1, True)
+
+
+# ---- relu, tanh, sigmoid against PyTorch -----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_match_pytorch(name, dtype, rng):
+    torch = torch_or_skip()
+    x = rng.standard_normal((4, 6)).astype(dtype) * 4
+    ours = fg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out, tout = getattr(F, name)(ours), getattr(torch, name)(theirs)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    out.backward(g)
+    tout.backward(torch.from_numpy(g))
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    assert np.allclose(out.data, tout.detach().numpy(), atol=tol)
+    assert np.allclose(ours.grad, theirs.grad.numpy(), atol=tol)
