@@ -240,3 +240,16 @@ def test_activations_match_pytorch(name, dtype, rng):
     tol = 1e-6 if dtype == np.float32 else 1e-14
     assert np.allclose(out.data, tout.detach().numpy(), atol=tol)
     assert np.allclose(ours.grad, theirs.grad.numpy(), atol=tol)
+
+
+def test_a_subclass_that_overrides_forward_is_not_fused(rng):
+    # Fusing would run the kernel's relu, not the subclass' forward: the result must be its own.
+    class Doubled(nn.ReLU):
+        def forward(self, x):
+            return F.relu(x) * 2
+
+    seq = nn.Sequential(nn.Linear(3, 2), Doubled())
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    lin = seq[0]
+    want = 2 * np.maximum(x @ lin.weight.data.T + lin.bias.data, 0)
+    np.testing.assert_allclose(seq(x).data, want, rtol=1e-6, atol=1e-6)
