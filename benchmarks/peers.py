@@ -193,7 +193,8 @@ def _worker_env(framework, threads):
 
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [package_parent, os.path.dirname(os.path.abspath(__file__))] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        [package_parent, os.path.dirname(os.path.abspath(__file__))]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env["FASTGRAD_NUM_THREADS"] = str(threads)
@@ -325,7 +326,8 @@ def run(workloads=None, threads=(1,), rounds=3, min_seconds=0.3, progress=True, 
     for (wl, t), per in samples.items():
         med = {fw: (None if None in v else float(np.median(v))) for fw, v in per.items()}
         results[(wl, t)] = med
-        ratio = lambda fw: "-" if med[fw] is None else f"{med[fw] / med['fastgrad']:.2f}x"  # noqa: E731
+        ratio = (lambda fw: "-" if med[fw] is None  # noqa: E731
+                 else f"{med[fw] / med['fastgrad']:.2f}x")
         print(f"{wl:<8} {t:>7} {_fmt(med['fastgrad']):>10} {_fmt(med['torch']):>10} "
               f"{_fmt(med['numpy']):>10} {ratio('torch'):>9} {ratio('numpy'):>9}", file=out)
     print("", file=out)
