@@ -12,7 +12,7 @@ threads.
 """
 import pytest
 
-from fastgrad import bench
+import peers as bench
 
 WORKLOADS = ("T", "S")
 

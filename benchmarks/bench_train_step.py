@@ -1,5 +1,5 @@
 """Training-step benchmarks (pytest-benchmark): fastgrad, PyTorch eager and NumPy by hand on
-the six workloads of fastgrad.bench, one framework at a time.
+the six workloads of benchmarks/peers.py, one framework at a time.
 
     pytest benchmarks/bench_train_step.py --benchmark-group-by=param:workload
 
@@ -11,7 +11,7 @@ command that runs it (these machines set them for old OpenBLAS builds).
 """
 import pytest
 
-from fastgrad import bench
+import peers as bench
 
 
 @pytest.mark.parametrize("framework", bench.FRAMEWORKS)

@@ -1,6 +1,6 @@
 """In-process cost of one optimizer.step() and zero_grad(): fastgrad against PyTorch's default
 (foreach) optimizers, on the parameters of the T (2-16-16-1) and S (784-128-10) workloads of
-fastgrad.bench (Linear layers; the activation does not matter to an optimizer).
+benchmarks/peers.py (Linear layers; the activation does not matter to an optimizer).
 
     FASTGRAD_NUM_THREADS=1 PYTHONPATH=. python benchmarks/time_optim_step.py
 

@@ -1,17 +1,12 @@
 """Train a small MLP on the bundled digits with fastgrad, the way you would with PyTorch."""
-import numpy as np
-
 import fastgrad as fg
 from fastgrad import nn, optim
 from fastgrad.data import DataLoader, TensorDataset
-from fastgrad.datasets import load_digits
+from fastgrad.datasets import load_digits_split
 
 fg.manual_seed(0)
-X, y = load_digits()
-X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-6)
-order = np.random.default_rng(0).permutation(len(X))  # shuffle, then hold out 25 %
-train, test = order[:1347], order[1347:]
-X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
+# shuffled, 25 % held out, standardised by the training images' statistics
+X_train, y_train, X_test, y_test = load_digits_split(seed=0)
 
 model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 opt = optim.Adam(model.parameters(), lr=1e-3)

@@ -1,27 +1,15 @@
-"""python -m fastgrad demo: train an MLP on the bundled digits and report test accuracy.
-python -m fastgrad bench: time training steps against PyTorch and NumPy, each in its own process."""
+"""fastgrad demo: train an MLP on the bundled digits and report test accuracy.
+fastgrad bench: time training steps against PyTorch and NumPy, each in its own process (run
+from a checkout: the benchmark lives in the repository's benchmarks/ folder)."""
 import argparse
+import os
 import sys
 import time
-
-import numpy as np
-
-
-def split_digits(seed=0, test_fraction=0.25):
-    """The bundled digits, shuffled, split train/test, standardised by the training statistics."""
-    from .datasets import load_digits
-
-    X, y = load_digits()
-    perm = np.random.default_rng(seed).permutation(len(X))
-    n_test = int(round(len(X) * test_fraction))
-    test, train = perm[:n_test], perm[n_test:]
-    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
-    std[std == 0] = 1  # pixels that are blank in every training image
-    scale = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
-    return scale(X[train]), y[train], scale(X[test]), y[test]
+from typing import List, Optional, Sequence
 
 
-def accuracy(model, X, y):
+def accuracy(model, X, y) -> float:
+    """The share of rows of X whose predicted class (argmax of model(X)) is y."""
     import fastgrad as fg
 
     model.eval()
@@ -31,25 +19,30 @@ def accuracy(model, X, y):
     return float((pred == y).mean())
 
 
-def demo(epochs=20, batch_size=32, lr=1e-3, seed=0, hidden=128, progress=True):
-    """Trains 64-hidden-10 with ReLU, Adam and cross-entropy; returns (test accuracy, seconds)."""
-    from tqdm import tqdm
+def demo(epochs: int = 20, batch_size: int = 32, lr: float = 1e-3, seed: int = 0,
+         hidden: int = 128, progress: bool = True):
+    """Trains 64-hidden-10 with ReLU, Adam and cross-entropy; returns (test accuracy, seconds).
 
+    progress: a bar on stderr, shown only when stderr is a terminal."""
     import fastgrad as fg
     from fastgrad import nn, optim
     from fastgrad.data import DataLoader, TensorDataset
+    from fastgrad.datasets import load_digits_split
 
     fg.manual_seed(seed)
-    Xtr, ytr, Xte, yte = split_digits(seed)
+    Xtr, ytr, Xte, yte = load_digits_split(seed)
     model = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
     opt = optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(Xtr, ytr), batch_size=batch_size, shuffle=True, seed=seed)
 
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr)
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress,
-               file=sys.stdout)
-    for _ in bar:
+    for _ in range(epochs):
         total, batches = 0.0, 0
         for xb, yb in loader:
             opt.zero_grad()
@@ -57,45 +50,98 @@ def demo(epochs=20, batch_size=32, lr=1e-3, seed=0, hidden=128, progress=True):
             loss.backward()
             opt.step()
             total, batches = total + loss.item(), batches + 1
-        bar.set_postfix(loss=f"{total / batches:.4f}")
+        if bar is not None:
+            bar.set_postfix(loss=f"{total / batches:.4f}")
+            bar.update()
     seconds = time.perf_counter() - start
+    if bar is not None:
+        bar.close()
     return accuracy(model, Xte, yte), seconds
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fastgrad", description=__doc__)
+def find_benchmarks() -> Optional[str]:
+    """The checkout's benchmarks/ folder beside the package, or None for an installed package."""
+    import fastgrad
+
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__))),
+                          "benchmarks")
+    return folder if os.path.isfile(os.path.join(folder, "peers.py")) else None
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _counts(text: str) -> List[int]:
+    """argparse type: comma-separated whole numbers of at least 1, e.g. 1,2."""
+    return [_count(part.strip()) for part in text.split(",") if part.strip()] or [_count(text)]
+
+
+def _parser() -> argparse.ArgumentParser:
+    import fastgrad
+
+    parser = argparse.ArgumentParser(prog="fastgrad", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=fastgrad.__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="train an MLP on the bundled handwritten digits")
-    d.add_argument("--epochs", type=int, default=20)
+    d.add_argument("--epochs", type=_count, default=20)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     b = sub.add_parser("bench", help="training-step benchmark against PyTorch and NumPy")
     b.add_argument("--workloads", default="T,S,M,L,I1,I1024",
                    help="comma-separated subset of T,S,M,L,I1,I1024")
-    b.add_argument("--threads", default="1", help="comma-separated thread counts, e.g. 1,2")
-    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds per pair")
+    b.add_argument("--threads", type=_counts, default=[1],
+                   help="comma-separated thread counts, e.g. 1,2")
+    b.add_argument("--rounds", type=_count, default=3, help="interleaved rounds per pair")
+    return parser
+
+
+def bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Runs benchmarks/peers.py from the checkout, or says how to get it."""
+    folder = find_benchmarks()
+    if folder is None:
+        print("fastgrad bench runs the benchmarks in the source repository, which an installed "
+              "package does not include. From a clone:\n"
+              "    git clone <fastgrad repository> && cd fastgrad && pip install .\n"
+              "    python -m fastgrad bench", file=sys.stderr)
+        return 2
+    sys.path.insert(0, folder)
+    import peers
+
+    names = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in names if w not in peers.WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workloads {unknown}; choose from {list(peers.WORKLOADS)}")
+    missing = peers.missing_peers()
+    if missing:
+        print(f"not installed, so not compared: {', '.join(missing)} (pip install "
+              f"{' '.join(missing)}); running the rest", file=sys.stderr)
+    peers.run(names, threads=tuple(args.threads), rounds=args.rounds,
+              progress=sys.stderr.isatty())
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command line: `fastgrad demo`, `fastgrad bench`, `fastgrad --version`."""
+    parser = _parser()
     args = parser.parse_args(argv)
-
     if args.command == "bench":
-        from . import bench
+        return bench(parser, args)
+    import fastgrad as fg
 
-        names = [w.strip() for w in args.workloads.split(",") if w.strip()]
-        unknown = [w for w in names if w not in bench.WORKLOADS]
-        if unknown:
-            parser.error(f"unknown workloads {unknown}; choose from {list(bench.WORKLOADS)}")
-        threads = tuple(int(t) for t in args.threads.split(","))
-        bench.run(names, threads=threads, rounds=args.rounds)
-        return 0
-
-    if args.command == "demo":
-        import fastgrad as fg
-
-        acc, seconds = demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress)
-        print(f"test accuracy: {acc:.4f} on 450 held-out digits")
-        print(f"training time: {seconds:.2f} s ({args.epochs} epochs, "
-              f"{fg.get_num_threads()} threads, {fg.isa()} kernels)")
-        return 0 if acc >= 0.96 else 1
-    return 2
+    acc, seconds = demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress)
+    print(f"test accuracy: {acc:.4f} on 450 held-out digits")
+    print(f"training time: {seconds:.2f} s ({args.epochs} epochs, "
+          f"{fg.get_num_threads()} threads, {fg.isa()} kernels)")
+    return 0 if acc >= 0.96 else 1
 
 
 if __name__ == "__main__":

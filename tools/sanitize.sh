@@ -9,10 +9,10 @@
 # interpreter's interned objects would flood the report (tools/valgrind.sh checks leaks).
 #
 # Skipped under the sanitizer, and why:
-#   tests/test_wheel.py   builds and installs a normal wheel in a fresh venv: it exercises
-#                         packaging, not memory safety, and takes minutes.
-#   tests/test_leaks.py   measures RSS of a normal build; ASan's quarantine and shadow memory
-#                         make RSS meaningless (valgrind.sh covers leaks).
+#   tests/system/test_wheel.py  builds and installs a normal wheel in a fresh venv: it exercises
+#                               packaging, not memory safety, and takes minutes.
+#   tests/system/test_leaks.py  measures RSS of a normal build; ASan's quarantine and shadow memory
+#                               make RSS meaningless (valgrind.sh covers leaks).
 # Usage: tools/sanitize.sh [extra pytest args]; needs gcc, numpy, Cython and setuptools.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +31,7 @@ export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=lib
 # Reports go to files as well: pytest captures stderr, and a process that the sanitizer stops
 # takes its captured output with it. log_path gets one file per process, forks included.
 # allocator_may_return_null: a request for terabytes must fail as plain malloc does (NumPy then
-# raises MemoryError, which tests/test_robust_inputs.py expects), not abort the run.
+# raises MemoryError, which tests/autograd/test_tensor.py expects), not abort the run.
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:halt_on_error=1:abort_on_error=0:exitcode=86:log_path=$WORK/report"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$WORK/report"
 export PYTHONMALLOC=malloc
@@ -42,8 +42,8 @@ export FASTGRAD_SKIP_WHEEL=1
 sys.exit(0 if f.startswith('$WORK') else 'sanitize.sh: imported ' + f)"
 
 set +e
-"$PY" -m pytest -q -p no:cacheprovider --deselect tests/test_wheel.py \
-    --ignore tests/test_leaks.py "$@" 2>&1 | tee "$LOG"
+"$PY" -m pytest -q -p no:cacheprovider --deselect tests/system/test_wheel.py \
+    --ignore tests/system/test_leaks.py "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
 REPORT_RE="ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer"

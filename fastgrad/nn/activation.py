@@ -1,6 +1,13 @@
-"""Activation modules. Each is the module form of a function in functional.py."""
+"""Activation modules. Each is the module form of a function in functional.py.
+
+A Module that a preceding Linear can fuse with (Sequential runs them as one C call) says so with
+`fused_activation()`: the kernel activation's name and its parameter, or None where this
+instance cannot fuse. Modules without the method never fuse.
+"""
+from . import _checks
 from . import functional as F
 from .module import Module
+from ..functions.activation import KERNEL_SOFTPLUS_THRESHOLD
 
 
 class ReLU(Module):
@@ -10,21 +17,30 @@ class ReLU(Module):
     def forward(self, x):
         return F.relu(x)
 
+    def fused_activation(self):
+        return ("relu", 0.0)
+
 
 class Tanh(Module):
     def forward(self, x):
         return F.tanh(x)
+
+    def fused_activation(self):
+        return ("tanh", 0.0)
 
 
 class Sigmoid(Module):
     def forward(self, x):
         return F.sigmoid(x)
 
+    def fused_activation(self):
+        return ("sigmoid", 0.0)
+
 
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = F._number(negative_slope, "negative_slope", "LeakyReLU")
+        self.negative_slope = _checks.number(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -32,13 +48,14 @@ class LeakyReLU(Module):
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
 
+    def fused_activation(self):
+        return ("leaky_relu", self.negative_slope)
+
 
 class GELU(Module):
     def __init__(self, approximate="none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = _checks.gelu_approximate(approximate, "GELU")
 
     def forward(self, x):
         return F.gelu(x, self.approximate)
@@ -46,17 +63,23 @@ class GELU(Module):
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
+    def fused_activation(self):
+        return ("gelu" if self.approximate == "none" else "gelu_tanh", 0.0)
+
 
 class ELU(Module):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = F._number(alpha, "alpha", "ELU")
+        self.alpha = _checks.number(alpha, "alpha", "ELU")
 
     def forward(self, x):
         return F.elu(x, self.alpha)
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
+
+    def fused_activation(self):
+        return ("elu", self.alpha)
 
 
 class SiLU(Module):
@@ -66,20 +89,25 @@ class SiLU(Module):
     def forward(self, x):
         return F.silu(x)
 
+    def fused_activation(self):
+        return ("silu", 0.0)
+
 
 class Softplus(Module):
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta = F._number(beta, "beta", "Softplus")
-        self.threshold = F._number(threshold, "threshold", "Softplus")
-        if self.beta == 0:
-            raise ValueError("Softplus: beta must be non-zero")
+        self.beta = _checks.softplus_beta(beta, "Softplus")
+        self.threshold = _checks.number(threshold, "threshold", "Softplus")
 
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
+
+    def fused_activation(self):
+        # The C dense kernel has PyTorch's default threshold built in; any other runs unfused.
+        return ("softplus", self.beta) if self.threshold == KERNEL_SOFTPLUS_THRESHOLD else None
 
 
 class Softmax(Module):
@@ -97,22 +125,3 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, x):
         return F.log_softmax(x, self.dim)
-
-
-def _softplus_fusable(m):
-    # The C dense kernel has PyTorch's default threshold built in; any other runs unfused.
-    return ("softplus", m.beta) if m.threshold == F._act.KERNEL_SOFTPLUS_THRESHOLD else None
-
-
-# Activation modules a preceding Linear can fuse with (Sequential does this): module type ->
-# (kernel activation name, its scalar parameter), or None where this instance cannot fuse.
-FUSABLE = {
-    ReLU: lambda m: ("relu", 0.0),
-    Tanh: lambda m: ("tanh", 0.0),
-    Sigmoid: lambda m: ("sigmoid", 0.0),
-    LeakyReLU: lambda m: ("leaky_relu", m.negative_slope),
-    GELU: lambda m: ("gelu" if m.approximate == "none" else "gelu_tanh", 0.0),
-    ELU: lambda m: ("elu", m.alpha),
-    SiLU: lambda m: ("silu", 0.0),
-    Softplus: _softplus_fusable,
-}

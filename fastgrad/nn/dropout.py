@@ -1,4 +1,5 @@
 """Dropout: the module form of F.dropout; active in train mode, identity in eval mode."""
+from . import _checks
 from . import functional as F
 from .module import Module
 
@@ -6,7 +7,7 @@ from .module import Module
 class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        p = F._number(p, "p", "Dropout")
+        p = _checks.number(p, "p", "Dropout")
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p

@@ -13,6 +13,7 @@ from ..functions import activation as _act
 from ..functions import loss as _loss
 from ..functions.dense import ACT, DenseStackFunction
 from ..functions.normalization import BatchNormFunction, LayerNormFunction
+from . import _checks
 
 _check_reduction = _loss.check_reduction
 _INT64 = np.dtype(np.int64)
@@ -27,10 +28,6 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _number(value, name, fn):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__}")
-    return float(value)
 
 
 # ---- the dense layer ----------------------------------------------------------------------------
@@ -61,17 +58,16 @@ def sigmoid(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _act.elementwise(_tensor(input), "leaky_relu",
-                            _number(negative_slope, "negative_slope", "leaky_relu"))
+                            _checks.number(negative_slope, "negative_slope", "leaky_relu"))
 
 
 def gelu(input, approximate="none"):
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    approximate = _checks.gelu_approximate(approximate, "gelu")
     return _act.elementwise(_tensor(input), "gelu" if approximate == "none" else "gelu_tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _act.elementwise(_tensor(input), "elu", _number(alpha, "alpha", "elu"))
+    return _act.elementwise(_tensor(input), "elu", _checks.number(alpha, "alpha", "elu"))
 
 
 def silu(input, inplace=False):
@@ -79,10 +75,8 @@ def silu(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    beta = _number(beta, "beta", "softplus")
-    threshold = _number(threshold, "threshold", "softplus")
-    if beta == 0:
-        raise ValueError("softplus: beta must be non-zero")
+    beta = _checks.softplus_beta(beta, "softplus")
+    threshold = _checks.number(threshold, "threshold", "softplus")
     return _act.SoftplusFunction.apply(_tensor(input), beta, threshold)
 
 
@@ -160,7 +154,7 @@ def l1_loss(input, target, reduction="mean"):
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_reduction(reduction)
-    delta = _number(delta, "delta", "huber_loss")
+    delta = _checks.number(delta, "delta", "huber_loss")
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x = _float_input(input)
@@ -292,7 +286,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _loss.CrossEntropyFunction.apply(input, target, ignore_index, label_smoothing,
                                                 reduction)
     _check_reduction(reduction)
-    eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
+    eps = _checks.number(label_smoothing, "label_smoothing", "cross_entropy")
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     x0 = _float_input(input)
@@ -368,7 +362,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability p (mask from fastgrad.random.generator(), so
     fg.manual_seed repeats it) and scales the rest by 1/(1-p); identity when not training."""
-    p = _number(p, "p", "dropout")
+    p = _checks.number(p, "p", "dropout")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     x = _tensor(input)

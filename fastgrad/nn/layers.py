@@ -5,7 +5,6 @@ import numpy as np
 
 from . import functional as F
 from . import init
-from .activation import FUSABLE
 from ..functions.dense import ACT, DenseStackFunction
 from .module import Module
 from .parameter import Parameter
@@ -92,7 +91,7 @@ class Sequential(Module):
             m = mods[i]
             if type(m) is Linear:
                 nxt = mods[i + 1] if i + 1 < len(mods) else None
-                fused = FUSABLE[type(nxt)](nxt) if type(nxt) in FUSABLE else None
+                fused = _fused_activation(nxt)
                 run.append((m, fused))
                 i += 1 if fused is None else 2
                 if fused is None and nxt is not None and type(nxt) is not Linear:
@@ -108,6 +107,19 @@ class Sequential(Module):
             plan.append(_DenseRun(run))
         object.__setattr__(self, "_plan", plan)
         object.__setattr__(self, "_plan_generation", Module.generation)
+
+
+def _fused_activation(module):
+    """(kernel activation name, parameter) when `module` may run inside a dense run, else None.
+
+    A subclass that overrides forward computes something else, so it fuses only if it also
+    says so by its own fused_activation (or one of a class at least as derived)."""
+    fuse = getattr(module, "fused_activation", None)
+    if fuse is None:
+        return None
+    mro = type(module).__mro__
+    owner = lambda name: next(c for c in mro if name in c.__dict__)  # noqa: E731
+    return fuse() if issubclass(owner("fused_activation"), owner("forward")) else None
 
 
 class _DenseRun:

@@ -1,4 +1,5 @@
 """Loss modules: the module forms of the losses in functional.py."""
+from . import _checks
 from . import functional as F
 from .module import Module
 
@@ -26,7 +27,7 @@ class L1Loss(_Loss):
 class HuberLoss(_Loss):
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
-        self.delta = F._number(delta, "delta", "HuberLoss")
+        self.delta = _checks.number(delta, "delta", "HuberLoss")
         if not self.delta > 0:
             raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
 
@@ -59,7 +60,8 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
-        self.label_smoothing = F._number(label_smoothing, "label_smoothing", "CrossEntropyLoss")
+        self.label_smoothing = _checks.number(label_smoothing, "label_smoothing",
+                                              "CrossEntropyLoss")
         if not 0.0 <= self.label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
 

@@ -1,10 +1,10 @@
 """Training-step benchmarks: fastgrad against PyTorch eager and a NumPy network written by hand.
 
 One step is forward, loss, backward and optimizer update, written the ordinary way in each
-framework. `python -m fastgrad bench` runs every (framework, workload) pair in its own
-process, so no two thread pools share a process, interleaving the frameworks round by round
-on this noisy shared machine and reporting medians. benchmarks/bench_train_step.py times the
-same step functions under pytest-benchmark.
+framework. `python -m fastgrad bench` (from a checkout) runs every (framework, workload) pair
+in its own process, so no two thread pools share a process, interleaving the frameworks round
+by round so that a slow spell of the machine falls on all of them, and reports medians.
+benchmarks/bench_train_step.py times the same step functions under pytest-benchmark.
 """
 import json
 import os
@@ -27,6 +27,14 @@ WORKLOADS = {
     "I1024": Workload("I1024", (784, 512, 256, 10), "relu", 1024, "ce", "adam", 1e-3, False),
 }
 FRAMEWORKS = ("fastgrad", "torch", "numpy")
+OPTIONAL_PEERS = ("torch",)  # numpy is a dependency of fastgrad; the others may be absent
+
+
+def missing_peers():
+    """The optional peers that cannot be imported here; their columns show '-'."""
+    import importlib.util
+
+    return [name for name in OPTIONAL_PEERS if importlib.util.find_spec(name) is None]
 
 
 def batch_for(w, seed=0):
@@ -179,15 +187,19 @@ def time_step(step, min_seconds=0.3, min_steps=5, warmup=3):
 # ---- isolation: one process per (framework, workload, threads) -------------------------------
 
 def _worker_env(framework, threads):
-    # The worker imports this same fastgrad (installed or in-tree), from a neutral folder.
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # The worker imports this same fastgrad (installed or in-tree) and this module, from a
+    # neutral folder.
+    import fastgrad
+
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [here] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        [package_parent, os.path.dirname(os.path.abspath(__file__))]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env["FASTGRAD_NUM_THREADS"] = str(threads)
     if framework == "numpy":
-        # These machines set them for old OpenBLAS builds; they slow a current NumPy down.
+        # Settings some systems make for old OpenBLAS builds; they slow a current NumPy down.
         env.pop("OPENBLAS_CORETYPE", None)
         env.pop("OPENBLAS_L2_SIZE", None)
     return env
@@ -196,13 +208,13 @@ def _worker_env(framework, threads):
 def measure_in_subprocess(framework, workload, threads, min_seconds=0.3):
     """Median seconds per step, measured in a fresh process; None if the framework is absent."""
     return _in_subprocess(framework, threads,
-                          f"bench._worker({framework!r}, {workload!r}, {threads}, {min_seconds})")
+                          f"peers._worker({framework!r}, {workload!r}, {threads}, {min_seconds})")
 
 
 def accuracy_in_subprocess(threads):
     """time_to_accuracy() run in a fresh process with fastgrad on `threads` threads:
     (seconds, epochs, accuracy)."""
-    return tuple(_in_subprocess("fastgrad", threads, f"bench._accuracy_worker({threads})"))
+    return tuple(_in_subprocess("fastgrad", threads, f"peers._accuracy_worker({threads})"))
 
 
 def _accuracy_worker(threads):
@@ -216,7 +228,7 @@ def _set_threads(threads):
 
 
 def _in_subprocess(framework, threads, call):
-    code = f"import json, sys; from fastgrad import bench; print(json.dumps({call}))"
+    code = f"import json, sys; import peers; print(json.dumps({call}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=_worker_env(framework, threads), timeout=1800,
                          cwd=tempfile.gettempdir())
@@ -242,11 +254,11 @@ def digits_run(seed=0):
     (75/25, standardised), a 64-128-10 ReLU MLP, Adam lr 1e-3, cross-entropy, batches of 32."""
     import fastgrad as fg
     from fastgrad import nn, optim
-    from fastgrad.__main__ import split_digits
     from fastgrad.data import DataLoader, TensorDataset
+    from fastgrad.datasets import load_digits_split
 
     fg.manual_seed(seed)
-    Xtr, ytr, Xte, yte = split_digits(seed)
+    Xtr, ytr, Xte, yte = load_digits_split(seed)
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
     return dict(model=model, opt=optim.Adam(model.parameters(), lr=1e-3),
                 loss_fn=nn.CrossEntropyLoss(), Xte=Xte, yte=yte,
@@ -289,16 +301,18 @@ def _fmt(seconds):
 
 
 def run(workloads=None, threads=(1,), rounds=3, min_seconds=0.3, progress=True, out=sys.stdout):
-    """Runs the comparison and prints a table; returns {(workload, threads): {framework: s}}."""
-    from tqdm import tqdm
-
+    """Runs the comparison and prints a table; returns {(workload, threads): {framework: s}}.
+    A peer that is not installed shows as '-'."""
     workloads = list(workloads or WORKLOADS)
     jobs = [(wl, t, r, fw) for t in threads for wl in workloads for r in range(rounds)
             for fw in FRAMEWORKS]
     jobs += [("digits", t, r, "fastgrad") for t in threads for r in range(rounds)]
     samples, accuracy_runs = {}, {}
-    for wl, t, r, fw in tqdm(jobs, desc="benchmarking", unit="run", disable=not progress,
-                             file=sys.stderr):
+    if progress:
+        from tqdm import tqdm
+
+        jobs = tqdm(jobs, desc="benchmarking", unit="run", file=sys.stderr)
+    for wl, t, r, fw in jobs:
         if wl == "digits":
             accuracy_runs.setdefault(t, []).append(accuracy_in_subprocess(t))
             continue
@@ -312,7 +326,8 @@ def run(workloads=None, threads=(1,), rounds=3, min_seconds=0.3, progress=True, 
     for (wl, t), per in samples.items():
         med = {fw: (None if None in v else float(np.median(v))) for fw, v in per.items()}
         results[(wl, t)] = med
-        ratio = lambda fw: "-" if med[fw] is None else f"{med[fw] / med['fastgrad']:.2f}x"  # noqa: E731
+        ratio = (lambda fw: "-" if med[fw] is None  # noqa: E731
+                 else f"{med[fw] / med['fastgrad']:.2f}x")
         print(f"{wl:<8} {t:>7} {_fmt(med['fastgrad']):>10} {_fmt(med['torch']):>10} "
               f"{_fmt(med['numpy']):>10} {ratio('torch'):>9} {ratio('numpy'):>9}", file=out)
     print("", file=out)

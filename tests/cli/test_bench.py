@@ -1,9 +1,14 @@
-"""fastgrad.bench and `python -m fastgrad bench`: the comparison runs and reports every peer."""
+"""benchmarks/peers.py, which `fastgrad bench` runs: the comparison runs, reports every peer."""
 import io
+import os
+import sys
 
 import numpy as np
+import pytest
 
-from fastgrad import bench
+BENCHMARKS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "benchmarks")
+sys.path.insert(0, os.path.abspath(BENCHMARKS))
+import peers as bench  # noqa: E402
 
 
 def test_every_step_function_runs_and_learns():
@@ -20,6 +25,7 @@ def test_every_step_function_runs_and_learns():
             step()  # raises if the hand-written chain rule or an API call is broken
 
 
+@pytest.mark.slow  # three frameworks, each timed in its own process
 def test_bench_table_lists_each_framework(monkeypatch):
     monkeypatch.setattr(bench, "accuracy_in_subprocess", lambda threads: (0.01, 5, 0.975))
     out = io.StringIO()

@@ -160,3 +160,21 @@ def test_mixed_numpy_operands():
     y = (np.array([3.0, 4.0], dtype=np.float32) * x).sum()  # ndarray on the left
     y.backward()
     assert isinstance(y, fg.Tensor) and np.allclose(x.grad, [3.0, 4.0])
+
+
+# ---- sizes: negative or absurd sizes are refused, never attempted ---------------------------
+# 10**6 x 10**6 float32 is 4 TB and 2**62 rows overflow the address space: no machine can hold
+# either, so a crash or an OOM kill (instead of an exception) would fail the test run.
+@pytest.mark.parametrize("make", [
+    lambda: fg.zeros(-1),
+    lambda: fg.zeros(2 ** 62, 4),
+    lambda: fg.ones(10 ** 6, 10 ** 6),
+    lambda: fg.randn(-3, 2),
+    lambda: fg.rand(10 ** 6, 10 ** 6),
+    lambda: fg.full((10 ** 6, 10 ** 6), 1.0),
+    lambda: fg.arange(10 ** 14),
+], ids=["zeros-neg", "zeros-2^62", "ones-4TB", "randn-neg", "rand-4TB", "full-4TB",
+        "arange-1e14"])
+def test_impossible_sizes_raise_instead_of_crashing(make):
+    with pytest.raises((ValueError, MemoryError)):
+        make()

@@ -7,7 +7,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 import fastgrad.nn.functional as F
-from conftest import torch_or_skip
+from conftest import LAYOUTS, memory_layouts, torch_or_skip
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol=1e-12)}
 REDUCTIONS = ["mean", "sum", "none"]
@@ -448,3 +448,164 @@ def test_bad_arguments_raise(rng):
         F.binary_cross_entropy_with_logits(x, np.ones_like(x), pos_weight=np.ones(5))
     with pytest.raises(ValueError, match="label_smoothing"):
         nn.CrossEntropyLoss(label_smoothing=1.5)
+
+
+# ---- cross-entropy and MSE against NumPy and PyTorch -----------------------------------------
+
+def log_softmax64(x):
+    x = x.astype(np.float64)
+    m = x.max(axis=1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_against_numpy(reduction, smoothing, rng):
+    x = rng.standard_normal((9, 4)) * 3
+    y = rng.integers(0, 4, 9)
+    y[2] = -100  # ignored
+    logits = fg.tensor(x, requires_grad=True, dtype=np.float64)
+    loss = F.cross_entropy(logits, y, reduction=reduction, label_smoothing=smoothing)
+    q = np.full((9, 4), smoothing / 4)
+    keep = y != -100
+    q[np.arange(9)[keep], y[keep]] += 1 - smoothing
+    rows = -(q * log_softmax64(x)).sum(axis=1) * keep
+    ref = {"mean": rows.sum() / keep.sum(), "sum": rows.sum(), "none": rows}[reduction]
+    assert np.allclose(loss.data, ref, rtol=1e-12)
+    assert fg.gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction,
+                                                  label_smoothing=smoothing), (logits,))
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    x = fg.tensor([[1000.0, -1000.0, 0.0]], requires_grad=True)
+    loss = F.cross_entropy(x, np.array([1]))
+    loss.backward()
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(2000.0)
+    assert np.all(np.isfinite(x.grad))
+
+
+def test_cross_entropy_bad_targets():
+    x = fg.tensor(np.zeros((3, 4), np.float32))
+    with pytest.raises(IndexError, match="4"):
+        F.cross_entropy(x, np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match="3"):
+        F.cross_entropy(x, np.array([0, 1]))
+    with pytest.raises(TypeError, match="integer"):
+        F.cross_entropy(x, np.array([0.5, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_against_numpy(reduction, rng):
+    p, t = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    pred = fg.tensor(p, requires_grad=True, dtype=np.float64)
+    loss = nn.MSELoss(reduction=reduction)(pred, t)
+    d2 = (p - t) ** 2
+    assert np.allclose(loss.data, {"mean": d2.mean(), "sum": d2.sum(), "none": d2}[reduction])
+    assert fg.gradcheck(lambda a: F.mse_loss(a, t, reduction=reduction), (pred,))
+
+
+@pytest.mark.parametrize("input_shape,target_shape,match", [
+    ((4, 1), (4,), r"\(4, 1\).*\(4,\)"),         # would broadcast to (4, 4)
+    ((3, 4), (4, 3), r"\(3, 4\).*\(4, 3\)"),     # same size, other shape
+])
+def test_mse_refuses_a_target_of_another_shape(input_shape, target_shape, match):
+    with pytest.raises(ValueError, match=match):
+        F.mse_loss(fg.tensor(np.zeros(input_shape)), np.zeros(target_shape))
+
+
+def test_bad_reduction():
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_matches_pytorch(smoothing, rng):
+    torch = torch_or_skip()
+    x = rng.standard_normal((16, 10)).astype(np.float32) * 5
+    y = rng.integers(0, 10, 16)
+    ours = fg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(ours, y, label_smoothing=smoothing)
+    tloss = torch.nn.functional.cross_entropy(theirs, torch.from_numpy(y),
+                                              label_smoothing=smoothing)
+    loss.backward()
+    tloss.backward()
+    assert loss.item() == pytest.approx(tloss.item(), rel=1e-5)
+    assert np.allclose(ours.grad, theirs.grad.numpy(), atol=1e-7)
+
+
+# ---- bad targets, any layout, empty batches --------------------------------------------------
+
+@pytest.mark.parametrize("target,error,match", [
+    ([0, 1, 4], IndexError, r"target\[2\] = 4.*4 classes"),
+    ([0, -2, 1], IndexError, r"target\[1\] = -2"),
+    ([0, 1], ValueError, r"\(2,\).*batch of 3"),
+    ([0, 1, 2, 3], ValueError, r"\(4,\).*batch of 3"),
+    (np.zeros((3, 4), np.int64), ValueError, r"\(3, 4\)"),
+    ([0.5, 1, 2], TypeError, "integers"),
+    (["a", "b", "c"], TypeError, "integers"),
+    # 2**64 - 100 would wrap to -100 == ignore_index and silently drop the row
+    (np.array([0, 1, 2 ** 64 - 100], np.uint64), IndexError, "out of range"),
+], ids=["too-big", "negative", "too-few", "too-many", "2d", "fractional", "str", "uint64-wrap"])
+def test_cross_entropy_rejects_bad_labels(target, error, match):
+    with pytest.raises(error, match=match):
+        nn.CrossEntropyLoss()(fg.randn(3, 4), np.asarray(target))
+
+
+def test_cross_entropy_with_no_classes_rejects_any_label():
+    with pytest.raises(IndexError, match="0 classes"):
+        F.cross_entropy(fg.randn(2, 0), np.array([0, 0]))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_mse_takes_any_layout_for_prediction_and_target(layout):
+    rng = np.random.default_rng(4)
+    pred64, target64 = rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) * 3
+    pred = fg.tensor(memory_layouts(pred64)[layout], dtype=np.float64, requires_grad=True)
+    target = memory_layouts(target64)[layout]
+    loss = F.mse_loss(pred, target)
+    loss.backward()
+    p, t = pred.data, np.asarray(target, np.float64)
+    np.testing.assert_allclose(loss.item(), ((p - t) ** 2).mean(), rtol=1e-12)
+    np.testing.assert_allclose(pred.grad, 2 * (p - t) / p.size, rtol=1e-12)
+
+
+def test_empty_batch_through_linear_and_cross_entropy_matches_pytorch():
+    torch = torch_or_skip()
+    layer = nn.Linear(4, 3)
+    loss = F.cross_entropy(layer(np.zeros((0, 4), np.float32)), np.zeros(0, np.int64))
+    loss.backward()
+    t_layer = torch.nn.Linear(4, 3)
+    t_loss = torch.nn.functional.cross_entropy(t_layer(torch.zeros(0, 4)),
+                                               torch.zeros(0, dtype=torch.long))
+    t_loss.backward()
+    assert np.isnan(loss.item()) and torch.isnan(t_loss)
+    np.testing.assert_array_equal(layer.weight.grad, t_layer.weight.grad.numpy())
+    np.testing.assert_array_equal(layer.bias.grad, t_layer.bias.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_empty_batch_mse_matches_pytorch(reduction):
+    torch = torch_or_skip()
+    layer = nn.Linear(4, 3)
+    loss = F.mse_loss(layer(np.zeros((0, 4), np.float32)), np.zeros((0, 3)), reduction=reduction)
+    t_layer = torch.nn.Linear(4, 3)
+    t_loss = torch.nn.functional.mse_loss(t_layer(torch.zeros(0, 4)), torch.zeros(0, 3),
+                                          reduction=reduction)
+    np.testing.assert_array_equal(loss.data, t_loss.detach().numpy())
+    loss.sum().backward()
+    t_loss.sum().backward()
+    np.testing.assert_array_equal(layer.weight.grad, t_layer.weight.grad.numpy())
+
+
+def test_all_rows_ignored_gives_nan_loss_and_zero_gradient_like_pytorch():
+    torch = torch_or_skip()
+    logits = np.random.default_rng(6).normal(size=(3, 4)).astype(np.float32)
+    x = fg.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, np.full(3, -100))
+    loss.backward()
+    tx = torch.tensor(logits, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(tx, torch.full((3,), -100))
+    t_loss.backward()
+    assert np.isnan(loss.item()) and torch.isnan(t_loss)
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())

@@ -261,3 +261,7 @@ def test_memmap_larger_than_what_is_allocated_is_never_materialised(tmp_path):
     for X_batch, y_batch in batches:
         assert X_batch.shape == (batch_size, features) and not X_batch.any()
         assert len(set(y_batch.tolist())) == batch_size
+
+
+def test_empty_dataset_gives_no_batches():
+    assert list(DataLoader(TensorDataset(np.ones((0, 2)), np.ones(0)), batch_size=4)) == []

@@ -222,3 +222,34 @@ def test_softmax_kernel_binding_validates_its_arguments():
         _kernels.softmax_backward(x, np.zeros(6), np.zeros((2, 3)), 1, False)
     with pytest.raises(ValueError, match="overlaps"):
         _kernels.softmax_backward(x, np.zeros((2, 3)), x, 1, True)
+
+
+# ---- relu, tanh, sigmoid against PyTorch -----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_match_pytorch(name, dtype, rng):
+    torch = torch_or_skip()
+    x = rng.standard_normal((4, 6)).astype(dtype) * 4
+    ours = fg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out, tout = getattr(F, name)(ours), getattr(torch, name)(theirs)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    out.backward(g)
+    tout.backward(torch.from_numpy(g))
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    assert np.allclose(out.data, tout.detach().numpy(), atol=tol)
+    assert np.allclose(ours.grad, theirs.grad.numpy(), atol=tol)
+
+
+def test_a_subclass_that_overrides_forward_is_not_fused(rng):
+    # Fusing would run the kernel's relu, not the subclass' forward: the result must be its own.
+    class Doubled(nn.ReLU):
+        def forward(self, x):
+            return F.relu(x) * 2
+
+    seq = nn.Sequential(nn.Linear(3, 2), Doubled())
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    lin = seq[0]
+    want = 2 * np.maximum(x @ lin.weight.data.T + lin.bias.data, 0)
+    np.testing.assert_allclose(seq(x).data, want, rtol=1e-6, atol=1e-6)

@@ -13,7 +13,8 @@ import pytest
 import fastgrad
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
-SCRIPT = os.path.join(os.path.dirname(__file__), os.pardir, "tools", "leak_check.py")
+SCRIPT = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "tools",
+                      "leak_check.py")
 
 
 def leak_check(*args):
@@ -22,12 +23,14 @@ def leak_check(*args):
                           env=env, timeout=300)
 
 
+@pytest.mark.slow
 def test_training_keeps_rss_flat():
     out = leak_check("--steps", "1500", "--warmup", "300", "--limit-mb", "5")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "growth after it" in out.stdout
 
 
+@pytest.mark.slow
 def test_a_leak_of_8_kb_per_step_is_caught():
     # 1,200 measured steps x 8 KB = 9.4 MB: far above the 5 MB limit
     out = leak_check("--steps", "1500", "--warmup", "300", "--limit-mb", "5", "--leak-bytes", "8192")

@@ -8,7 +8,7 @@ import venv
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
 
 TRAIN = """
 import fastgrad as fg
@@ -19,6 +19,7 @@ assert acc > 0.9, acc
 """
 
 
+@pytest.mark.slow  # builds the extension from scratch: ~90 s
 @pytest.mark.skipif(os.environ.get("FASTGRAD_SKIP_WHEEL") == "1", reason="FASTGRAD_SKIP_WHEEL=1")
 def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
     pytest.importorskip("build")

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from fastgrad import _kernels as K
 
-from test_kernels import ref_act, ref_act_grad, ref_adam, ref_cross_entropy, ref_sgd
+from reference import ref_act, ref_act_grad, ref_adam, ref_cross_entropy, ref_sgd
 
 EXAMPLES_PER_ENTRY_POINT = 950
 ENTRY_POINTS = 15
@@ -33,7 +33,8 @@ FUZZ = settings(max_examples=EXAMPLES_PER_ENTRY_POINT, deadline=None, derandomiz
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 # NaN, inf and dtype casts of them are drawn on purpose; NumPy's warnings about them are noise.
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.slow,  # hypothesis runs each kernel hundreds of times: ~50 s
+              pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 UNIT = {np.float32: 2.0 ** -24, np.float64: 2.0 ** -53}
 ACT_NAMES = {v: k for k, v in K.ACTIVATIONS.items()}
 

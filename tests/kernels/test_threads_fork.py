@@ -149,14 +149,16 @@ def test_os_fork_child_trains_and_exits_cleanly():
 
 # ---- run to run -------------------------------------------------------------------------------
 
-CHILD = ("import sys; sys.path.insert(0, {tests!r}); import test_threads_fork as t; "
+# The child imports this module, and through it tests/conftest.py, from their folders.
+CHILD = ("import sys; sys.path[:0] = {paths!r}; import test_threads_fork as t; "
          "print(t.digest(t.train(*t.make_model(5))))")
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])
 def test_same_seed_and_thread_count_give_identical_bytes_across_processes(threads):
     env, cwd = child_python_env(FASTGRAD_NUM_THREADS=threads)
-    runs = [subprocess.run([sys.executable, "-c", CHILD.format(tests=TESTS)], env=env, cwd=cwd,
+    child = CHILD.format(paths=[TESTS, os.path.dirname(TESTS)])
+    runs = [subprocess.run([sys.executable, "-c", child], env=env, cwd=cwd,
                            capture_output=True, text=True, timeout=300) for _ in range(2)]
     for r in runs:
         assert r.returncode == 0, r.stderr

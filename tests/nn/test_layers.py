@@ -1,6 +1,8 @@
 """Dropout, LayerNorm, BatchNorm1d: values and gradients against PyTorch and NumPy, gradcheck,
 train/eval behaviour, running statistics over several steps, state-dict round trips with
 torch modules, seeded repeatability, bad arguments."""
+import math
+
 import numpy as np
 import pytest
 
@@ -235,3 +237,85 @@ def test_bad_arguments_raise():
         nn.LayerNorm(0)
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm1d(3, momentum=2.0)
+
+
+# ---- Linear ----------------------------------------------------------------------------------
+
+def test_linear_default_init_bounds_match_pytorch():
+    fg.manual_seed(3)
+    lin = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    for p in (lin.weight.data, lin.bias.data):
+        assert p.min() >= -bound and p.max() <= bound
+        assert p.max() > 0.95 * bound and p.min() < -0.95 * bound  # uniform, filling the range
+
+
+def test_manual_seed_makes_init_repeatable():
+    fg.manual_seed(7)
+    a = nn.Linear(4, 4).weight.data.copy()
+    fg.manual_seed(7)
+    assert np.array_equal(a, nn.Linear(4, 4).weight.data)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 5), (13, 5), (2, 3, 5)])
+def test_linear_forward_backward_against_numpy(dtype, shape, rng):
+    lin = nn.Linear(5, 4).to(dtype)
+    x = fg.tensor(rng.standard_normal(shape), requires_grad=True, dtype=dtype)
+    y = lin(x)
+    W, b = lin.weight.data.astype(np.float64), lin.bias.data.astype(np.float64)
+    x64 = x.data.astype(np.float64)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert y.shape == shape[:-1] + (4,)
+    assert np.allclose(y.data, x64 @ W.T + b, atol=tol)
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    g2, x2 = g.reshape(-1, 4), x64.reshape(-1, 5)
+    assert np.allclose(x.grad, (g2 @ W).reshape(shape), atol=tol)
+    assert np.allclose(lin.weight.grad, g2.T @ x2, atol=tol)
+    assert np.allclose(lin.bias.grad, g2.sum(0), atol=tol)
+
+
+def test_linear_gradcheck(rng):
+    W = fg.tensor(rng.standard_normal((3, 4)), requires_grad=True, dtype=np.float64)
+    b = fg.tensor(rng.standard_normal(3), requires_grad=True, dtype=np.float64)
+    x = fg.tensor(rng.standard_normal((5, 4)), requires_grad=True, dtype=np.float64)
+    assert fg.gradcheck(F.linear, (x, W, b))
+    for act in ("relu", "tanh", "sigmoid"):
+        assert fg.gradcheck(lambda x, W, b: F.dense(x, W, b, act), (x, W, b))
+
+
+@pytest.mark.parametrize("wrap", [np.asarray, fg.tensor], ids=["array", "tensor"])
+def test_linear_input_mismatch_names_both_shapes(wrap):
+    with pytest.raises(ValueError, match=r"\(2, 6\).*\(4, 5\)"):
+        nn.Linear(5, 4)(wrap(np.ones((2, 6), np.float32)))
+
+
+def test_linear_accepts_int_and_noncontiguous_input(rng):
+    lin = nn.Linear(3, 2)
+    x = np.arange(12).reshape(4, 3)
+    ref = x.astype(np.float64) @ lin.weight.data.T.astype(np.float64) + lin.bias.data
+    assert np.allclose(lin(x).data, ref, atol=1e-5)
+    xf = np.asfortranarray(rng.standard_normal((6, 4)))[:, ::-1][:, :3]
+    assert np.allclose(lin(xf).data, xf @ lin.weight.data.T + lin.bias.data, atol=1e-5)
+
+
+# 10**6 x 10**6 float32 weights are 4 TB and 10**12 squared overflows the address space: a
+# crash or an OOM kill (instead of an exception) would fail the test run.
+@pytest.mark.parametrize("size", [10 ** 12, 10 ** 6], ids=["1e12", "1e6"])
+def test_impossible_linear_sizes_raise_instead_of_crashing(size):
+    with pytest.raises((ValueError, MemoryError)):
+        nn.Linear(size, size)
+
+
+@pytest.mark.parametrize("size", [-1, 2.5, True, "3"])
+def test_linear_rejects_sizes_that_are_not_non_negative_ints(size):
+    with pytest.raises((ValueError, TypeError), match="in_features"):
+        nn.Linear(size, 3)
+
+
+@pytest.mark.parametrize("bad", [np.ones((2, 4), np.complex64), np.array([[None] * 4]),
+                                 np.array([["a"] * 4])], ids=["complex", "object", "str"])
+def test_linear_refuses_non_real_input(bad):
+    with pytest.raises((TypeError, ValueError)):
+        nn.Linear(4, 3)(bad)

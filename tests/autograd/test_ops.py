@@ -150,3 +150,54 @@ def test_ops_match_pytorch_values_and_gradients(rng):
     assert np.allclose(out.item(), tout.item(), rtol=1e-10)
     assert np.allclose(a.grad, ta.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert np.allclose(b.grad, tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---- matmul of views, empty matmul -----------------------------------------------------------
+
+# Each case: base shapes of A and B and the views taken of them; every view pair multiplies
+# to (6, 4) @ (4, 3). The views work alike on a NumPy array and on a fastgrad Tensor.
+MATMUL_VIEWS = {
+    "transposed": ((4, 6), lambda t: t.T, (3, 4), lambda t: t.T),
+    "negative-strides": ((6, 4), lambda t: t[::-1], (4, 3), lambda t: t[::-1, ::-1]),
+    "strided": ((6, 8), lambda t: t[:, ::2], (8, 3), lambda t: t[::2]),
+    "reversed-transposed": ((4, 6), lambda t: t[::-1, ::-1].T, (3, 4), lambda t: t.T[::-1]),
+}
+
+
+def _view_adjoint(view, shape, g):
+    """Gradient w.r.t. the base array of sum(g * view(base)): each view entry sends its
+    gradient back to the base element it reads (found by viewing an array of indices)."""
+    where = view(np.arange(int(np.prod(shape))).reshape(shape))
+    out = np.zeros(int(np.prod(shape)))
+    np.add.at(out, where.ravel(), g.ravel())
+    return out.reshape(shape)
+
+
+@pytest.mark.parametrize("case", list(MATMUL_VIEWS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_of_views_forward_and_backward(case, dtype):
+    shape_a, view_a, shape_b, view_b = MATMUL_VIEWS[case]
+    rng = np.random.default_rng(5)
+    A, B = rng.normal(size=shape_a), rng.normal(size=shape_b)
+    a = fg.tensor(A, dtype=dtype, requires_grad=True)
+    b = fg.tensor(B, dtype=dtype, requires_grad=True)
+    out = view_a(a) @ view_b(b)
+    g = rng.normal(size=(6, 3))
+    (out * fg.tensor(g, dtype=dtype)).sum().backward()
+
+    A, B = a.data.astype(np.float64), b.data.astype(np.float64)  # the values actually used
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out.data, view_a(A) @ view_b(B), rtol=tol, atol=tol)
+    np.testing.assert_allclose(a.grad, _view_adjoint(view_a, shape_a, g @ view_b(B).T),
+                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(b.grad, _view_adjoint(view_b, shape_b, view_a(A).T @ g),
+                               rtol=tol, atol=tol)
+
+
+def test_empty_matmul_gives_zeros_of_the_right_shape():
+    a = fg.tensor(np.ones((3, 0)), requires_grad=True)
+    b = fg.tensor(np.ones((0, 2)), requires_grad=True)
+    out = a @ b
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, np.ones((3, 0)) @ np.ones((0, 2)))
+    assert a.grad.shape == (3, 0) and b.grad.shape == (0, 2)
