@@ -16,6 +16,8 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
+    """Base class of layers and models, as torch.nn.Module: set Parameters and Modules as
+    attributes, define forward()."""
     # Counts changes to any module's attributes. Plans cached from module attributes (a
     # Sequential's fused runs) compare it with the count they were built at, one integer
     # compare per call, and rebuild when anything was assigned or deleted since.
@@ -29,6 +31,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -59,6 +62,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register `param` (a Parameter, or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
                             f"got {type(param).__name__}")
@@ -74,29 +78,35 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Register the submodule `module` under `name`."""
         setattr(self, name, module)
 
     # ---- traversal ------------------------------------------------------------------------------
     def named_modules(self, prefix=""):
+        """Yield (name, module) for this module and every submodule, depth first."""
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """Yield this module and every submodule, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Yield (name, module) for the direct submodules."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self):
+        """Yield the direct submodules."""
         for _, child in self.named_children():
             yield child
 
     def named_parameters(self, prefix="", recurse=True):
+        """Yield (dotted name, Parameter) for this module and (with recurse) its submodules."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -107,10 +117,12 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
+        """Yield the Parameters of this module and (with recurse) its submodules."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
+        """Yield (dotted name, buffer) for the registered buffers."""
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
             for name, b in module._buffers.items():
@@ -118,19 +130,23 @@ class Module:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
 
     def buffers(self, recurse=True):
+        """Yield the registered buffers."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (Dropout, BatchNorm) here and in submodules; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """Set evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset every parameter gradient: to None (set_to_none=True, the default) or to zeros."""
         # Called every step: the parameter list is kept until any module attribute changes.
         cached = self.__dict__.get("_zero_grad_params")
         if cached is None or cached[0] != Module.generation:
@@ -143,6 +159,7 @@ class Module:
                 p.grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -165,9 +182,11 @@ class Module:
         return self
 
     def float(self):
+        """Convert parameters and floating buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self):
+        """Convert parameters and floating buffers to float64; returns self."""
         return self.to(np.float64)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -218,6 +237,7 @@ class Module:
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside this module's parentheses in repr(); subclasses override it."""
         return ""
 
     def __repr__(self):
