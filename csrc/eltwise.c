@@ -1,4 +1,4 @@
-/* eltwise.c: activations forward/backward and gradient accumulation (fastgrad.h).
+/* eltwise.c: activations forward and backward (fastgrad.h).
  *
  * Each activation follows PyTorch's CPU definition (aten/src/ATen/native/cpu/Activation.cpp and
  * UnaryOpsKernel.cpp), including which saved tensor the backward reads:

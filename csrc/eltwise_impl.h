@@ -120,9 +120,3 @@ FG_VECTOR_CLONES void FG_NAME(fg_act_backward)(fg_idx n, int act, double param, 
         break;
     }
 }
-
-void FG_NAME(fg_accumulate)(fg_idx n, const T *src, T *dst)
-{
-    for (fg_idx i = 0; i < n; i++)
-        dst[i] += src[i];
-}

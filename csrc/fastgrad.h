@@ -70,9 +70,6 @@ void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const 
                          const float *dy, float *dx);
 void fg_act_backward_f64(fg_idx n, int act, double param, const double *x, const double *y,
                          const double *dy, double *dx);
-/* dst[i] += src[i]: gradient accumulation. */
-void fg_accumulate_f32(fg_idx n, const float *src, float *dst);
-void fg_accumulate_f64(fg_idx n, const double *src, double *dst);
 
 /* ---- losses (loss.c); sums are blocked and in double, so they are deterministic ------------- */
 /* Softmax cross-entropy per row, fused: loss[i] = -sum_c q_ic log softmax(x_i)_c with q the

@@ -67,8 +67,6 @@ cdef extern from "fastgrad.h" nogil:
                              const float *dy, float *dx)
     void fg_act_backward_f64(fg_idx n, int act, double param, const double *x,
                              const double *y, const double *dy, double *dx)
-    void fg_accumulate_f32(fg_idx n, const float *src, float *dst)
-    void fg_accumulate_f64(fg_idx n, const double *src, double *dst)
 
     void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,
                               int64_t ignore_index, double label_smoothing, float *loss,
@@ -591,24 +589,6 @@ def act_backward(int act, double param, x, y, dy, dx):
                                 <double *>pdx)
 
 
-def accumulate(src, dst):
-    """dst += src elementwise (same size, any shapes)."""
-    fn = "accumulate"
-    cdef int t = _float_type(src, fn, "src")
-    cdef cnp.ndarray s = _array(src, fn, "src", t, "src", False)
-    cdef cnp.ndarray d = _array(dst, fn, "dst", t, "src", True)
-    _same_size(s, "src", d, "dst", fn)
-    _disjoint(d, "dst", s, "src", fn, True)
-    cdef fg_idx n = cnp.PyArray_SIZE(s)
-    cdef void *ps = _ptr(s)
-    cdef void *pd = _ptr(d)
-    with nogil:
-        if t == F32:
-            fg_accumulate_f32(n, <float *>ps, <float *>pd)
-        else:
-            fg_accumulate_f64(n, <double *>ps, <double *>pd)
-
-
 # ---- losses and reductions ------------------------------------------------------------------
 
 def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss, dX):
@@ -693,9 +673,9 @@ def mse(pred, target, sq, dX):
     return s
 
 
-def sum(x):
+def sum_all(x):
     """Deterministic sum of all elements of x, accumulated in double; a Python float."""
-    fn = "sum"
+    fn = "sum_all"
     cdef int t = _float_type(x, fn, "x")
     cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
     cdef fg_idx n = cnp.PyArray_SIZE(xa)
@@ -791,20 +771,11 @@ cdef int _adam_entry(AdamEntry *e, str fn, object p, object g, object m, object 
     cdef cnp.ndarray ma = _array(m, fn, mname, t, pname, True)
     cdef cnp.ndarray va = _array(v, fn, vname, t, pname, True)
     cdef cnp.ndarray vm = _optional(vmax, fn, vmname, t, pname, True)
-    _disjoint(pa, pname, ga, gname, fn)
-    _disjoint(pa, pname, ma, mname, fn)
-    _disjoint(pa, pname, va, vname, fn)
-    _disjoint(pa, pname, vm, vmname, fn)
     _same_extent(pa, pname, ga, gname, fn, same_shape)
-    _disjoint(ga, gname, ma, mname, fn)
-    _disjoint(ga, gname, va, vname, fn)
-    _disjoint(ga, gname, vm, vmname, fn)
     _same_extent(pa, pname, ma, mname, fn, same_shape)
-    _disjoint(ma, mname, va, vname, fn)
-    _disjoint(ma, mname, vm, vmname, fn)
     _same_extent(pa, pname, va, vname, fn, same_shape)
-    _disjoint(va, vname, vm, vmname, fn)
     _same_extent(pa, pname, vm, vmname, fn, same_shape)
+    _no_overlaps((pa, ma, va, vm, ga), (pname, mname, vname, vmname, gname), 4, fn)
     e.n = cnp.PyArray_SIZE(pa)
     e.p = _ptr(pa)
     e.g = _ptr(ga)
