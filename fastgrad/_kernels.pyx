@@ -24,6 +24,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t
 from libc.limits cimport INT_MAX
+from libc.string cimport memcpy
 
 cnp.import_array()
 
@@ -490,17 +491,28 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
     return ys, zs
 
 
-def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, dY,
-                         bint need_dx, list dWs, list dbs, list accumulate):
+def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs,
+                         accumulate):
     """The chain rule down a stack run by dense_stack_forward, top layer first: dZ_l = dY_l *
     act_l'(Z_l, Y_l) (written over dY_l), dW_l (+)= dZ_l^T H_(l-1), db_l (+)= the column sums
     of dZ_l, dY_(l-1) = dZ_l W_l. dY, the top layer's, is overwritten; dWs[l] or dbs[l] may be
-    None (not wanted), accumulate[l] says "+=" for both. Every layer is checked before any is
-    run, so a refused call writes nothing. Returns dX (allocated) when need_dx, else None."""
+    None (not wanted), accumulate[l] says "+=" for both. ys, zs, Ws, acts, params, dWs, dbs
+    and accumulate are lists or tuples, one entry per layer. No array written (dY, dWs, dbs)
+    may overlap any other array of the call, in any layer, except that layers may share one
+    dW (or one db) buffer exactly, as layers that share a weight do. Every layer is checked
+    before any is run, so a refused call writes nothing. Returns dX (allocated) when need_dx,
+    else None."""
     fn = "dense_stack_backward"
-    cdef Py_ssize_t L = len(Ws), l
-    if (L == 0 or len(ys) != L or len(zs) != L or len(acts) != L or len(params) != L
-            or len(dWs) != L or len(dbs) != L or len(accumulate) != L):
+    # Tuples of their own: the kernels run without the GIL, and another thread could empty
+    # the caller's lists meanwhile and free the arrays they hold.
+    cdef tuple ys_ = _entries(fn, "ys", ys, -1), zs_ = _entries(fn, "zs", zs, -1)
+    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1), acts_ = _entries(fn, "acts", acts, -1)
+    cdef tuple params_ = _entries(fn, "params", params, -1), dWs_ = _entries(fn, "dWs", dWs, -1)
+    cdef tuple dbs_ = _entries(fn, "dbs", dbs, -1)
+    cdef tuple acc_ = _entries(fn, "accumulate", accumulate, -1)
+    cdef Py_ssize_t L = len(Ws_), l
+    if (L == 0 or len(ys_) != L or len(zs_) != L or len(acts_) != L or len(params_) != L
+            or len(dWs_) != L or len(dbs_) != L or len(acc_) != L):
         raise ValueError(f"{fn}: ys, zs, Ws, acts, params, dWs, dbs and accumulate must be "
                          f"equally long and not empty")
     cdef int t = _float_type(X, fn, "X")
@@ -517,17 +529,18 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
     try:
         for l in range(L - 1, -1, -1):
             try:  # names in messages are the layer's own (X, W, dY, ...), its index appended
-                h = _array(X if l == 0 else ys[l - 1], fn, "X", t, "X", False)
+                h = _array(X if l == 0 else ys_[l - 1], fn, "X", t, "X", False)
                 _shape(h, 2, -1, -1, fn, "X", None, None)
                 dims[0] = cnp.PyArray_DIM(h, 0)
                 dims[1] = cnp.PyArray_DIM(h, 1)
                 dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
-                _dense_backward_check(&es[l], fn, h, Ws[l], zs[l], ys[l], acts[l], params[l],
-                                      dy, dx, dWs[l], dbs[l], accumulate[l])
+                _dense_backward_check(&es[l], fn, h, Ws_[l], zs_[l], ys_[l], acts_[l],
+                                      params_[l], dy, dx, dWs_[l], dbs_[l], acc_[l])
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{e} (layer {l})") from None
             keep.append(dx)
             dy = dx
+        _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
         with nogil:
             for l in range(L - 1, -1, -1):
                 _dense_backward_run(&es[l])
@@ -535,6 +548,45 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
         if es != stack:
             PyMem_Free(es)
     return dy
+
+
+cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
+                         tuple dWs, tuple dbs) except -1:
+    """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
+    except one dW buffer shared by several layers (or one db), written by each in turn. Each
+    layer was checked on its own already; the arrays are the checked ndarrays or None."""
+    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L, n = 1 + 5 * L + 1
+    arrays, names = [dY], ["dY"]
+    for l in range(L):
+        arrays.append(dWs[l]); names.append(f"dWs[{l}]")
+    for l in range(L):
+        arrays.append(dbs[l]); names.append(f"dbs[{l}]")
+    arrays.append(X); names.append("X")
+    for l in range(L):
+        arrays += [ys[l], zs[l], Ws[l]]
+        names += [f"ys[{l}]", f"zs[{l}]", f"Ws[{l}]"]
+    cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
+    if lo == NULL:
+        raise MemoryError()
+    cdef char **hi = lo + n
+    try:
+        for i in range(n):
+            if arrays[i] is None:
+                lo[i] = hi[i] = NULL
+            else:
+                _extent(<cnp.ndarray>arrays[i], &lo[i], &hi[i])
+        for i in range(n_w):
+            if lo[i] == NULL:
+                continue
+            for j in range(i + 1, n):
+                if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
+                    continue
+                # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
+                _disjoint(arrays[i], names[i], arrays[j], names[j], fn,
+                          (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
+    finally:
+        PyMem_Free(lo)
+    return 0
 
 
 # ---- elementwise ------------------------------------------------------------------------------
@@ -614,29 +666,39 @@ def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss,
         _disjoint(out, oname, x, "X", fn)
         _disjoint(out, oname, tg, "target", fn)
     _disjoint(l, "loss", dx, "dX", fn)
-    cdef const int64_t *pt = <const int64_t *>cnp.PyArray_DATA(tg)
+    # The labels are copied, then checked and used from the copy: the caller's array may be
+    # written by another thread while the kernel runs without the GIL, and a label changed
+    # between the check and the kernel's read would index out of bounds.
+    cdef const int64_t *src = <const int64_t *>cnp.PyArray_DATA(tg)
+    cdef int64_t *pt = <int64_t *>PyMem_Malloc((M if M > 0 else 1) * sizeof(int64_t))
+    if pt == NULL:
+        raise MemoryError()
     cdef fg_idx i, counted = 0
-    for i in range(M):  # the kernel trusts its labels: a bad one would read out of bounds
-        if pt[i] == ignore_index:
-            continue
-        if pt[i] < 0 or pt[i] >= C:
-            raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
-                             f"(expected 0 <= target < {C} or target == ignore_index "
-                             f"= {ignore_index})")
-        counted += 1
     cdef void *px = _ptr(x)
     cdef void *pl = _ptr(l)
     cdef void *pdx = _ptr(dx)
     cdef double total
-    with nogil:
-        if t == F32:
-            fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
-                                 <float *>pl, <float *>pdx)
-            total = fg_sum_f32(M, <float *>pl)
-        else:
-            fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
-                                 <double *>pl, <double *>pdx)
-            total = fg_sum_f64(M, <double *>pl)
+    try:
+        memcpy(pt, src, M * sizeof(int64_t))
+        for i in range(M):
+            if pt[i] == ignore_index:
+                continue
+            if pt[i] < 0 or pt[i] >= C:
+                raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
+                                 f"(expected 0 <= target < {C} or target == ignore_index "
+                                 f"= {ignore_index})")
+            counted += 1
+        with nogil:
+            if t == F32:
+                fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
+                                     <float *>pl, <float *>pdx)
+                total = fg_sum_f32(M, <float *>pl)
+            else:
+                fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
+                                     <double *>pl, <double *>pdx)
+                total = fg_sum_f64(M, <double *>pl)
+    finally:
+        PyMem_Free(pt)
     return total, counted
 
 
@@ -813,7 +875,8 @@ cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
     """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
     keeps its arrays alive through it while C runs without the GIL."""
     if not isinstance(seq, (list, tuple)):
-        raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per parameter), "
+        raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per "
+                        f"{'layer' if fn.startswith('dense_stack') else 'parameter'}), "
                         f"got {type(seq).__name__}")
     cdef tuple entries = tuple(seq)
     if count >= 0 and len(entries) != count:
