@@ -11,8 +11,9 @@ Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-c
 misaligned arrays, read-only outputs, outputs overlapping inputs, and bad scalar arguments;
 IndexError for an out-of-range class label.
 
-Which saved tensor an activation's backward reads (x = pre-activation Z, y = output Y):
-relu: y or x; tanh, sigmoid: y; leaky_relu, gelu, gelu_tanh, elu, silu, softplus: x; none: neither.
+Activations are named and numbered by the C table (csrc/activation.h): ACTIVATIONS maps each
+name to its code, ACTIVATION_READS says which saved tensor its derivative reads (x, the input or
+pre-activation Z; y, the output Y), and ACT_<NAME> is each code.
 
 Arrays are pulled apart with PyArray_DATA and friends rather than typed memoryviews, which
 cost about 75 ns each to acquire (/work/shared/KERNEL-NOTES.md).
@@ -33,15 +34,14 @@ cdef extern from "fastgrad.h" nogil:
     enum:
         FG_ACT_NONE
         FG_ACT_RELU
-        FG_ACT_TANH
-        FG_ACT_SIGMOID
-        FG_ACT_LEAKY_RELU
-        FG_ACT_GELU
-        FG_ACT_GELU_TANH
-        FG_ACT_ELU
-        FG_ACT_SILU
-        FG_ACT_SOFTPLUS
         FG_ACT_COUNT
+        FG_READS_NOTHING
+        FG_READS_X
+        FG_READS_Y
+        FG_READS_X_OR_Y
+        FG_SOFTPLUS_THRESHOLD
+    const char *fg_act_name(int act)
+    int fg_act_reads(int act)
 
     void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
                      const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb,
@@ -101,28 +101,20 @@ cdef extern from "fastgrad.h" nogil:
     void fg_gemm_blocking(int itemsize, fg_idx out[5])
 
 
-ACT_NONE = FG_ACT_NONE
-ACT_RELU = FG_ACT_RELU
-ACT_TANH = FG_ACT_TANH
-ACT_SIGMOID = FG_ACT_SIGMOID
-ACT_LEAKY_RELU = FG_ACT_LEAKY_RELU
-ACT_GELU = FG_ACT_GELU
-ACT_GELU_TANH = FG_ACT_GELU_TANH
-ACT_ELU = FG_ACT_ELU
-ACT_SILU = FG_ACT_SILU
-ACT_SOFTPLUS = FG_ACT_SOFTPLUS
-ACTIVATIONS = {"none": ACT_NONE, "relu": ACT_RELU, "tanh": ACT_TANH, "sigmoid": ACT_SIGMOID,
-               "leaky_relu": ACT_LEAKY_RELU, "gelu": ACT_GELU, "gelu_tanh": ACT_GELU_TANH,
-               "elu": ACT_ELU, "silu": ACT_SILU, "softplus": ACT_SOFTPLUS}
+ACTIVATIONS = {fg_act_name(a).decode("ascii"): a for a in range(FG_ACT_COUNT)}
+"""Every activation of the kernels, by name: its code, the act argument of the calls below."""
+ACTIVATION_READS = {name: ("nothing", "x", "y", "x or y")[fg_act_reads(code)]
+                    for name, code in ACTIVATIONS.items()}
+"""What each activation's derivative reads: its input x, its output y, either, or nothing."""
+SOFTPLUS_THRESHOLD = float(FG_SOFTPLUS_THRESHOLD)
+"""softplus is linear where beta * x exceeds this (PyTorch's default threshold)."""
+for _name, _code in ACTIVATIONS.items():  # ACT_RELU, ...: the codes by name
+    globals()["ACT_" + _name.upper()] = _code
+del _name, _code
 
 cdef enum:
     F32 = cnp.NPY_FLOAT32
     F64 = cnp.NPY_FLOAT64
-    # What an activation's backward reads (see the module docstring).
-    NEEDS_NOTHING = 0
-    NEEDS_X = 1
-    NEEDS_Y = 2
-    NEEDS_X_OR_Y = 3
 
 
 # ---- validation helpers: each raises with a message naming the function and the argument ----
@@ -272,35 +264,22 @@ cdef inline int _act(int act, str fn) except -1:
     return act
 
 
-cdef inline int _act_needs(int act) noexcept:
-    if act == FG_ACT_NONE:
-        return NEEDS_NOTHING
-    if act == FG_ACT_RELU:
-        return NEEDS_X_OR_Y
-    if act == FG_ACT_TANH or act == FG_ACT_SIGMOID:
-        return NEEDS_Y
-    return NEEDS_X
-
-
 cdef int _check_saved(int act, object x, object y, str fn, str xname, str yname) except -1:
-    cdef int needs = _act_needs(act)
-    if needs == NEEDS_X and x is None:
+    cdef int needs = fg_act_reads(act)
+    if needs == FG_READS_X and x is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation input "
                          f"{xname}, got None")
-    if needs == NEEDS_Y and y is None:
+    if needs == FG_READS_Y and y is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation output "
                          f"{yname}, got None")
-    if needs == NEEDS_X_OR_Y and x is None and y is None:
+    if needs == FG_READS_X_OR_Y and x is None and y is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs {xname} or {yname}, "
                          f"got None for both")
     return 0
 
 
 cdef str _act_name(int act):
-    for k, v in ACTIVATIONS.items():
-        if v == act:
-            return k
-    return str(act)
+    return fg_act_name(act).decode("ascii")
 
 
 cdef inline fg_idx _elem_stride(cnp.ndarray a, int d, str fn, str name) except? -1:
@@ -459,7 +438,7 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
     """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
     l = 1..L, bs[l] None for a layer without bias. Allocates and returns (ys, zs): every
     layer's output, and its pre-activation where keep_z and the activation's derivative reads
-    it (leaky_relu, gelu, elu, silu, softplus), else None."""
+    it (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
@@ -480,8 +459,8 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
             dims[0] = cnp.PyArray_DIM(h, 0)
             dims[1] = cnp.PyArray_DIM(w, 0)
             y = cnp.PyArray_EMPTY(2, dims, t, 0)
-            z = (cnp.PyArray_EMPTY(2, dims, t, 0) if keep_z and _act_needs(act) == NEEDS_X
-                 else None)
+            z = (cnp.PyArray_EMPTY(2, dims, t, 0)
+                 if keep_z and fg_act_reads(_act(act, fn)) == FG_READS_X else None)
             _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
         except (TypeError, ValueError) as e:
             raise type(e)(f"{e} (layer {l})") from None
@@ -612,7 +591,7 @@ def act_forward(int act, double param, x, y):
 
 def act_backward(int act, double param, x, y, dy, dx):
     """dx = dy * act'(x) elementwise, reading x (the input) or y (the output) as the activation
-    requires (see the module docstring); the other may be None. dx may be dy itself."""
+    requires (ACTIVATION_READS); the other may be None. dx may be dy itself."""
     fn = "act_backward"
     _act(act, fn)
     cdef int t = _float_type(dy, fn, "dy")

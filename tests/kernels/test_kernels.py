@@ -262,6 +262,31 @@ def test_act_backward(name, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ACTS)
+def test_act_backward_needs_only_what_the_table_says_it_reads(name, dtype):
+    reads = K.ACTIVATION_READS[name]
+    x = act_inputs(dtype)
+    dy = randn(rng(9), x.shape, dtype)
+    y = run_forward(name, x)
+    expected = dy.astype(np.float64) * ref_act_grad(name, x, PARAM.get(name))
+    rtol, atol = tol(dtype)
+    given = {"x": (x, None), "y": (None, y), "x or y": (None, y), "nothing": (None, None)}
+    np.testing.assert_allclose(run_backward(name, *given[reads], dy), expected, rtol=rtol,
+                               atol=atol * 10)
+    if reads != "nothing":
+        with pytest.raises(ValueError, match=f"{name} backward needs"):
+            run_backward(name, None, None, dy)
+
+
+def test_activation_table_is_complete():
+    assert sorted(K.ACTIVATIONS.values()) == list(range(len(K.ACTIVATIONS)))
+    assert set(K.ACTIVATION_READS) == set(K.ACTIVATIONS)
+    for name in K.ACTIVATIONS:  # a new activation needs its references here too
+        ref_act(name, np.zeros(1), 1.0), ref_act_grad(name, np.zeros(1), 1.0)
+    assert all(getattr(K, "ACT_" + n.upper()) == c for n, c in K.ACTIVATIONS.items())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
 def test_act_in_place(name, dtype):
     x = act_inputs(dtype)
     y = run_forward(name, x)
