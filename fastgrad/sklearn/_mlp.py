@@ -74,7 +74,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         """X and the one-hot (or label-indicator) targets; fixes classes_ on a first fit."""
-        X, y = self._check_X(X, reset, y)
+        X, y = self._check_Xy(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -121,7 +121,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _predict(self, X, check_input=True):
         if check_input:
-            X = self._check_X(X, reset=False)
+            X = self._check_X(X)
         P = self._forward(X)
         return self._label_binarizer.inverse_transform(P.ravel() if self.n_outputs_ == 1
                                                        else P)
@@ -135,7 +135,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Class probabilities, (n_samples, n_classes); for multi-label targets, each label's
         probability."""
         self._check_fitted()
-        P = self._forward(self._check_X(X, reset=False))
+        P = self._forward(self._check_X(X))
         if self.n_outputs_ == 1:
             p = P.ravel()
             return np.vstack([1 - p, p]).T
@@ -205,7 +205,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if self.loss not in ("squared_error", "poisson"):
             raise ValueError("The 'loss' parameter must be one of ['poisson', 'squared_error']"
                              f"; got {self.loss!r}.")
-        X, y = self._check_X(X, reset, y, y_numeric=True)
+        X, y = self._check_Xy(X, y, reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
@@ -228,7 +228,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _predict(self, X, check_input=True):
         if check_input:
-            X = self._check_X(X, reset=False)
+            X = self._check_X(X)
         P = self._forward(X)
         return P.ravel() if P.shape[1] == 1 else P
 

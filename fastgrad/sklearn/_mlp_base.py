@@ -57,17 +57,20 @@ class BaseMLP(BaseEstimator):
             return np.dtype(self.dtype)
         return np.dtype(X_dtype) if X_dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
-    def _check_X(self, X, reset, y=None, **kw):
+    def _check_X(self, X, reset=False):
         """validate_data with the model's dtype, row-major, sparse densified."""
-        dtype = (self._dtype_for() if self.dtype is not None
-                 else (np.float64, np.float32))
-        if y is None:
-            X = validate_data(self, X, reset=reset, accept_sparse=True, dtype=dtype,
-                              order="C")
-            return np.ascontiguousarray(densify(X))
-        X, y = validate_data(self, X, y, reset=reset, accept_sparse=True, dtype=dtype,
-                             order="C", multi_output=True, **kw)
+        X = validate_data(self, X, reset=reset, accept_sparse=True, dtype=self._dtypes(),
+                          order="C")
+        return np.ascontiguousarray(densify(X))
+
+    def _check_Xy(self, X, y, reset, **kw):
+        """_check_X for fit: also y, which may have several columns."""
+        X, y = validate_data(self, X, y, reset=reset, accept_sparse=True,
+                             dtype=self._dtypes(), order="C", multi_output=True, **kw)
         return np.ascontiguousarray(densify(X)), y
+
+    def _dtypes(self):
+        return self._dtype_for() if self.dtype is not None else (np.float64, np.float32)
 
     def _stack(self):
         """(Ws, bs, acts, params): the network as the dense-stack kernels take it; coefs_ and
