@@ -47,6 +47,22 @@ def densify(X):
     return X.toarray()
 
 
+# The GEMM kernels sum a product of at most this many rows in another order than a larger
+# one (their dot path), so a prediction would change in the last bits with the batch size.
+DOT_PATH_ROWS = 4
+
+
+def row_invariant(forward, X):
+    """forward(X) for row-wise X, computed so each row's result does not depend on the rows
+    it came with: batches short enough for the GEMM's dot path are padded past it."""
+    n = X.shape[0]
+    if 0 < n <= DOT_PATH_ROWS:
+        padded = np.zeros((DOT_PATH_ROWS + 1, X.shape[1]), dtype=X.dtype)
+        padded[:n] = X
+        return forward(padded)[:n]
+    return forward(X)
+
+
 class BaseMLP(BaseEstimator):
     """Shared parameters, fit loop and forward pass; use MLPClassifier or MLPRegressor."""
 
@@ -90,8 +106,12 @@ class BaseMLP(BaseEstimator):
         """The network's output (after the output activation) for validated X."""
         Ws, bs, acts, params = self._stack()
         X = np.ascontiguousarray(X, dtype=Ws[0].dtype)
-        ys, _ = _kernels.dense_stack_forward(X, Ws, bs, acts, params, False)
-        return _outputs.activate(self.out_activation_, ys[-1])
+
+        def forward(X):
+            ys, _ = _kernels.dense_stack_forward(X, Ws, bs, acts, params, False)
+            return ys[-1]
+
+        return _outputs.activate(self.out_activation_, row_invariant(forward, X))
 
     # ---- initialisation --------------------------------------------------------------------
 
