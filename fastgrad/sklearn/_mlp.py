@@ -20,6 +20,10 @@ _SHARED_DOC = """
         None follows X as scikit-learn does (float32 input stays float32, anything else becomes
         float64). Use 'float64' to reproduce scikit-learn's numbers.
 
+    verbose : bool or int, default=False
+        True (or 1) prints scikit-learn's lines ("Iteration 1, loss = ..."); 2 or more also
+        draws a progress bar of each epoch's batches on stderr.
+
     Sparse X is densified when its dense form has at most 2**26 elements, refused (TypeError)
     beyond. Pickling works (and is how clone, GridSearchCV(n_jobs>1) and joblib move
     estimators), but unpickling runs code: load only pickles you trust; fastgrad.save of

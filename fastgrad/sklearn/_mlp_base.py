@@ -26,6 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .. import _kernels
 from . import _outputs
 from ._params import check_mlp_params, hidden_sizes
+from ._progress import EpochBar
 from ._solvers import SGD, Adam
 
 HIDDEN_ACTS = {"identity": _kernels.ACT_NONE, "relu": _kernels.ACT_RELU,
@@ -228,6 +229,8 @@ class BaseMLP(BaseEstimator):
                 else:
                     Xe, Ye, lab, swe = X, Y, labels, sample_weight
                 accumulated_loss = 0.0
+                bar = (EpochBar(self.n_iter_ + 1, -(-n_samples // batch_size))
+                       if self.verbose >= 2 else None)
                 for start in range(0, n_samples, batch_size):
                     stop = min(start + batch_size, n_samples)
                     xb, yb = Xe[start:stop], Ye[start:stop]
@@ -248,6 +251,10 @@ class BaseMLP(BaseEstimator):
                     _kernels.dense_stack_backward(xb, ys, zs, Ws, acts, params, delta, False,
                                                   dWs, dbs, no_accumulate)
                     opt.step(Ws, bs, dWs, dbs, alpha / sw_sum)
+                    if bar is not None:
+                        bar.update(stop // batch_size)
+                if bar is not None:
+                    bar.close()
                 self.n_iter_ += 1
                 self.loss_ = float(accumulated_loss / n_samples)
                 self.t_ += n_samples

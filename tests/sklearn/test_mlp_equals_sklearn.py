@@ -220,3 +220,17 @@ def test_float32_fit_close_to_float64(digits):
     assert m32.coefs_[0].dtype == np.float32
     np.testing.assert_allclose(m32.loss_curve_, m64.loss_curve_, rtol=1e-4)
     np.testing.assert_allclose(m32.predict_proba(X), m64.predict_proba(X), atol=1e-3)
+
+
+def test_progress_bar_when_asked(digits, capsys):
+    """verbose=2: scikit-learn's lines on stdout and, on stderr, a bar reaching 100% once an
+    epoch (the batch count is ceil(600 / 64) = 10)."""
+    X, y = digits
+    params = dict(hidden_layer_sizes=(8,), max_iter=3, batch_size=64, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fgsk.MLPClassifier(verbose=2, dtype="float64", **params).fit(X, y)
+        captured = capsys.readouterr()
+        sk.MLPClassifier(verbose=2, **params).fit(X, y)
+    assert captured.out == capsys.readouterr().out
+    assert captured.err.count("100%") == 3 and "epoch 3 [" in captured.err
