@@ -33,25 +33,37 @@ def _average(values, sample_weight):
     return np.average(values, weights=sample_weight, axis=0)
 
 
+def _clip(P):
+    """P clipped to [eps, 1 - eps] (a new array), as scikit-learn clips probabilities."""
+    eps = np.finfo(P.dtype).eps
+    out = np.maximum(P, eps)
+    return np.minimum(out, 1 - eps, out=out)
+
+
 def loss(name, Y, P, sample_weight=None, labels=None):
     """The data term of the loss of predictions P (after the output activation) for targets Y,
-    both (n_samples, n_outputs).
+    both (n_samples, n_outputs), as scikit-learn defines it.
 
     name: 'softmax' (cross-entropy), 'logistic' (binary cross-entropy per output, summed),
     'identity' (half the mean squared error) or 'exp' (Poisson deviance). labels: for softmax,
     the column index of each sample's class (Y is one-hot), which lets the unweighted
-    cross-entropy read one probability a row instead of the whole matrix.
+    cross-entropy read one probability a row. Unweighted losses take short paths (this runs
+    once a batch); they equal the general formulas up to rounding.
     """
+    n = P.shape[0]
     if name == "identity":
+        if sample_weight is None:
+            d = (Y - P).ravel()
+            return 0.5 * np.dot(d, d) / d.size
         return 0.5 * _average((Y - P) ** 2, sample_weight).mean()
     if name == "exp":
         return _average(xlogy(Y, Y / P) - Y + P, sample_weight).sum()
-    eps = np.finfo(P.dtype).eps
     if name == "softmax":
         if labels is not None and sample_weight is None:
-            p_true = P[np.arange(P.shape[0]), labels]
-            return -np.log(np.clip(p_true, eps, 1 - eps)).mean()
-        return -_average(xlogy(Y, np.clip(P, eps, 1 - eps)), sample_weight).sum()
+            return -np.log(_clip(P[np.arange(n), labels])).sum() / n
+        return -_average(xlogy(Y, _clip(P)), sample_weight).sum()
     # logistic: each output is its own two-class problem
-    P = np.clip(P, eps, 1 - eps)
+    P = _clip(P)
+    if sample_weight is None and ((Y == 0) | (Y == 1)).all():
+        return -np.log(np.where(Y == 1, P, 1 - P)).sum() / n
     return -_average(xlogy(Y, P) + xlogy(1 - Y, 1 - P), sample_weight).sum()

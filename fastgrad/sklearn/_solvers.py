@@ -18,6 +18,8 @@ decay, so the weights and the intercepts are two kernel calls.
 The gradient handed to `step` is the data term only, already divided by the batch's weight sum
 (and, for SGD, multiplied by `lr_scale()`: the backward pass scales it for free).
 """
+import math
+
 import numpy as np
 
 from .. import _kernels
@@ -91,8 +93,8 @@ class Adam:
         self.t += 1
         t = self.t
         bc2 = 1 - self.beta_2 ** t
-        eps = self.epsilon / np.sqrt(bc2)
-        self.learning_rate = self.learning_rate_init * np.sqrt(bc2) / (1 - self.beta_1 ** t)
+        eps = self.epsilon / math.sqrt(bc2)
+        self.learning_rate = self.learning_rate_init * math.sqrt(bc2) / (1 - self.beta_1 ** t)
         steps = [t] * len(weights)
         _kernels.adam_step_many(weights, grad_w, self.m_w, self.v_w, None,
                                 self.learning_rate_init, self.beta_1, self.beta_2, eps, l2,
