@@ -38,6 +38,13 @@ class Drawing(graphviz.Digraph):
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         return {"text/plain": self.source}
 
+    def _repr_html_(self):
+        """The drawing as inline SVG (DOT source without dot), for HTML front ends such as
+        sphinx-gallery."""
+        if has_dot():
+            return self.pipe(format="svg", encoding="utf-8")
+        return f"<pre>{html.escape(self.source)}</pre>"
+
     def save(self, path):
         """Writes the drawing to path: SVG, PNG or PDF by its suffix when `dot` is installed;
         without it, or for a .dot/.gv suffix, the DOT source (to path with suffix .dot, with a

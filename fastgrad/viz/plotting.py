@@ -16,19 +16,22 @@ def _losses(values, argument):
     return out
 
 
-def plot_losses(train, test=None, path=None, title="Loss per epoch"):
+def plot_losses(train, test=None, path=None, title="Loss per epoch", ax=None):
     """A Figure with the training loss (and the test loss, if given) against the epoch;
     written to `path` (any format matplotlib knows by the suffix: .png, .svg, .pdf) when given.
 
-    train, test: one loss per epoch. Uses matplotlib's Figure directly (no pyplot), so it
-    needs no display and leaves no global figure behind.
+    train, test: one loss per epoch. ax: a matplotlib Axes to draw into (e.g. from
+    plt.subplots()); without it a new Figure is made directly, not through pyplot, so it needs
+    no display and leaves no global figure behind.
     """
-    from matplotlib.figure import Figure
-
     train = _losses(train, "train")
     test = _losses(test, "test") if test is not None else None
-    fig = Figure(figsize=(6, 4), layout="constrained")
-    ax = fig.add_subplot()
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6, 4), layout="constrained")
+        ax = fig.add_subplot()
+    fig = ax.figure
     ax.plot(range(1, len(train) + 1), train, marker="o", ms=3, label="training loss")
     if test is not None:
         ax.plot(range(1, len(test) + 1), test, marker="o", ms=3, label="test loss")
