@@ -13,6 +13,7 @@ of a fused run, which draw() and explain() show one by one.
 """
 from .. import _kernels
 
+#: op name -> (forward formula, (local derivative for input 0, for input 1, ...))
 OPS = {
     # ---- arithmetic (ops.py)
     "Add": ("a + b", ("1", "1")),
