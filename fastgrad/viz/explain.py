@@ -9,6 +9,8 @@ each line the chain rule for one edge: the gradient arriving from above times th
 derivative. A tensor reached along several paths gets one line per path and a line summing
 them. The numbers are those of the op's own backward, the ones Tensor.backward() computes.
 """
+import numpy as np
+
 from . import fmt, trace
 from .graph import DEFAULT_MAX_NODES, build
 from .names import check_params, name_nodes
@@ -54,11 +56,12 @@ class Explanation:
     __repr__ = __str__
 
 
-def explain(root, params=None, max_nodes=DEFAULT_MAX_NODES):
+def explain(root, params=None, gradient=None, max_nodes=DEFAULT_MAX_NODES):
     """The backward pass from `root` as arithmetic, one line per edge (see the module).
 
     params: names for tensors of the graph ({name: tensor}, e.g. dict(model.named_parameters())
-    or {"x": x, "y": y, "z": z}); others are named after their op. Reads the graph without
+    or {"x": x, "y": y, "z": z}); others are named after their op. gradient: d out/d root,
+    as backward(gradient) takes it (default ones, as backward() uses for a scalar). Reads the graph without
     changing it: call it before backward(), or after backward(retain_graph=True).
     max_nodes: graphs with more nodes are refused (explain is for graphs one can read).
     """
@@ -70,14 +73,20 @@ def explain(root, params=None, max_nodes=DEFAULT_MAX_NODES):
     if graph.root.is_leaf:
         raise ValueError("explain: root is a leaf (it was made by no op), so there is no "
                          "backward pass to show; build it from tensors with requires_grad=True")
-    walk = trace.run(graph)
+    if gradient is not None:
+        gradient = np.asarray(gradient)
+        if gradient.shape != graph.root.value.shape:
+            raise ValueError(f"explain: gradient shape {gradient.shape} does not match root "
+                             f"shape {graph.root.value.shape}")
+    walk = trace.run(graph, gradient)
     name = name_nodes(graph, names)
     r = name[graph.root.index]
     edges_into = {}
     for e in walk.edges:
         edges_into[e.node.index] = edges_into.get(e.node.index, 0) + 1
 
-    lines = [f"backward pass from {r}: one line per edge, d{r}/d{r} = 1"]
+    start = "1" if gradient is None else f"{fmt.array(gradient)} (given)"
+    lines = [f"backward pass from {r}: one line per edge, d{r}/d{r} = {start}"]
     steps, seen_into = [], {}
     for e in walk.edges:
         o, i = name[e.out.index], name[e.node.index]

@@ -126,3 +126,50 @@ def test_bad_input_is_refused_clearly():
         z = z * 1.0
     with pytest.raises(ValueError, match="more than 300 nodes"):
         explain(z)
+
+
+def test_many_ops_agree_with_backward_and_torch():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4, 5))
+    W = rng.standard_normal((5, 3))
+    y = np.array([0, 2, 1, 2])
+
+    def forward(lib, X, W, y):
+        if lib is torch:
+            h = torch.tanh(X @ W)
+            h = torch.nn.functional.layer_norm(h, (3,))
+            m = h.max(dim=1).values.sum() + h[1:, :2].abs().mean()
+            s = torch.softmax(h, dim=1)
+            return torch.nn.functional.cross_entropy(h * 2.0 - 1.0, y) + (s ** 2).sum() * m \
+                + (X.exp() / (1.0 + X * X)).sqrt().log().sum()
+        F = nn.functional
+        h = (X @ W).tanh()
+        h = F.layer_norm(h, (3,))
+        m = h.max(dim=1).values.sum() + abs(h[1:, :2]).mean()
+        s = F.softmax(h, dim=1)
+        return F.cross_entropy(h * 2.0 - 1.0, y) + (s ** 2).sum() * m \
+            + (X.exp() / (1.0 + X * X)).sqrt().log().sum()
+
+    fx = fg.tensor(X, requires_grad=True)
+    fw = fg.tensor(W, requires_grad=True)
+    out = forward(fg, fx, fw, fg.tensor(y))
+    e = explain(out, {"X": fx, "W": fw})
+    out.backward()
+    tx = torch.tensor(X, requires_grad=True)
+    tw = torch.tensor(W, requires_grad=True)
+    forward(torch, tx, tw, torch.tensor(y)).backward()
+    for mine, leaf, ref in ((e.grad(fx), fx, tx), (e.grad(fw), fw, tw)):
+        np.testing.assert_allclose(mine, np.asarray(leaf.grad), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(mine, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert all("[" in line for line in e.lines[1:])  # every edge names its op
+
+
+def test_non_scalar_root_takes_a_gradient_like_backward():
+    x = fg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y = x * x
+    g = np.array([0.5, -1.0, 2.0])
+    e = explain(y, gradient=g)
+    y.backward(g)
+    np.testing.assert_array_equal(e.grad(x), np.asarray(x.grad))
+    with pytest.raises(ValueError, match="gradient"):
+        explain(y, gradient=np.ones(2))
