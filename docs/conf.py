@@ -63,7 +63,8 @@ def _write_optable():
 
     rows = ["| op | forward | local derivative per input |", "| --- | --- | --- |"]
     for op, (forward, locals_) in OPS.items():
-        parts = "; ".join(f"∂/∂{argument_name(op, i)}: {cell(d)}" for i, d in enumerate(locals_))
+        parts = "; ".join(f"∂/∂{argument_name(op, i)}: {cell(d)}"
+                          for i, d in enumerate(locals_))
         rows.append(f"| {cell(title(op))} | {cell(forward)} | {parts} |")
     os.makedirs(os.path.join(_here, "_generated"), exist_ok=True)
     with open(os.path.join(_here, "_generated", "optable.md"), "w", encoding="utf-8") as f:

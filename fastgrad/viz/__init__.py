@@ -16,9 +16,20 @@ __all__ = ["draw", "explain", "Explanation", "plot_losses", "OPS"]
 
 def __getattr__(name):
     if name == "draw":
+        _need("graphviz", "draw")
         from .drawing import draw
         return draw
     if name == "plot_losses":
+        _need("matplotlib", "plot_losses")
         from .plotting import plot_losses
         return plot_losses
     raise AttributeError(f"module 'fastgrad.viz' has no attribute {name!r}")
+
+
+def _need(package, function):
+    """Raises ImportError saying how to install `package` when it is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(package) is None:
+        raise ImportError(f"fastgrad.viz.{function} needs the {package} package: "
+                          "pip install fastgrad[viz]")

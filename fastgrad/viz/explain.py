@@ -61,8 +61,8 @@ def explain(root, params=None, gradient=None, max_nodes=DEFAULT_MAX_NODES):
 
     params: names for tensors of the graph ({name: tensor}, e.g. dict(model.named_parameters())
     or {"x": x, "y": y, "z": z}); others are named after their op. gradient: d out/d root,
-    as backward(gradient) takes it (default ones, as backward() uses for a scalar). Reads the graph without
-    changing it: call it before backward(), or after backward(retain_graph=True).
+    as backward(gradient) takes it (default ones, as backward() uses for a scalar). Reads the
+    graph without changing it: call it before backward(), or after backward(retain_graph=True).
     max_nodes: graphs with more nodes are refused (explain is for graphs one can read).
     """
     names = check_params(params)

@@ -238,7 +238,8 @@ def _read_dense_run(out, ctx, parents, nodes, node_for, groups):
             nodes.append(lin)
         lin.op, lin.group = "Linear", group
         lin.value = z if not last_is_linear else value_of(out.tensor)
-        lin.backward = _linear_backward(h, Wv, bv is not None, x_value.shape if layer == 0 else None)
+        x_shape = x_value.shape if layer == 0 else None
+        lin.backward = _linear_backward(h, Wv, bv is not None, x_shape)
         lin.inputs = [(h_node, h_pos), (node_for(W), 1)]
         if b is not None:
             lin.inputs.append((node_for(b), 2))
