@@ -15,7 +15,7 @@ from pathlib import Path
 import graphviz
 
 from . import fmt, trace
-from .graph import DEFAULT_MAX_NODES, build, grad_of
+from .graph import COUNT_CAP, DEFAULT_MAX_NODES, build, grad_of
 from .names import check_params, name_nodes
 from .optable import forward_formula, local_formula, argument_name, title
 
@@ -116,7 +116,7 @@ def draw(root, params=None, show="value,grad", max_nodes=DEFAULT_MAX_NODES):
         for inp, _ in node.inputs:
             dot.edge(f"n{inp.index}", f"n{node.index}")
     if graph.truncated:
-        more = f"{graph.hidden:,} more tensors" + (" (at least)" if graph.hidden >= 1_000_000
+        more = f"{graph.hidden:,} more tensors" + (" (at least)" if graph.hidden >= COUNT_CAP
                                                    else "")
         dot.node("more", label=f"<<i>… {more} not drawn<br/>(draw(..., max_nodes=N) "
                  "draws more)</i>>", shape="box", style="dashed")

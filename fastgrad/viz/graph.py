@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from .optable import activation_name
 
 DEFAULT_MAX_NODES = 300
+COUNT_CAP = 200_000  # tensors counted beyond a drawing at most, so a huge graph stays quick
 
 
 class Node:
@@ -134,7 +135,7 @@ def _op_backward(ctx):
     return backward
 
 
-def build(root, max_nodes=DEFAULT_MAX_NODES, count_cap=1_000_000):
+def build(root, max_nodes=DEFAULT_MAX_NODES, count_cap=COUNT_CAP):
     """Reads the graph behind `root` into Nodes, breadth first from the root, stopping after
     max_nodes (the rest is counted, up to count_cap tensors, without being read)."""
     if not isinstance(root, Tensor):

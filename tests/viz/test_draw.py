@@ -111,3 +111,15 @@ def test_save_renders_with_dot_or_writes_dot_source(tmp_path, monkeypatch):
     assert dot._repr_mimebundle_() == {"text/plain": dot.source}
     with pytest.raises(ValueError, match="path"):
         dot.save(tmp_path / "g.txt")
+
+
+def test_counting_beyond_the_drawing_stops_at_its_cap():
+    from fastgrad.viz.graph import build
+
+    x = fg.tensor(np.float64(1.0), requires_grad=True)
+    y = x
+    for _ in range(99):
+        y = y + 1.0
+    graph = build(y, max_nodes=10, count_cap=50)
+    assert len(graph.nodes) == 10 and graph.truncated and graph.hidden == 50
+    assert build(y, max_nodes=10).hidden == 90  # 100 tensors: 10 read, 90 behind them
