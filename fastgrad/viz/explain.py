@@ -102,19 +102,28 @@ def explain(root, params=None, gradient=None, max_nodes=DEFAULT_MAX_NODES):
     by_name = {name[k]: v for k, v in walk.grads.items()}
     by_id = {id(node.tensor): walk.grads[node.index] for node in graph.nodes
              if node.tensor is not None and node.index in walk.grads}
-    return Explanation(r, steps, lines, by_name, by_id)
+    return Explanation(r, steps, _aligned(lines), by_name, by_id)
 
 
 def _edge_line(r, o, i, e, from_root, formula):
-    """d r/d i = d r/d o · d o/d i = upstream · local = product, and the local formula."""
+    """(arithmetic, rule): d r/d i = d r/d o · d o/d i = upstream · local = product, and the
+    op's local derivative as a formula."""
     via = f" (via {o})" if e.node.consumers > 1 else ""
-    rule = f"   [{title(e.out.op)}: {formula}]" if formula else f"   [{title(e.out.op)}]"
+    rule = f"[{title(e.out.op)}: {formula}]" if formula else f"[{title(e.out.op)}]"
     if from_root:
-        if e.local is not None:
-            return f"d{r}/d{i}{via} = {fmt.array(e.local)}{rule}"
-        return f"d{r}/d{i}{via} = {fmt.array(e.product)}{rule}"
+        shown = e.local if e.local is not None else e.product
+        return f"d{r}/d{i}{via} = {fmt.array(shown)}", rule
     head = f"d{r}/d{i}{via} = d{r}/d{o} · d{o}/d{i}"
     if e.local is not None:
         return (f"{head} = {fmt.array(e.upstream)} · {fmt.array(e.local)} = "
-                f"{fmt.array(e.product)}{rule}")
-    return f"{head} = {fmt.array(e.product)}{rule}"
+                f"{fmt.array(e.product)}"), rule
+    return f"{head} = {fmt.array(e.product)}", rule
+
+
+def _aligned(rows, widest=72):
+    """Lines from (arithmetic, rule) rows, the rules in one column where the arithmetic is
+    not wider than `widest`; plain strings pass through."""
+    width = max((len(row[0]) for row in rows if isinstance(row, tuple)
+                 and len(row[0]) <= widest), default=0)
+    return [row if isinstance(row, str) else f"{row[0].ljust(width)}   {row[1]}"
+            for row in rows]

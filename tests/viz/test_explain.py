@@ -174,3 +174,18 @@ def test_non_scalar_root_takes_a_gradient_like_backward():
     np.testing.assert_array_equal(e.grad(x), np.asarray(x.grad))
     with pytest.raises(ValueError, match="gradient"):
         explain(y, gradient=np.ones(2))
+
+
+def test_readme_shows_what_explain_prints():
+    import os
+    import re
+
+    readme = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    shown = re.search(r"print\(explain\(z, names\)\)\n((?:# .*\n)+)", text).group(1)
+    x = scalar(2.0)
+    y = x ** 2
+    z = y * 0.5
+    printed = str(explain(z, {"x": x, "y": y, "z": z}))
+    assert [line[2:] for line in shown.splitlines()] == printed.splitlines()
