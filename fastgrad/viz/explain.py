@@ -66,7 +66,7 @@ def explain(root, params=None, gradient=None, max_nodes=DEFAULT_MAX_NODES):
     max_nodes: graphs with more nodes are refused (explain is for graphs one can read).
     """
     names = check_params(params)
-    graph = build(root, max_nodes)
+    graph = build(root, max_nodes, count_cap=0)  # refused when larger: no need to count
     if graph.truncated:
         raise ValueError(f"explain: the graph behind root has more than {max_nodes} nodes, too "
                          "many lines to read; draw() summarises it, or pass a larger max_nodes")
