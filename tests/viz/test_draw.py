@@ -104,11 +104,13 @@ def test_save_renders_with_dot_or_writes_dot_source(tmp_path, monkeypatch):
         svg = dot.save(tmp_path / "g.svg")
         assert svg.read_text().lstrip().startswith("<?xml") and "Exp" in svg.read_text()
         assert "image/svg+xml" in dot._repr_mimebundle_()
+        assert "<svg" in dot._repr_html_()  # what sphinx-gallery embeds
     monkeypatch.setattr(drawing, "has_dot", lambda: False)
     with pytest.warns(RuntimeWarning, match="dot is not installed"):
         written = dot.save(tmp_path / "g.png")
     assert written.suffix == ".dot" and written.read_text() == dot.source
     assert dot._repr_mimebundle_() == {"text/plain": dot.source}
+    assert dot._repr_html_().startswith("<pre>digraph fastgrad {")
     with pytest.raises(ValueError, match="path"):
         dot.save(tmp_path / "g.txt")
 
