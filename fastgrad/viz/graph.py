@@ -126,12 +126,12 @@ def _array_or_none(g):
 
 
 def _op_backward(ctx):
-    """The op's own backward on its recorded context, with no graph recorded."""
-    fn = ctx.fn
+    """The op's own backward, called through its recorded context as the engine's walk calls
+    it (so a user's Function gets what it expects), with no graph recorded."""
 
     def backward(g):
         with no_grad():
-            return tuple(_array_or_none(x) for x in _as_tuple(fn.backward(ctx, g)))
+            return tuple(_array_or_none(x) for x in _as_tuple(ctx.backward(g)))
     return backward
 
 

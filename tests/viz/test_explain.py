@@ -189,3 +189,23 @@ def test_readme_shows_what_explain_prints():
     z = y * 0.5
     printed = str(explain(z, {"x": x, "y": y, "z": z}))
     assert [line[2:] for line in shown.splitlines()] == printed.splitlines()
+
+
+def test_a_users_function_is_explained_with_its_own_backward():
+    class Cube(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x ** 2
+
+    x = scalar(1.5)
+    y = Cube.apply(x) * 2.0
+    e = explain(y, {"x": x, "y": y})
+    y.backward()
+    assert num(e.grad(x)) == num(x.grad) == pytest.approx(2 * 3 * 1.5 ** 2, rel=1e-12)
+    assert "[Cube]" in e.lines[-1]  # an op the table does not know is named, without formula
