@@ -1,0 +1,150 @@
+"""The default process group: every process that mpiexec started, over MPI (mpi4py).
+
+As torch.distributed with backend="mpi": the launcher (mpiexec) decides the world, so
+init_process_group needs no address, rank or size; it only joins. While the group is
+initialised, an uncaught exception on any rank aborts the whole job (MPI_Abort), so the other
+ranks, which may be waiting in a collective for the one that failed, exit with an error
+within seconds instead of hanging.
+"""
+import sys
+
+_state = {"comm": None, "excepthook": None}
+
+_NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
+                    "init_process_group.")
+
+
+def is_available() -> bool:
+    """True when mpi4py (and so an MPI library) can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("mpi4py") is not None
+
+
+def is_mpi_available() -> bool:
+    """True when the MPI backend can be used (torch.distributed.is_mpi_available)."""
+    return is_available()
+
+
+def _mpi():
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise RuntimeError("fastgrad.distributed needs mpi4py and an MPI library: "
+                           "pip install 'fastgrad[distributed]'") from exc
+    return MPI
+
+
+def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
+                       store=None, group_name="", pg_options=None, device_id=None) -> None:
+    """Joins the processes mpiexec started (torch.distributed.init_process_group).
+
+    backend: "mpi" or None (the same). world_size and rank, when given, must be what mpiexec
+    assigned. init_method, timeout, store and the other arguments are accepted for PyTorch's
+    signature and unused: MPI's launcher already knows the world.
+    """
+    if backend is not None and str(backend).lower() != "mpi":
+        raise ValueError(f"init_process_group: backend {backend!r} is not available; fastgrad "
+                         "runs data-parallel training over MPI: use backend='mpi'")
+    if _state["comm"] is not None:
+        raise RuntimeError("trying to initialize the default process group twice!")
+    MPI = _mpi()
+    comm = MPI.COMM_WORLD.Dup()  # our own context: a user's MPI traffic never meets ours
+    for name, given, actual in (("world_size", world_size, comm.Get_size()),
+                                ("rank", rank, comm.Get_rank())):
+        if given is not None and given != -1 and given != actual:
+            comm.Free()
+            raise ValueError(f"init_process_group: {name}={given} but mpiexec started this "
+                             f"process with {name} {actual}")
+    _state["comm"] = comm
+    if comm.Get_size() > 1:
+        _state["excepthook"] = sys.excepthook
+        sys.excepthook = _abort_on_uncaught_exception
+
+
+def _abort_on_uncaught_exception(exc_type, value, tb):
+    """Prints the traceback as Python would, then ends every rank of the job."""
+    previous = _state["excepthook"] or sys.__excepthook__
+    try:
+        previous(exc_type, value, tb)
+        sys.stderr.write(f"fastgrad.distributed: rank {_state['comm'].Get_rank()} raised; "
+                         "aborting every rank\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+    finally:
+        _mpi().COMM_WORLD.Abort(1)
+
+
+def destroy_process_group(group=None) -> None:
+    """Leaves the default process group (torch.distributed.destroy_process_group)."""
+    _check_group(group)
+    comm = _comm()
+    if _state["excepthook"] is not None:
+        sys.excepthook = _state["excepthook"]
+        _state["excepthook"] = None
+    _state["comm"] = None
+    comm.Free()
+
+
+def is_initialized() -> bool:
+    """True between init_process_group and destroy_process_group."""
+    return _state["comm"] is not None
+
+
+def get_rank(group=None) -> int:
+    """This process's rank, 0 .. world size - 1."""
+    _check_group(group)
+    return _comm().Get_rank()
+
+
+def get_world_size(group=None) -> int:
+    """The number of processes in the group."""
+    _check_group(group)
+    return _comm().Get_size()
+
+
+def get_backend(group=None) -> str:
+    """Always "mpi"."""
+    _check_group(group)
+    _comm()
+    return "mpi"
+
+
+def barrier(group=None, async_op=False, device_ids=None):
+    """Waits until every rank has reached this call."""
+    _check_group(group)
+    _comm().Barrier()
+    return _done(async_op)
+
+
+def _comm():
+    comm = _state["comm"]
+    if comm is None:
+        raise ValueError(_NOT_INITIALIZED)
+    return comm
+
+
+def _check_group(group):
+    if group is not None and group is not GroupMember.WORLD:
+        raise ValueError("fastgrad.distributed has one process group, the default one: "
+                         "pass group=None")
+
+
+class GroupMember:
+    """torch.distributed.GroupMember: WORLD names the default group."""
+
+    WORLD = object()
+
+
+class Work:
+    """What an async_op=True call returns; fastgrad's collectives have finished on return."""
+
+    def wait(self, timeout=None) -> bool:
+        return True
+
+    def is_completed(self) -> bool:
+        return True
+
+
+def _done(async_op):
+    return Work() if async_op else None
