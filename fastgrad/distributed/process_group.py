@@ -2,13 +2,14 @@
 
 As torch.distributed with backend="mpi": the launcher (mpiexec) decides the world, so
 init_process_group needs no address, rank or size; it only joins. While the group is
-initialised, an uncaught exception on any rank aborts the whole job (MPI_Abort), so the other
-ranks, which may be waiting in a collective for the one that failed, exit with an error
-within seconds instead of hanging.
+initialised, an uncaught exception on any rank, or sys.exit with an error status, aborts the
+whole job (MPI_Abort), so the other ranks, which may be waiting in a collective for the one
+that failed, exit with an error within seconds instead of hanging.
 """
+import atexit
 import sys
 
-_state = {"comm": None, "excepthook": None}
+_state = {"comm": None, "excepthook": None, "exit": None, "exit_status": None}
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
                     "init_process_group.")
@@ -58,8 +59,28 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                              f"process with {name} {actual}")
     _state["comm"] = comm
     if comm.Get_size() > 1:
-        _state["excepthook"] = sys.excepthook
+        _state["excepthook"], _state["exit"] = sys.excepthook, sys.exit
         sys.excepthook = _abort_on_uncaught_exception
+        sys.exit = _exit_remembering_status
+        atexit.register(_abort_if_exiting_with_error)
+
+
+def _exit_remembering_status(status=None):
+    """sys.exit, noting the status: an error exit on one rank must end the others too, and
+    Python's exit handlers are not told the status."""
+    _state["exit_status"] = status
+    _state["exit"](status)
+
+
+def _abort_if_exiting_with_error():
+    status = _state["exit_status"]
+    if _state["comm"] is None or status is None or status == 0:
+        return
+    sys.stderr.write(f"fastgrad.distributed: rank {_state['comm'].Get_rank()} exited with "
+                     f"status {status!r}; aborting every rank\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+    _mpi().COMM_WORLD.Abort(status if isinstance(status, int) else 1)
 
 
 def _abort_on_uncaught_exception(exc_type, value, tb):
@@ -80,8 +101,9 @@ def destroy_process_group(group=None) -> None:
     _check_group(group)
     comm = _comm()
     if _state["excepthook"] is not None:
-        sys.excepthook = _state["excepthook"]
-        _state["excepthook"] = None
+        sys.excepthook, sys.exit = _state["excepthook"], _state["exit"]
+        _state["excepthook"] = _state["exit"] = None
+        atexit.unregister(_abort_if_exiting_with_error)
     _state["comm"] = None
     comm.Free()
 

@@ -197,13 +197,26 @@ def raises(out):
     print(f"rank {rank} got past the collective", flush=True)
 
 
+def exits(out):
+    """The last rank calls sys.exit(3) while the others wait for it in a collective."""
+    dist.init_process_group()
+    rank, n = dist.get_rank(), dist.get_world_size()
+    if rank == n - 1:
+        time.sleep(0.5)
+        print(f"deliberate failure on rank {rank}", file=sys.stderr, flush=True)
+        sys.exit(3)
+    dist.all_reduce(fg.zeros(4))
+    print(f"rank {rank} got past the collective", flush=True)
+
+
 def save(out, rank, results):
     np.savez(os.path.join(out, f"rank{rank}.npz"), **results)
 
 
 CASES = {"collectives": collectives, "train32": lambda out: train(out, "float32"),
          "train64": lambda out: train(out, "float64"), "no_sync": no_sync, "unused": unused,
-         "mismatch": mismatch, "checkpoint": checkpoint, "raises": raises}
+         "mismatch": mismatch, "checkpoint": checkpoint, "raises": raises,
+         "exits": exits}
 
 if __name__ == "__main__":
     fg.set_num_threads(1)
