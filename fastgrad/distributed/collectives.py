@@ -7,10 +7,14 @@ written with Alltoall (rank r receives chunk r of every rank's buffer and reduce
 by an Allgather of the reduced chunks: each rank sends and receives about 2 (N-1)/N of the
 buffer, as a ring all-reduce does.
 """
+from typing import Any, Optional, Sequence, Union
+
 import numpy as np
 
 from ..tensor import Tensor
-from .process_group import _check_group, _comm, _done
+from .process_group import Work, _check_group, _comm, _done
+
+TensorLike = Union[Tensor, np.ndarray]
 
 
 class ReduceOp:
@@ -27,7 +31,8 @@ _UFUNCS = {ReduceOp.SUM: np.add, ReduceOp.AVG: np.add, ReduceOp.PRODUCT: np.mult
            ReduceOp.MIN: np.minimum, ReduceOp.MAX: np.maximum}
 
 
-def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+def all_reduce(tensor: TensorLike, op: str = ReduceOp.SUM, group: Any = None,
+               async_op: bool = False) -> Optional[Work]:
     """Reduces `tensor` across ranks, in place: afterwards every rank holds the result.
 
     tensor: a fastgrad Tensor or a writable NumPy array, of the same shape and dtype on every
@@ -51,7 +56,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     return _done(async_op)
 
 
-def reduce_in_rank_order(comm, flat, op=ReduceOp.SUM):
+def reduce_in_rank_order(comm: Any, flat: np.ndarray, op: str = ReduceOp.SUM) -> None:
     """Reduces the 1-d contiguous array `flat` across comm's ranks in place, in rank order.
 
     No checks: every rank must pass the same size and dtype (the callers make sure of it).
@@ -79,7 +84,8 @@ def reduce_in_rank_order(comm, flat, op=ReduceOp.SUM):
         flat[:] = send[:flat.size]
 
 
-def broadcast(tensor, src, group=None, async_op=False):
+def broadcast(tensor: TensorLike, src: int, group: Any = None,
+              async_op: bool = False) -> Optional[Work]:
     """Copies rank `src`'s `tensor` into `tensor` on every other rank, in place."""
     _check_group(group)
     comm = _comm()
@@ -93,7 +99,8 @@ def broadcast(tensor, src, group=None, async_op=False):
     return _done(async_op)
 
 
-def all_gather(tensor_list, tensor, group=None, async_op=False):
+def all_gather(tensor_list: Sequence[TensorLike], tensor: TensorLike, group: Any = None,
+               async_op: bool = False) -> Optional[Work]:
     """Fills tensor_list[r] with rank r's `tensor`, on every rank (in place).
 
     tensor_list: one Tensor (or writable array) per rank, each of tensor's shape and dtype.

@@ -8,8 +8,9 @@ that failed, exit with an error within seconds instead of hanging.
 """
 import atexit
 import sys
+from typing import Any, Dict, Optional
 
-_state = {"comm": None, "excepthook": None, "exit": None, "exit_status": None}
+_state: Dict[str, Any] = {"comm": None, "excepthook": None, "exit": None, "exit_status": None}
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
                     "init_process_group.")
@@ -36,8 +37,10 @@ def _mpi():
     return MPI
 
 
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
-                       store=None, group_name="", pg_options=None, device_id=None) -> None:
+def init_process_group(backend: Optional[str] = None, init_method: Optional[str] = None,
+                       timeout: Any = None, world_size: int = -1, rank: int = -1,
+                       store: Any = None, group_name: str = "", pg_options: Any = None,
+                       device_id: Any = None) -> None:
     """Joins the processes mpiexec started (torch.distributed.init_process_group).
 
     backend: "mpi" or None (the same). world_size and rank, when given, must be what mpiexec
@@ -96,7 +99,7 @@ def _abort_on_uncaught_exception(exc_type, value, tb):
         _mpi().COMM_WORLD.Abort(1)
 
 
-def destroy_process_group(group=None) -> None:
+def destroy_process_group(group: Any = None) -> None:
     """Leaves the default process group (torch.distributed.destroy_process_group)."""
     _check_group(group)
     comm = _comm()
@@ -113,26 +116,27 @@ def is_initialized() -> bool:
     return _state["comm"] is not None
 
 
-def get_rank(group=None) -> int:
+def get_rank(group: Any = None) -> int:
     """This process's rank, 0 .. world size - 1."""
     _check_group(group)
     return _comm().Get_rank()
 
 
-def get_world_size(group=None) -> int:
+def get_world_size(group: Any = None) -> int:
     """The number of processes in the group."""
     _check_group(group)
     return _comm().Get_size()
 
 
-def get_backend(group=None) -> str:
+def get_backend(group: Any = None) -> str:
     """Always "mpi"."""
     _check_group(group)
     _comm()
     return "mpi"
 
 
-def barrier(group=None, async_op=False, device_ids=None):
+def barrier(group: Any = None, async_op: bool = False,
+            device_ids: Any = None) -> "Optional[Work]":
     """Waits until every rank has reached this call."""
     _check_group(group)
     _comm().Barrier()
@@ -161,7 +165,7 @@ class GroupMember:
 class Work:
     """What an async_op=True call returns; fastgrad's collectives have finished on return."""
 
-    def wait(self, timeout=None) -> bool:
+    def wait(self, timeout: Any = None) -> bool:
         return True
 
     def is_completed(self) -> bool:

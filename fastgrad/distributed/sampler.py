@@ -8,6 +8,7 @@ train the model one process would.
 """
 import math
 import numbers
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -22,8 +23,9 @@ class DistributedSampler:
     padding with repeated indices.
     """
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
-                 drop_last=False):
+    def __init__(self, dataset: Any, num_replicas: Optional[int] = None,
+                 rank: Optional[int] = None, shuffle: bool = True, seed: int = 0,
+                 drop_last: bool = False) -> None:
         from . import process_group
 
         if num_replicas is None:
@@ -53,11 +55,11 @@ class DistributedSampler:
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
 
-    def permutation(self, n):
+    def permutation(self, n: int) -> np.ndarray:
         """The shuffled order of range(n) for this epoch: the same on every rank."""
         return np.random.default_rng(self.seed + self.epoch).permutation(n)
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         """This rank's indices for the current epoch, as a NumPy int64 array."""
         n = len(self.dataset)
         order = self.permutation(n) if self.shuffle else np.arange(n)
@@ -70,13 +72,13 @@ class DistributedSampler:
             order = order[:self.total_size]
         return order[self.rank:self.total_size:self.num_replicas]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Sets the epoch, which with seed picks the shuffled order."""
         _check_int("epoch", epoch)
         self.epoch = int(epoch)

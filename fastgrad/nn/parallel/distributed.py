@@ -16,6 +16,7 @@ PyTorch's reducer does). It is not overlapped with the rest of backward: on a CP
 all-reduce and the backward kernels compete for the same cores.
 """
 import contextlib
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -38,10 +39,16 @@ class DistributedDataParallel(Module):
     arguments of PyTorch's signature are accepted and have no effect here.
     """
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0,
-                 broadcast_buffers=True, process_group=None, bucket_cap_mb=None,
-                 find_unused_parameters=False, check_reduction=False,
-                 gradient_as_bucket_view=False, static_graph=False):
+    training: bool
+    broadcast_buffers: bool
+    require_backward_grad_sync: bool  # False inside no_sync()
+    _buckets: "list[_Bucket]"
+
+    def __init__(self, module: Module, device_ids: Optional[Sequence[Any]] = None,
+                 output_device: Any = None, dim: int = 0, broadcast_buffers: bool = True,
+                 process_group: Any = None, bucket_cap_mb: Optional[float] = None,
+                 find_unused_parameters: bool = False, check_reduction: bool = False,
+                 gradient_as_bucket_view: bool = False, static_graph: bool = False) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a fastgrad nn.Module, "
@@ -60,7 +67,8 @@ class DistributedDataParallel(Module):
         _broadcast_state(comm, module)
         object.__setattr__(self, "_buckets", _make_buckets(module))
 
-    def forward(self, *inputs, **kwargs):
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        """The wrapped module's forward; its outputs trigger the averaging in backward."""
         if self.broadcast_buffers and self.training:
             _broadcast_buffers(_default_comm(), self.module)
         out = self.module(*inputs, **kwargs)
@@ -69,7 +77,7 @@ class DistributedDataParallel(Module):
         return out
 
     @contextlib.contextmanager
-    def no_sync(self):
+    def no_sync(self) -> Iterator[None]:
         """Within it, backward() leaves the gradients local (to accumulate several batches);
         the first backward after a forward outside it averages the accumulated gradients."""
         before = self.require_backward_grad_sync
