@@ -362,12 +362,15 @@ cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
                               <double *>e.dw, <double *>e.db, e.accumulate)
 
 
-def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z):
+def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
-    l = 1..L, bs[l] None for a layer without bias. Allocates and returns (ys, zs): every
-    layer's output, and its pre-activation where keep_z and the activation's derivative reads
-    it (ACTIVATION_READS[name] == "x"), else None."""
+    l = 1..L, bs[l] None for a layer without bias; Ws, bs, acts and params are lists or tuples,
+    one entry per layer. Allocates and returns (ys, zs): every layer's output, and its
+    pre-activation where keep_z and the activation's derivative reads it
+    (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
+    Ws, bs = _entries(fn, "Ws", Ws, -1), _entries(fn, "bs", bs, -1)
+    acts, params = _entries(fn, "acts", acts, -1), _entries(fn, "params", params, -1)
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
         raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
