@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 /* exp(x) for x <= 0, float: glibc's expf is a call per element, which stops the loops from
  * vectorising (tanh and sigmoid would then dominate a small network's step).

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 static const fg_gemm_isa fg_isas[] = {
 #if defined(FG_HAVE_X86)
