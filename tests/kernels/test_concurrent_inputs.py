@@ -231,6 +231,11 @@ def _calls(rng, dt):
     gelu = K.ACTIVATIONS["gelu"]
     bounded = lambda bound: (lambda out: np.all(np.abs(out) <= bound))
 
+    def stack():
+        ys, zs = K.dense_stack_forward(X, [W], [b], [gelu], [0.0], True)
+        K.dense_stack_backward(X, ys, zs, [W], [gelu], [0.0], dY, True, [dW], [db], [False])
+        return bounded(Kd + 1)(zs[0]) and np.all(np.isfinite(dW))
+
     def ce():
         try:
             total, counted = K.cross_entropy(logits, labels, -100, 0.1, loss, dlog)
@@ -255,6 +260,12 @@ def _calls(rng, dt):
         ("adam", [g], lambda: (K.adam_step_many([p], [g], [m], [v], None, 1e-3, 0.9, 0.999,
                                                 1e-8, 0.0, True, [3]),
                                np.all(np.isfinite(p)))[1]),
+        ("sgd", [g, m], lambda: (K.sgd_step_many([p], [g], [m], 1e-3, 0.9, 0.0, 0.0, False,
+                                                 False), np.all(np.isfinite(p)))[1]),
+        ("softmax_backward", [dy], lambda: (K.softmax_backward(y, dy, dx, 0, True),
+                                            np.all(np.isfinite(dx)))[1]),
+        ("sum_all", [x], lambda: abs(K.sum_all(x)) <= 4000),
+        ("dense_stack", [X, W, b, dY], stack),
     ]
 
 
