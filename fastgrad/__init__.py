@@ -16,6 +16,7 @@ from .factory import arange, from_numpy, full, ones, ones_like, rand, randn, zer
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from . import data, datasets, nn, optim
+from . import distributed
 from .io import load, save
 
 from numpy import float32, float64  # noqa: E402  (dtype=fg.float32 reads like PyTorch)
