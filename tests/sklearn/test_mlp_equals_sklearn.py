@@ -195,17 +195,22 @@ def test_convergence_warning_as_sklearn(digits):
         fgsk.MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=2).fit(X, y)
 
 
-def test_verbose_prints_sklearn_lines(digits, capsys):
+@pytest.mark.parametrize("params, line", [
+    (dict(early_stopping=True), "Validation score: "),
+    (dict(solver="sgd", learning_rate="adaptive", tol=0.05, n_iter_no_change=1),
+     "Setting learning rate to"),
+    (dict(tol=0.05, n_iter_no_change=1), "Stopping."),
+])
+def test_verbose_prints_sklearn_lines(digits, capsys, params, line):
     X, y = digits
-    params = dict(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, verbose=True,
-                  random_state=0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=8, verbose=True, random_state=0, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sk.MLPClassifier(**params).fit(X, y)
         theirs = capsys.readouterr().out
         fgsk.MLPClassifier(dtype="float64", **params).fit(X, y)
         ours = capsys.readouterr().out
-    assert "Iteration 1, loss = " in ours and "Validation score: " in ours
+    assert "Iteration 1, loss = " in ours and line in ours
     assert ours == theirs
 
 
