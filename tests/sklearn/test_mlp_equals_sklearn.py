@@ -239,3 +239,23 @@ def test_progress_bar_when_asked(digits, capsys):
         sk.MLPClassifier(verbose=2, **params).fit(X, y)
     assert captured.out == capsys.readouterr().out
     assert captured.err.count("100%") == 3 and "epoch 3 [" in captured.err
+
+
+def test_subnormals_flushed_without_changing_the_fit(digits, monkeypatch):
+    """Dead units' weights decay geometrically under Adam and the L2 term; the per-epoch flush
+    keeps float32 values out of the (slow) subnormal range and changes no loss value."""
+    from fastgrad.sklearn import _mlp_base
+
+    X, y = digits
+    params = dict(hidden_layer_sizes=(128,), batch_size=10, learning_rate_init=0.01,
+                  max_iter=15, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flushed = fgsk.MLPClassifier(**params).fit(X, y)
+        monkeypatch.setattr(_mlp_base, "flush_subnormals", lambda arrays: None)
+        kept = fgsk.MLPClassifier(**params).fit(X, y)
+    floor = np.sqrt(np.finfo(np.float32).tiny)
+    assert any((np.abs(c) < floor).any() for c in kept.coefs_)  # the decay happened
+    for c in flushed.coefs_ + flushed._optimizer.state():
+        assert not ((c != 0) & (np.abs(c) < floor)).any()
+    np.testing.assert_array_equal(flushed.loss_curve_, kept.loss_curve_)
