@@ -94,7 +94,7 @@ def train(out, dtype, global_batch=8, epochs=2):
     local = global_batch // n
     for epoch in range(epochs):
         sampler.set_epoch(epoch)
-        idx = sampler.indices()
+        idx = sampler.order()
         for start in range(0, len(idx), local):
             b = idx[start:start + local]
             opt.zero_grad()

@@ -26,7 +26,7 @@ def train_one_process(dtype, global_batch=8, epochs=2):
     sampler = DistributedSampler(X, num_replicas=1, rank=0, shuffle=True, seed=0)
     for epoch in range(epochs):
         sampler.set_epoch(epoch)
-        idx = sampler.indices()
+        idx = sampler.order()
         for start in range(0, len(idx), global_batch):
             b = idx[start:start + global_batch]
             opt.zero_grad()
