@@ -152,6 +152,25 @@ def unused(out):
     save(out, rank, res)
 
 
+def buffers(out):
+    """BatchNorm's running statistics: each rank updates them from its own batch, and DDP
+    copies rank 0's to every rank before each training forward."""
+    dist.init_process_group()
+    rank = dist.get_rank()
+    fg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double()
+    ddp = DDP(model)
+    bn = model[1]
+    res = {}
+    for step in range(2):
+        x = np.random.default_rng(10 * step + rank).standard_normal((6, 3))
+        res[f"x{step}"] = x
+        ddp(x).sum().backward()
+        res[f"running_mean{step}"] = np.array(bn.running_mean)
+    res.update({f"init.{k}": np.array(v) for k, v in model.state_dict().items()})
+    save(out, rank, res)
+
+
 def mismatch(out):
     """Rank 1 builds a wider hidden layer: construction must fail on every rank."""
     dist.init_process_group()
@@ -215,6 +234,7 @@ def save(out, rank, results):
 
 CASES = {"collectives": collectives, "train32": lambda out: train(out, "float32"),
          "train64": lambda out: train(out, "float64"), "no_sync": no_sync, "unused": unused,
+         "buffers": buffers,
          "mismatch": mismatch, "checkpoint": checkpoint, "raises": raises,
          "exits": exits}
 
