@@ -149,6 +149,12 @@ def unused(out):
     res.update({f"init.{k}": np.array(v) for k, v in model.state_dict().items()})
     res.update({f"grad.{k}": np.array(p.grad) for k, p in model.named_parameters()
                 if p.grad is not None})
+    model.float()  # after wrapping: the next averaging must refuse, not cast silently
+    try:
+        ddp(x.astype(np.float32), rank == 0).backward()
+        res["dtype_error"] = ""
+    except RuntimeError as exc:
+        res["dtype_error"] = str(exc)
     save(out, rank, res)
 
 

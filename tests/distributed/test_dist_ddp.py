@@ -118,6 +118,7 @@ def test_parameters_used_by_some_ranks_average_and_unused_stay_none(tmp_path, n)
         (h.sum() + b(h).sum() if r == 0 else h.sum()).backward()
     for res in ranks:
         assert bool(res["c_grad_is_none"])
+        assert "convert the model (.double(), ...) before wrapping" in str(res["dtype_error"])
         for key, p in (("a.weight", a.weight), ("a.bias", a.bias), ("b.weight", b.weight),
                        ("b.bias", b.bias)):
             np.testing.assert_allclose(res[f"grad.{key}"], p.grad.numpy() / n, rtol=1e-12,
