@@ -1,7 +1,7 @@
 """fastgrad demo: train an MLP on the bundled digits and report test accuracy (--plot
 curve.png: also draw the training and test loss per epoch; needs matplotlib, the viz extra).
 fastgrad bench: time training steps against PyTorch and NumPy, each in its own process (run
-from a checkout: the benchmark lives in the repository's benchmarks/ folder)."""
+from the root of a clone: the benchmark lives in the repository's benchmarks/ folder)."""
 import argparse
 import os
 import sys
@@ -73,12 +73,17 @@ def demo(epochs: int = 20, batch_size: int = 32, lr: float = 1e-3, seed: int = 0
 
 
 def find_benchmarks() -> Optional[str]:
-    """The checkout's benchmarks/ folder beside the package, or None for an installed package."""
+    """The checkout's benchmarks/ folder: beside the package (a tree built in place), else in
+    the current directory (the root of a clone whose package was installed with pip); None
+    when neither has it."""
     import fastgrad
 
-    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__))),
-                          "benchmarks")
-    return folder if os.path.isfile(os.path.join(folder, "peers.py")) else None
+    beside = os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__)))
+    for root in (beside, os.getcwd()):
+        folder = os.path.join(root, "benchmarks")
+        if os.path.isfile(os.path.join(folder, "peers.py")):
+            return folder
+    return None
 
 
 def _count(text: str) -> int:
@@ -125,9 +130,9 @@ def bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     folder = find_benchmarks()
     if folder is None:
         print("fastgrad bench runs the benchmarks in the source repository, which an installed "
-              "package does not include. From a clone:\n"
+              "package does not include. From the root of a clone:\n"
               "    git clone <fastgrad repository> && cd fastgrad && pip install .\n"
-              "    python -m fastgrad bench", file=sys.stderr)
+              "    fastgrad bench", file=sys.stderr)
         return 2
     sys.path.insert(0, folder)
     import peers
