@@ -27,7 +27,7 @@ def _make(array, dtype, device, requires_grad, where, default=np.float32):
     """The tensor every constructor returns: array cast to dtype (or `default`), on the CPU."""
     _device.check(device, f"{where}: device")
     dt = resolve(dtype, f"{where}: dtype") or np.dtype(default)
-    return Tensor(np.ascontiguousarray(array, dtype=dt), requires_grad=requires_grad)
+    return Tensor(np.asarray(array, dtype=dt, order="C"), requires_grad=requires_grad, dtype=dt)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):

@@ -247,7 +247,11 @@ def masked_fill(input, mask, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, "
                          f"got shape {value.shape}")
-    if np.broadcast_shapes(m.shape, input.shape) != input.shape:
+    try:
+        fits = np.broadcast_shapes(m.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast to "
                          f"the tensor's shape {input.shape}")
     # The fill takes the tensor's dtype, as in PyTorch.

@@ -95,6 +95,8 @@ class Norm(Function):
         absa = np.abs(a)
         if p == np.inf:
             out = np.max(absa, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        elif p == -np.inf:
+            out = np.min(absa, axis=axes, keepdims=True)
         elif p == 0:
             out = np.sum(a != 0, axis=axes, keepdims=True).astype(a.dtype)
         elif p == 1:
@@ -116,21 +118,21 @@ class Norm(Function):
             return np.zeros_like(a)
         if p == 1:  # d|a|/da = sign(a)
             return g * np.sign(a)
-        if p == np.inf:  # the largest |a| carries it; ties share evenly
+        if p in (np.inf, -np.inf):  # the largest (smallest) |a| carries it; ties share evenly
             winners = np.abs(a) == out
             return g * np.sign(a) * winners / winners.sum(axis=ctx.axes, keepdims=True)
         # d(sum |a|^p)^(1/p) / da = a |a|^(p-2) / norm^(p-1); PyTorch gives 0 where norm is 0
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
                 local = a / out
-            else:
+            else:  # also for p < 0, where every nonzero element counts
                 local = a * np.abs(a) ** (p - 2) / out ** (p - 1)
         return g * np.where(out == 0, 0, local)
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
-    """The vector p-norm over dim (all elements by default): p = 2 ('fro'), 1, inf, 0 or any
-    positive number (torch.norm)."""
+    """The vector p-norm over dim (all elements by default): p = 2 ('fro'), 1, inf, -inf, 0
+    or any other number, (sum |x|^p)^(1/p) (torch.norm); 'nuc' is not supported."""
     x = as_tensor_input(input)
     if x.dtype.kind != "f":
         raise TypeError(f"norm: input must be a float tensor, got dtype {x.dtype}")
@@ -138,8 +140,6 @@ def norm(input, p="fro", dim=None, keepdim=False):
         p = 2
     if isinstance(p, str) or isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
         raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
-    if p < 0 and p != -np.inf or p == -np.inf:
-        raise ValueError(f"norm: p must be non-negative, got {p}")
     return Norm.apply(x, float(p), normalize_dims(dim, x.ndim, "norm: dim"), bool(keepdim))
 
 
