@@ -7,6 +7,7 @@ it is what `fg.<name>(...)` and `Tensor.<name>(...)` call.
 import numpy as np
 
 from .autograd import Function
+from .dtypes import result_type
 from .ops import Abs, Exp, Log, MatMul, Pow, Sqrt, unbroadcast
 from .tensor import Tensor
 
@@ -22,12 +23,22 @@ def as_tensor_input(x, name="input"):
                         f"got {type(x).__name__}") from None
 
 
-def _arg(x):
-    """A tensor argument passes through (apply unwraps it); anything else becomes an array
-    only when it is not a plain number, so a Python scalar stays weak (float32 stays float32)."""
-    if isinstance(x, (Tensor, int, float, bool)) or x is None:
-        return x
-    return np.asarray(x)
+def _promoted(*operands):
+    """The operands cast to the dtype PyTorch's promotion gives them (dtypes.result_type):
+    tensors through a differentiable cast, arrays by astype; numbers stay Python numbers,
+    which NumPy then treats as weak, so they never widen the result."""
+    dt = result_type(*operands)
+    out = []
+    for x in operands:
+        if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+            out.append(x.item())
+        elif x is None or isinstance(x, (bool, int, float)):
+            out.append(x)
+        elif isinstance(x, Tensor):
+            out.append(x if x.dtype == dt else x.to(dt))
+        else:
+            out.append(np.asarray(x, dtype=dt))
+    return out
 
 
 # ---- trigonometry and logarithms ----------------------------------------------------------------
@@ -196,7 +207,7 @@ def pow(input, exponent):
     """input ** exponent, elementwise and broadcasting (torch.pow); either may be a number."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         input = as_tensor_input(input)
-    return Pow.apply(_arg(input), _arg(exponent))
+    return Pow.apply(*_promoted(input, exponent))
 
 
 def round(input, decimals=0):
@@ -214,7 +225,7 @@ def clamp(input, min=None, max=None):
     for name, bound in (("min", min), ("max", max)):
         if isinstance(bound, (str, bytes, complex)):
             raise TypeError(f"clamp: {name} must be a number or a tensor, got {bound!r}")
-    return Clamp.apply(as_tensor_input(input), _arg(min), _arg(max))
+    return Clamp.apply(*_promoted(as_tensor_input(input), min, max))
 
 
 clip = clamp
@@ -233,7 +244,7 @@ def where(condition, input=None, other=None):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor_input(input)
     try:
-        return Where.apply(cond, _arg(input), _arg(other))
+        return Where.apply(cond, *_promoted(input, other))
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {np.shape(_data(input))} and "
                          f"{np.shape(_data(other))} do not broadcast") from None
@@ -261,12 +272,12 @@ def masked_fill(input, mask, value):
 
 def maximum(input, other):
     """Elementwise larger of two tensors, broadcasting (torch.maximum)."""
-    return Maximum.apply(as_tensor_input(input), as_tensor_input(other, "other"))
+    return Maximum.apply(*_promoted(as_tensor_input(input), as_tensor_input(other, "other")))
 
 
 def minimum(input, other):
     """Elementwise smaller of two tensors, broadcasting (torch.minimum)."""
-    return Minimum.apply(as_tensor_input(input), as_tensor_input(other, "other"))
+    return Minimum.apply(*_promoted(as_tensor_input(input), as_tensor_input(other, "other")))
 
 
 def _data(x):

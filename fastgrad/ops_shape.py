@@ -6,6 +6,7 @@ each derivative moves the gradient back: reshaped, summed over copies, or split 
 import numpy as np
 
 from .autograd import Function
+from .dtypes import result_type
 from .ops import Permute, Reshape
 from .tensor import Tensor
 
@@ -160,11 +161,8 @@ def _tensor_list(tensors, where):
     if not tensors:
         raise ValueError(f"{where}: expected a non-empty list of tensors")
     out = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dtypes = {t.dtype for t in out}
-    if len(dtypes) > 1:  # PyTorch promotes; the common type is NumPy's for these dtypes
-        common = np.result_type(*dtypes)
-        out = [t if t.dtype == common else t.to(common) for t in out]
-    return out
+    common = result_type(*out)  # PyTorch's promotion: int64 with float32 gives float32
+    return [t if t.dtype == common else t.to(common) for t in out]
 
 
 def cat(tensors, dim=0):

@@ -254,3 +254,22 @@ def test_cat_skips_empty_accumulator_as_torch():
     f = fg.cat([fg.tensor([]), fg.tensor(x)])
     t = torch.cat([torch.tensor([]), torch.tensor(x)])
     assert tuple(f.shape) == tuple(t.shape)
+
+
+@pytest.mark.parametrize("expr", [
+    "L.clamp(i, min=0.5)", "L.clamp(i, min=f)", "L.clamp(f, min=i)", "L.clamp(i, 0, 2)",
+    "L.where(i > 1, i, 0.5)", "L.where(i > 1, d, i)", "L.where(f > 1, f, i)",
+    "L.where(f > 1, f, L.ones(3, dtype=L.float64).sum())", "L.maximum(i, f)", "L.minimum(f, d)",
+    "L.pow(f, i)", "f.pow(i)", "L.pow(i, 0.5)", "L.pow(2, f)", "i.pow(2)", "f.pow(np.float64(2))",
+    "L.cat([i, f])", "L.stack([f, d])", "L.cat([i, i])", "i.clamp(max=np.float64(1.5))",
+    "L.where(i > 1, i, np.int64(7))", "i.masked_fill(i > 1, 2.7)", "f.masked_fill(f > 1, 7)",
+])
+def test_mixed_dtypes_promote_as_torch(expr):
+    """PyTorch's promotion (r10): category before size, scalars never widen a tensor."""
+    def env(L):
+        return {"L": L, "np": np, "i": L.tensor(np.array([1, 2, 3])),
+                "f": L.tensor(np.array([1.0, 2.0, 3.0], np.float32)),
+                "d": L.tensor(np.array([1.5, 0.5, 4.0]))}
+    f, t = eval(expr, env(fg)), eval(expr, env(torch))
+    assert f.dtype == t.numpy().dtype, (f.dtype, t.dtype)
+    np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6)
