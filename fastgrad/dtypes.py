@@ -15,6 +15,7 @@ int16 = np.int16
 int8 = np.int8
 uint8 = np.uint8
 bool_ = np.bool_
+float16 = np.float16  # named so PyTorch code can mention it; `resolve` refuses it (no kernels)
 
 # What a tensor may hold: the dtypes above. Half precision and complex numbers are refused
 # rather than computed in a precision the C kernels do not have.

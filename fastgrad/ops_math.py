@@ -316,3 +316,22 @@ def mm(input, mat2):
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: both operands must be 2-d, got shapes {a.shape} and {b.shape}")
     return MatMul.apply(a, b)
+
+
+# ---- whole-tensor comparisons (plain Python answers, no graph) -----------------------------------
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol |other|, elementwise, a bool tensor (torch.isclose)."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    return Tensor(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether isclose holds for every element, a Python bool (torch.allclose)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(input, other):
+    """Whether both tensors have the same shape and elements, a Python bool (torch.equal)."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))

@@ -54,6 +54,26 @@ def squeeze(input, dim=None):
     return Reshape.apply(input, tuple(s for i, s in enumerate(input.shape) if i not in dims))
 
 
+def reshape(input, shape):
+    """input with a new shape of the same number of elements; -1 is inferred (torch.reshape)."""
+    return input.reshape(shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Dimensions start_dim .. end_dim merged into one (torch.flatten)."""
+    return input.flatten(start_dim, end_dim)
+
+
+def transpose(input, dim0, dim1):
+    """input with dimensions dim0 and dim1 swapped (torch.transpose)."""
+    return input.transpose(dim0, dim1)
+
+
+def permute(input, dims):
+    """input with its dimensions reordered as dims (torch.permute)."""
+    return input.permute(dims)
+
+
 def view_as(input, other):
     """input reshaped to other's shape (Tensor.view_as)."""
     return input.reshape(other.shape)

@@ -273,3 +273,28 @@ def test_mixed_dtypes_promote_as_torch(expr):
     f, t = eval(expr, env(fg)), eval(expr, env(torch))
     assert f.dtype == t.numpy().dtype, (f.dtype, t.dtype)
     np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("expr", [
+    "L.flatten(x, 1)", "L.flatten(x)", "L.reshape(x, (4, -1))", "L.transpose(x, 0, -1)",
+    "L.permute(x, (2, 0, 1))", "L.isclose(x, x + 1e-7)", "L.isclose(x, x + 1e-3, atol=1e-2)"])
+def test_module_level_shape_and_closeness_functions_match_torch(expr):
+    a = np.random.default_rng(9).standard_normal((2, 3, 4)).astype(np.float32)
+    f, t = eval(expr, {"L": fg, "x": fg.tensor(a)}), eval(expr, {"L": torch, "x": torch.tensor(a)})
+    assert tuple(f.shape) == tuple(t.shape) and f.dtype == t.numpy().dtype
+    np.testing.assert_array_equal(f.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("other", ["x", "x + 1e-7", "x + 1e-3", "x[:1]", "x.double()"])
+def test_allclose_and_equal_answer_as_torch(other):
+    a = np.random.default_rng(9).standard_normal((2, 3)).astype(np.float32)
+    for name in ["allclose", "equal"]:
+        results = []
+        for L in (fg, torch):
+            x = L.tensor(a)
+            try:
+                results.append(getattr(L, name)(x, eval(other, {"x": x})))
+            except RuntimeError:  # torch refuses mismatched shapes or dtypes here
+                results.append(None)
+        if results[1] is not None:
+            assert results[0] == results[1]
