@@ -44,6 +44,8 @@ def _promoted(*operands):
 # ---- trigonometry and logarithms ----------------------------------------------------------------
 
 class Sin(Function):
+    """sin(a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -56,6 +58,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """cos(a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -68,6 +72,8 @@ class Cos(Function):
 
 
 class Log1p(Function):
+    """log(1 + a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -82,6 +88,8 @@ class Log1p(Function):
 
 
 class Round(Function):
+    """a rounded half to even to `decimals` places."""
+
     @staticmethod
     def forward(ctx, a, decimals):
         ctx.shape = a.shape
@@ -120,6 +128,8 @@ class Clamp(Function):
 
 
 class Where(Function):
+    """cond ? a : b, elementwise and broadcasting."""
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
@@ -136,6 +146,8 @@ class Where(Function):
 
 
 class Maximum(Function):
+    """The larger of a and b, elementwise."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -148,6 +160,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    """The smaller of a and b, elementwise."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)

@@ -59,6 +59,8 @@ def _product_of_others(a, axis):
 
 
 class Prod(Function):
+    """The product over dim (None: all elements)."""
+
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.save_for_backward(a)
@@ -90,6 +92,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 # ---- norm, var, std -----------------------------------------------------------------------------
 
 class Norm(Function):
+    """The vector p-norm over axes."""
+
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
         absa = np.abs(a)
@@ -144,6 +148,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 
 class Var(Function):
+    """The variance over axes, dividing by n - correction."""
+
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
@@ -195,6 +201,8 @@ def _nan_argmin(a, dim):
 
 
 class Min(Function):
+    """The smallest element over axes (ties share the gradient)."""
+
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         if a.size == 0:

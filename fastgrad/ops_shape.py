@@ -82,6 +82,8 @@ def view_as(input, other):
 # ---- copies along dimensions --------------------------------------------------------------------
 
 class Expand(Function):
+    """a broadcast to `shape` (a view)."""
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -123,6 +125,8 @@ def expand_as(input, other):
 
 
 class Repeat(Function):
+    """a tiled `repeats` times (np.tile)."""
+
     @staticmethod
     def forward(ctx, a, repeats):
         ctx.input_shape = a.shape
@@ -152,6 +156,8 @@ def repeat(input, *repeats):
 # ---- joining tensors ----------------------------------------------------------------------------
 
 class Cat(Function):
+    """The arrays joined along dim."""
+
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -164,6 +170,8 @@ class Cat(Function):
 
 
 class Stack(Function):
+    """The arrays stacked along a new dim."""
+
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -225,6 +233,8 @@ def t(input):
 
 
 class Clone(Function):
+    """A C-contiguous copy of a."""
+
     @staticmethod
     def forward(ctx, a):
         return np.array(a, copy=True, order="C")
