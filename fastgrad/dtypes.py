@@ -89,7 +89,7 @@ def result_type(*operands):
         if isinstance(x, (bool, int, float, np.generic)):
             tiers[2].append(np.asarray(x).dtype)
             continue
-        arr = x.data if hasattr(x, "grad_fn") else np.asarray(x)
+        arr = x.numpy() if hasattr(x, "grad_fn") else np.asarray(x)
         tiers[0 if arr.ndim else 1].append(arr.dtype)
     result = None
     for tier, dtypes in enumerate(tiers):

@@ -248,7 +248,7 @@ clip = clamp
 def where(condition, input=None, other=None):
     """Elements of input where condition holds, else of other, broadcasting (torch.where);
     where(condition) alone gives the indices of its True elements, one tensor per dimension."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    cond = np.asarray(condition.numpy() if isinstance(condition, Tensor) else condition)
     if input is None and other is None:
         return tuple(Tensor(i) for i in np.nonzero(cond))
     if input is None or other is None:
@@ -266,7 +266,7 @@ def where(condition, input=None, other=None):
 
 def masked_fill(input, mask, value):
     """A copy of input with `value` where mask is True (Tensor.masked_fill)."""
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.numpy() if isinstance(mask, Tensor) else mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:
@@ -295,14 +295,14 @@ def minimum(input, other):
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.numpy() if isinstance(x, Tensor) else x
 
 
 def _compare(ufunc, name):
     def compare(input, other):
         a = as_tensor_input(input)
         try:
-            return Tensor(ufunc(a.data, _data(other)))
+            return Tensor(ufunc(a.numpy(), _data(other)))
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {np.shape(_data(other))} do not "
                              "broadcast") from None
@@ -337,15 +337,15 @@ def mm(input, mat2):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol |other|, elementwise, a bool tensor (torch.isclose)."""
     a, b = as_tensor_input(input), as_tensor_input(other, "other")
-    return Tensor(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor(np.isclose(a.numpy(), b.numpy(), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether isclose holds for every element, a Python bool (torch.allclose)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).numpy().all())
 
 
 def equal(input, other):
     """Whether both tensors have the same shape and elements, a Python bool (torch.equal)."""
     a, b = as_tensor_input(input), as_tensor_input(other, "other")
-    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+    return a.shape == b.shape and bool(np.array_equal(a.numpy(), b.numpy()))

@@ -252,7 +252,7 @@ def _extreme(name, whole, along, arg, pairwise):
             return MaxResult(x.clone(), Tensor(np.array(0)))
         d = normalize_dim(dim, x.ndim, f"{name}: dim")
         values = along.apply(x, d, bool(keepdim))
-        idx = arg(x.data, d)
+        idx = arg(x.numpy(), d)
         return MaxResult(values, Tensor(np.expand_dims(idx, d) if keepdim else idx))
     extreme.__name__ = name
     extreme.__doc__ = (f"{name}(input): the {name}imum element; {name}(input, dim, keepdim) -> "
@@ -268,10 +268,10 @@ min = _extreme("min", Min, MinAlongDim, _nan_argmin, Minimum)
 def _arg_extreme(name, arg):
     def arg_extreme(input, dim=None, keepdim=False):
         x = as_tensor_input(input)
-        if x.data.size == 0 and dim is None:
+        if x.numel() == 0 and dim is None:
             raise ValueError(f"{name}: the tensor is empty")
         if dim is None:
-            idx = np.array(arg(x.data.reshape(-1), 0))
+            idx = np.array(arg(x.numpy().reshape(-1), 0))
             return Tensor(idx.reshape((1,) * x.ndim) if keepdim else idx)
         if x.ndim == 0:
             normalize_dim(dim, 0, f"{name}: dim")
@@ -279,7 +279,7 @@ def _arg_extreme(name, arg):
         d = normalize_dim(dim, x.ndim, f"{name}: dim")
         if x.shape[d] == 0:
             raise ValueError(f"{name}: dimension {d} of shape {x.shape} is empty")
-        idx = arg(x.data, d)
+        idx = arg(x.numpy(), d)
         return Tensor(np.expand_dims(idx, d) if keepdim else idx)
     arg_extreme.__name__ = name
     arg_extreme.__doc__ = (f"Index of the {name[3:]}imum, of the flattened tensor or along dim "
@@ -296,7 +296,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     (torch.unique). Not differentiable, as in PyTorch."""
     x = as_tensor_input(input)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique: dim")
-    values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True, axis=axis)
     out = [Tensor(values)]
     if return_inverse:
         out.append(Tensor(inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)))

@@ -251,4 +251,4 @@ def clone(input):
 
 def contiguous(input):
     """input itself when its array is C-contiguous, else a contiguous copy in the graph."""
-    return input if input.data.flags.c_contiguous else Clone.apply(input)
+    return input if input.numpy().flags.c_contiguous else Clone.apply(input)

@@ -181,8 +181,8 @@ class Tensor:
     def size(self, dim=None):
         """The shape as fg.Size, or the length of one dimension (torch.Tensor.size)."""
         if dim is None:
-            return _Size(self.data.shape)
-        return self.data.shape[_shape.normalize_dim(dim, self.data.ndim, "size: dim")]
+            return _Size(self.shape)
+        return self.shape[_shape.normalize_dim(dim, self.ndim, "size: dim")]
 
     device = property(lambda self: _device.CPU, doc="Always the CPU (fastgrad runs there).")
     is_cuda = False
@@ -199,14 +199,14 @@ class Tensor:
         """to(dtype), to(device), to(device, dtype), to(other): a cast when the dtype changes,
         else the tensor itself (a copy with copy=True); the device must be the CPU."""
         dtype, copy = _device.parse_to(args, kwargs, "Tensor.to")
-        if dtype is None or dtype == self.data.dtype:
+        if dtype is None or dtype == self.dtype:
             return _shape.clone(self) if copy else self
         return _ops.Cast.apply(self, dtype)
 
     def type(self, dtype=None):
         """type() is PyTorch's type string ('torch.FloatTensor'); type(dtype) casts."""
         if dtype is None:
-            return _dtypes.type_name(self.data.dtype)
+            return _dtypes.type_name(self.dtype)
         return self.to(_dtypes.from_type_name(dtype) or _dtypes.resolve(dtype, "type: dtype"))
 
     def float(self):
@@ -231,20 +231,20 @@ class Tensor:
 
     def is_floating_point(self):
         """Whether the dtype is float32 or float64."""
-        return self.data.dtype.kind == "f"
+        return self.dtype.kind == "f"
 
     def __format__(self, spec):
         # As PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"); others only plainly.
-        if self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self.ndim == 0:
+            return format(self.item(), spec)
         return object.__format__(self, spec)
 
     def __index__(self):
         # As PyTorch: a one-element integer tensor can index a list (classes[t.argmax()]).
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
-                            f"index, not dtype {self.data.dtype} of shape {self.data.shape}")
-        return int(self.data.reshape(-1)[0])
+                            f"index, not dtype {self.dtype} of shape {self.shape}")
+        return int(self.numpy().reshape(-1)[0])
 
     def pow(self, exponent):
         """self ** exponent (torch.pow)."""
@@ -379,7 +379,7 @@ class Tensor:
         """min(): the smallest element; min(dim, keepdim) -> (values, indices); min(other):
         elementwise; min(axis=, keepdims=) as NumPy's."""
         if axis is not None or keepdims is not None:
-            return _reduce.Min.apply(self, _reduce.normalize_dims(axis, self.data.ndim, "axis"),
+            return _reduce.Min.apply(self, _reduce.normalize_dims(axis, self.ndim, "axis"),
                                      bool(keepdims))
         return _reduce.min(self, dim, keepdim)
 
