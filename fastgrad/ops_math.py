@@ -6,7 +6,7 @@ it is what `fg.<name>(...)` and `Tensor.<name>(...)` call.
 """
 import numpy as np
 
-from .autograd import Function
+from .autograd import ArrayFunction as Function
 from .dtypes import result_type
 from .ops import Abs, Exp, Log, MatMul, Pow, Sqrt, unbroadcast
 from .tensor import Tensor

@@ -7,7 +7,7 @@ the functions fg.<name> and Tensor.<name> call.
 """
 import numpy as np
 
-from .autograd import Function
+from .autograd import ArrayFunction as Function
 from .ops import Max, MaxAlongDim, MaxResult, Mean, Sum, _nan_argmax
 from .ops_math import Maximum, Minimum, as_tensor_input
 from .ops_shape import normalize_dim
