@@ -107,6 +107,21 @@ CASES = [
     ("fg_relu", lambda L, x: L.relu(x), [(3, 4)], ANY),
     ("fg_softmax", lambda L, x: L.softmax(x, dim=1), [(3, 4)], ANY),
     ("fg_log_softmax", lambda L, x: L.log_softmax(x, dim=-1), [(3, 4)], ANY),
+    # 0-d tensors stay 0-d and take dim 0 / -1, as in PyTorch
+    ("zero_dim_sin", lambda L, x: x.sin(), [()], ANY),
+    ("zero_dim_clamp", lambda L, x: x.clamp(min=0.1, max=0.2), [()], ANY),
+    ("zero_dim_pow", lambda L, x: L.pow(x, 3), [()], ANY),
+    ("zero_dim_unsqueeze", lambda L, x: x.unsqueeze(0) * 2, [()], ANY),
+    ("zero_dim_squeeze", lambda L, x: x.squeeze(0) * 2, [()], ANY),
+    ("zero_dim_expand", lambda L, x: x.expand(3) * 2, [()], ANY),
+    ("zero_dim_repeat", lambda L, x: x.repeat(2, 3), [()], ANY),
+    ("zero_dim_max_dim", lambda L, x: x.max(0), [()], ANY),
+    ("zero_dim_min", lambda L, x: x.min(), [()], ANY),
+    ("zero_dim_prod_dim", lambda L, x: x.prod(-1), [()], ANY),
+    ("zero_dim_norm", lambda L, x: x.norm(), [()], ANY),
+    ("zero_dim_sum_dim", lambda L, x: L.sum(x, 0), [()], ANY),
+    ("zero_dim_stack", lambda L, a, b: L.stack([a, b]), [(), ()], ANY),
+    ("zero_dim_where", lambda L, x, y: L.where(x > 0, x, y), [(), (3,)], ANY),
     ("to_float32_and_back", lambda L, x: x.to(L.float32).double() * 2, [(3, 4)], ANY),
 ]
 IDS = [c[0] for c in CASES]
@@ -114,7 +129,7 @@ IDS = [c[0] for c in CASES]
 
 def _inputs(shapes, domain, seed):
     rng = np.random.default_rng(seed)
-    arrays = [rng.standard_normal(s) for s in shapes]
+    arrays = [np.asarray(rng.standard_normal(s)) for s in shapes]
     return [np.abs(a) + 0.5 if domain == POS else a for a in arrays]
 
 
