@@ -609,28 +609,25 @@ def _inplace(t, ufunc, method, other):
     try:
         ufunc(data, o, out=data, casting="same_kind")
     except (TypeError, ValueError):
-        _explain_inplace_failure(data, o, method)
+        _explain_inplace_failure(data, o, ufunc, method)
         raise
     _engine.modified(t)
     return t
 
 
-def _explain_inplace_failure(data, o, what):
-    """Raises PyTorch's error for an in-place op that cannot store its result in data."""
+def _explain_inplace_failure(data, o, ufunc, what):
+    """Raises PyTorch's error for an in-place op that cannot store its result in data: a
+    result of another kind (float into an integer tensor) or of a larger shape."""
     try:
-        kind = np.result_type(data.dtype, o).kind
-    except TypeError:
-        return  # not a number at all: NumPy's TypeError stands
-    if kind == "f" and data.dtype.kind != "f" or kind in "fiu" and data.dtype.kind == "b":
-        raise RuntimeError(f"{what} in place: the result type ({kind!r} kind) can't be cast to "
-                           f"the tensor's dtype {data.dtype}") from None
-    try:
-        fits = np.broadcast_shapes(data.shape, np.shape(o)) == data.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"{what} in place: an operand of shape {np.shape(o)} does not "
-                           f"broadcast to the tensor's shape {data.shape}") from None
+        result = ufunc(data, o)
+    except (TypeError, ValueError):
+        return  # the operands themselves do not go together: NumPy's error stands
+    if not np.can_cast(result.dtype, data.dtype, "same_kind"):
+        raise RuntimeError(f"{what} in place: result type {result.dtype} can't be cast to the "
+                           f"tensor's dtype {data.dtype}") from None
+    if result.shape != data.shape:
+        raise RuntimeError(f"{what} in place: an operand of shape {np.shape(o)} gives a result "
+                           f"of shape {result.shape}, not the tensor's shape {data.shape}") from None
 
 
 def _write(t, result, what, other=None):
