@@ -8,12 +8,15 @@ import numpy as np
 from ...tensor import Tensor
 
 
+def array_of(t):
+    """The NumPy array behind a Tensor (numpy() shares it), or the array itself."""
+    return t if isinstance(t, np.ndarray) else t.numpy()
+
+
 def grad_array(p):
     """The array behind p.grad, or None."""
     g = p.grad
-    if g is None or isinstance(g, np.ndarray):
-        return g
-    return g.data
+    return None if g is None else array_of(g)
 
 
 def set_grad(p, array):
