@@ -710,7 +710,8 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor defined first)
+# the engine and the ops need Tensor defined first
+from . import _engine, _final_callbacks  # noqa: E402
 from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
