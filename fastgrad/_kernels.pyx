@@ -465,16 +465,11 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
     """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
     except one dW buffer shared by several layers (or one db), written by each in turn. Each
     layer was checked on its own already; the arrays are the checked ndarrays or None."""
-    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L, n = 1 + 5 * L + 1
-    arrays, names = [dY], ["dY"]
-    for l in range(L):
-        arrays.append(dWs[l]); names.append(f"dWs[{l}]")
-    for l in range(L):
-        arrays.append(dbs[l]); names.append(f"dbs[{l}]")
-    arrays.append(X); names.append("X")
+    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L
+    arrays = [dY, *dWs, *dbs, X]
     for l in range(L):
         arrays += [ys[l], zs[l], Ws[l]]
-        names += [f"ys[{l}]", f"zs[{l}]", f"Ws[{l}]"]
+    cdef Py_ssize_t n = len(arrays)
     cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
     if lo == NULL:
         raise MemoryError()
@@ -492,11 +487,25 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
                 if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
                     continue
                 # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
-                _disjoint(arrays[i], names[i], arrays[j], names[j], fn,
+                _disjoint(arrays[i], _stack_name(i, L), arrays[j], _stack_name(j, L), fn,
                           (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
     finally:
         PyMem_Free(lo)
     return 0
+
+
+cdef str _stack_name(Py_ssize_t i, Py_ssize_t L):
+    """The name of entry i of _stack_disjoint's arrays, for its message."""
+    if i == 0:
+        return "dY"
+    if i <= L:
+        return f"dWs[{i - 1}]"
+    if i <= 2 * L:
+        return f"dbs[{i - 1 - L}]"
+    if i == 2 * L + 1:
+        return "X"
+    i -= 2 * L + 2
+    return f"{('ys', 'zs', 'Ws')[i % 3]}[{i // 3}]"
 
 
 # ---- elementwise ------------------------------------------------------------------------------

@@ -179,9 +179,13 @@ def test_dense_stack_backward_refuses_an_output_of_one_layer_over_an_input_of_an
     np.testing.assert_array_equal(z0, before)  # refused before anything ran
 
 
-@pytest.mark.parametrize("case", ["dY over W", "db over X", "dW over another dW, shifted",
-                                  "dW over dY"])
-def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case):
+@pytest.mark.parametrize("case, message", [
+    ("dY over W", r"dY overlaps Ws\[0\]"),
+    ("db over X", r"db overlaps X .*\(layer 0\)"),  # within one layer: caught per layer
+    ("dW over another dW, shifted", r"dWs\[0\] overlaps dWs\[1\].*only the exact same"),
+    ("dW over dY", r"dY overlaps dWs\[0\]"),
+])
+def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case, message):
     X, Ws, acts, ys, zs = _stack(np.random.default_rng(1))
     dY, dWs, dbs = np.ones((4, 4)), [np.zeros((4, 4)), np.zeros((4, 4))], [None, None]
     Ws = [w.copy() for w in Ws]
@@ -194,7 +198,7 @@ def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case):
         dWs = [big[:16].reshape(4, 4), big[4:].reshape(4, 4)]
     else:
         dWs = [dY, np.zeros((4, 4))]
-    with pytest.raises(ValueError, match="overlaps"):
+    with pytest.raises(ValueError, match=message):
         K.dense_stack_backward(X, ys, zs, Ws, acts, [0.0, 0.0], dY, True, dWs, dbs, [0, 0])
 
 
