@@ -166,7 +166,13 @@ class Tensor:
         if self.grad_fn is None:
             self._accumulate_grad(_run_hooks(self, gradient))
             return
-        _engine.run_backward(self, gradient, retain_graph)
+        _final_callbacks.begin()
+        ran_to_end = False
+        try:
+            _engine.run_backward(self, gradient, retain_graph)
+            ran_to_end = True
+        finally:
+            _final_callbacks.finish(ran_to_end)  # e.g. DistributedDataParallel's averaging
 
     def _accumulate_grad(self, g):
         if self.grad is None:
@@ -202,7 +208,7 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(np.array(arr, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine  # noqa: E402  (the engine and the ops need Tensor defined first)
+from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor defined first)
 from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)

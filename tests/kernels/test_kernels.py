@@ -694,7 +694,8 @@ def copies(arrays):
 
 
 def assert_all_equal(actual, expected):
-    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+    assert len(actual) == len(expected)  # zip(strict=True) needs Python 3.10
+    for i, (a, e) in enumerate(zip(actual, expected)):
         assert a.dtype == e.dtype
         np.testing.assert_array_equal(a, e, err_msg=f"entry {i}")
 
