@@ -11,6 +11,11 @@ Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-c
 misaligned arrays, read-only outputs, outputs overlapping inputs, and bad scalar arguments;
 IndexError for an out-of-range class label.
 
+What C reads without the GIL belongs to the call: its arrays are held by the call's own
+references (lists of arrays are copied into tuples), and values that index memory (the class
+labels of cross_entropy) are copied before they are checked, so another thread that writes an
+argument meanwhile can change results but never make a kernel read or write out of bounds.
+
 Activations are named and numbered by the C table (csrc/activation.h): ACTIVATIONS maps each
 name to its code, ACTIVATION_READS says which saved tensor its derivative reads (x, the input or
 pre-activation Z; y, the output Y), and ACT_<NAME> is each code.
