@@ -220,8 +220,9 @@ def test_dense_stack_backward_layers_may_share_one_gradient_buffer():
 # ---- every kernel, with threads writing its inputs meanwhile ---------------------------------
 
 def _calls(rng, dt):
-    """(name, inputs a writer may change, function running the kernel, check of the result).
-    Writers store values in [-1, 1] (labels: valid or not), so results stay bounded."""
+    """(name, inputs a writer may change, a function that runs the kernel and returns whether
+    its result is sane). Writers store values in [-1, 1] (labels: valid or not), so results
+    stay bounded."""
     r = lambda *s: rng.uniform(-1, 1, s).astype(dt)
     M, N, Kd = 96, 80, 72
     A, B, C = r(M, Kd), r(Kd, N), np.empty((M, N), dt)
@@ -290,7 +291,7 @@ def test_kernels_stay_sane_while_threads_write_their_inputs(dt):
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)  # switch often, so writers run between checks and kernels too
     try:
-        for name, inputs, call, _ in [(c[0], c[1], c[2], None) for c in _calls(rng, dt)]:
+        for name, inputs, call in _calls(rng, dt):
             stop = threading.Event()
             writers = [threading.Thread(target=_writer, args=(inputs, stop, s, 5), daemon=True)
                        for s in range(2)]
