@@ -14,13 +14,14 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import child_python_env
 
+from conftest import child_python_env
 from fastgrad import _kernels as K
 
 
 def run_python(code, timeout=120):
-    """Runs code in a fresh interpreter; returns (returncode, stdout + stderr)."""
+    """Runs code in a fresh interpreter that imports this session's fastgrad; returns
+    (returncode, stdout + stderr)."""
     env, cwd = child_python_env()
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd)
