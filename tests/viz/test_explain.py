@@ -209,3 +209,13 @@ def test_a_users_function_is_explained_with_its_own_backward():
     y.backward()
     assert num(e.grad(x)) == num(x.grad) == pytest.approx(2 * 3 * 1.5 ** 2, rel=1e-12)
     assert "[Cube]" in e.lines[-1]  # an op the table does not know is named, without formula
+
+
+def test_nan_and_infinity_are_written_not_raised():
+    x = scalar(0.0)
+    y = x.log() * 2.0  # log 0 = -inf; its derivative 1/0 = inf
+    text = str(explain(y, {"x": x, "y": y}))
+    assert "inf" in text
+    assert np.isinf(num(explain(y, {"x": x}).grad(x)))
+    z = (x * 0.0).sqrt() * (x - 1.0).sqrt()  # sqrt(-1) = nan
+    assert "nan" in str(explain(z))
