@@ -66,7 +66,7 @@ OPS = {
     "none": ("x", ("1",)),
     "relu": ("max(0, x)", ("1 if x > 0 else 0",)),
     "tanh": ("tanh(x)", ("1 − out²",)),
-    "sigmoid": ("σ(x) = 1/(1 + e^−x)", ("out·(1 − out)",)),
+    "sigmoid": ("σ(x)", ("σ(x)·(1 − σ(x)) = out·(1 − out)",)),
     "leaky_relu": ("x if x > 0 else α·x", ("1 if x > 0 else α",)),
     "gelu": ("x·Φ(x)", ("Φ(x) + x·φ(x)",)),
     "gelu_tanh": ("x·Φ(x), tanh approximation", ("the approximation's derivative",)),
