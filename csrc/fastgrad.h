@@ -14,24 +14,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "activation.h"
 
 typedef ptrdiff_t fg_idx; /* sizes and strides, in elements; signed so negative strides work */
 
-/* Activations, fused into the dense layer or applied elementwise. `param` is the one scalar
- * some of them take (LeakyReLU's negative_slope, ELU's alpha, Softplus' beta). */
+/* Activations, fused into the dense layer or applied elementwise: one per row of the table in
+ * activation.h, numbered in its order. */
 typedef enum {
-    FG_ACT_NONE = 0,
-    FG_ACT_RELU = 1,
-    FG_ACT_TANH = 2,
-    FG_ACT_SIGMOID = 3,
-    FG_ACT_LEAKY_RELU = 4,
-    FG_ACT_GELU = 5,      /* exact, x * Phi(x) */
-    FG_ACT_GELU_TANH = 6, /* approximate='tanh' */
-    FG_ACT_ELU = 7,
-    FG_ACT_SILU = 8,
-    FG_ACT_SOFTPLUS = 9,  /* PyTorch's threshold=20: linear where beta*x > 20 */
+#define FG_ENUM_ROW(name, code, reads) code,
+    FG_ACTIVATIONS(FG_ENUM_ROW)
+#undef FG_ENUM_ROW
     FG_ACT_COUNT
 } fg_act;
+/* The table's name of an activation ("relu", ...) and what its derivative reads (FG_READS_*);
+ * act in [0, FG_ACT_COUNT). */
+const char *fg_act_name(int act);
+int fg_act_reads(int act);
 
 /* ---- GEMM (gemm.c) -------------------------------------------------------------------- */
 /* C[M,N] = alpha * A[M,K] @ B[K,N] + beta * C; A(i,k) = A[i*rsa + k*csa], B likewise; C rows
@@ -70,9 +68,6 @@ void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const 
                          const float *dy, float *dx);
 void fg_act_backward_f64(fg_idx n, int act, double param, const double *x, const double *y,
                          const double *dy, double *dx);
-/* dst[i] += src[i]: gradient accumulation. */
-void fg_accumulate_f32(fg_idx n, const float *src, float *dst);
-void fg_accumulate_f64(fg_idx n, const double *src, double *dst);
 
 /* ---- losses (loss.c); sums are blocked and in double, so they are deterministic ------------- */
 /* Softmax cross-entropy per row, fused: loss[i] = -sum_c q_ic log softmax(x_i)_c with q the

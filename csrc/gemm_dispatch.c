@@ -20,6 +20,7 @@
 #include <string.h>
 #include <pthread.h>
 #include "internal.h"
+#include "cpu_features.h"
 
 static const fg_gemm_isa fg_isas[] = {
 #if defined(FG_HAVE_X86)
@@ -41,15 +42,10 @@ static pthread_once_t fg_once = PTHREAD_ONCE_INIT;
 
 static int fg_cpu_has(const char *name)
 {
-#if defined(FG_HAVE_X86) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
     if (strcmp(name, "avx512") == 0) /* the kernels' file is compiled with F, BW, VL, DQ */
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
-            && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return fg_cpu_has_avx512();
     if (strcmp(name, "avx2") == 0)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+        return fg_cpu_has_avx2_fma();
     return strcmp(name, "generic") == 0;
 }
 

@@ -32,10 +32,10 @@ typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
 typedef void (*fg_packt_f32)(fg_idx kc, fg_idx nc, const float *B, fg_idx csb, float *Bp);
 typedef void (*fg_packt_f64)(fg_idx kc, fg_idx nc, const double *B, fg_idx csb, double *Bp);
 
-/* The dot path (gemm_impl.h): C[i*ldc + j] = the tile epilogue (alpha, beta, bias[j], relu)
+/* A dot kernel (gemm_dot.c, gemm_dot_simd.h): C[i*ldc + j] = the tile epilogue (alpha, beta, bias[j], relu)
  * of sum_k A[i*rsa + k] * B[k + j*csb] for i < M <= 4, j < N; B is the transpose of a row-major
  * W, so both runs are contiguous. Every output is summed in the same fixed order, whatever its
- * position (gemm_dot_impl.h), so any split of N gives the same bits. */
+ * position (gemm_dot_simd.h), so any split of N gives the same bits. */
 typedef void (*fg_dot_f32)(fg_idx M, fg_idx N, fg_idx K, const float *A, fg_idx rsa,
                            const float *B, fg_idx csb, float *C, fg_idx ldc,
                            const fg_tile_ep_f32 *ep);
@@ -137,6 +137,33 @@ void fg_gemm_ex_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
 void fg_gemm_ex_f64(fg_idx M, fg_idx N, fg_idx K, double alpha,
                     const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb,
                     fg_idx csb, double beta, double *C, fg_idx ldc, const fg_epilogue_f64 *ep);
+
+/* The GEMM's paths, which fg_gemm_ex picks among by shape (gemm.c). */
+/* The tile paths, direct or packed (gemm_tiles.c): any shape, K may be 0. */
+void fg_gemm_tiles_f32(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, float alpha,
+                       const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb,
+                       fg_idx csb, float beta, float *C, fg_idx ldc, const fg_epilogue_f32 *ep);
+void fg_gemm_tiles_f64(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, double alpha,
+                       const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb,
+                       fg_idx csb, double beta, double *C, fg_idx ldc,
+                       const fg_epilogue_f64 *ep);
+/* The dot path (gemm_dot.c): 1..FG_DOT_MAX_M rows of a row-major A (A(i, k) = A[i*rsa + k])
+ * against a transposed B (B(k, j) = B[k + j*csb]), K > 0. */
+#define FG_DOT_MAX_M 4
+void fg_gemm_dot_f32(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, float alpha,
+                     const float *A, fg_idx rsa, const float *B, fg_idx csb, float beta,
+                     float *C, fg_idx ldc, const fg_epilogue_f32 *ep);
+void fg_gemm_dot_f64(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, double alpha,
+                     const double *A, fg_idx rsa, const double *B, fg_idx csb, double beta,
+                     double *C, fg_idx ldc, const fg_epilogue_f64 *ep);
+/* Both paths' epilogue activation on a finished mr x nr block of C: Y = act(C) (gemm_tiles.c).
+ * When the block's rows are contiguous in both, one call covers all of them. */
+void fg_epilogue_act_f32(const fg_epilogue_f32 *ep, fg_idx mr, fg_idx nr, const float *C,
+                         fg_idx ldc, float *Y);
+void fg_epilogue_act_f64(const fg_epilogue_f64 *ep, fg_idx mr, fg_idx nr, const double *C,
+                         fg_idx ldc, double *Y);
+
+static inline fg_idx fg_min_idx(fg_idx a, fg_idx b) { return a < b ? a : b; }
 
 /* 64-byte aligned scratch memory; NULL on failure. Release with fg_aligned_free. */
 void *fg_aligned_malloc(size_t bytes);

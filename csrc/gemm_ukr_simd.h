@@ -1,4 +1,4 @@
-/* gemm_ukr_impl.h: the SIMD register-tile micro-kernel, written once over a few vector macros
+/* gemm_ukr_simd.h: the SIMD register-tile micro-kernel, written once over a few vector macros
  * and instantiated by each ISA file (gemm_avx512.c, gemm_avx2.c) for float and double.
  *
  * The including file defines (this header undefines all but MR at its end):
