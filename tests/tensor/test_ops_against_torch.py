@@ -313,3 +313,28 @@ def test_allclose_and_equal_answer_as_torch(other):
                 results.append(None)
         if results[1] is not None:
             assert results[0] == results[1]
+
+
+def test_changing_a_mask_after_the_op_does_not_change_its_gradient():
+    x = fg.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    mask = x.detach() > 0
+    y = x.masked_fill(mask, 0.0) + fg.where(mask, x, 0.0) * 2
+    mask[0] = False  # in place, after the ops recorded it
+    y.sum().backward()
+    t = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    tm = t.detach() > 0
+    (t.masked_fill(tm, 0.0) + torch.where(tm, t, 0.0) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("expr", ["x.sin()", "x.cos()", "x.log1p()", "x.prod()", "x.norm()",
+                                  "L.maximum(x, x * 2)", "x.max(0)[0] * x"])
+def test_changing_a_saved_input_in_place_raises_at_backward_as_torch(expr):
+    for L in (fg, torch):
+        x = L.tensor(np.array([0.5, 1.5, 2.5]), requires_grad=True)
+        h = x * 1  # a non-leaf, so it may be changed in place
+        y = eval(expr, {"L": L, "x": h})
+        with L.no_grad():
+            h.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation|version"):
+            y.sum().backward()
