@@ -54,3 +54,14 @@ def test_demo_command_writes_the_plot(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "loss curves: curve.png" in out.stdout
     assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_without_plot_imports_no_plotting_library():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fastgrad.__file__)))
+    code = ("import sys; from fastgrad.__main__ import main; main(['demo', '--epochs', '1', "
+            "'--no-progress']); print(sorted(m for m in ('matplotlib', 'graphviz') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("[]")

@@ -118,6 +118,11 @@ class _Bucket:
                 part[...] = 0
                 counts[i] = 0
             else:
+                if g.dtype != buf.dtype or g.shape != self.shapes[i]:
+                    raise RuntimeError(
+                        f"DistributedDataParallel: a parameter's gradient is {g.dtype} of shape "
+                        f"{g.shape}, but it was {buf.dtype} of shape {self.shapes[i]} when the "
+                        "model was wrapped; convert the model (.double(), ...) before wrapping")
                 part[...] = g.reshape(-1)
                 counts[i] = 1
         collectives.reduce_in_rank_order(comm, buf, collectives.ReduceOp.SUM)
