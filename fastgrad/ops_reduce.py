@@ -98,7 +98,7 @@ class Norm(Function):
     def forward(ctx, a, p, axes, keepdim):
         absa = np.abs(a)
         if p == np.inf:
-            out = np.max(absa, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+            out = np.max(absa, axis=axes, keepdims=True, initial=0)  # 0 for no elements
         elif p == -np.inf:
             out = np.min(absa, axis=axes, keepdims=True)
         elif p == 0:
@@ -296,7 +296,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     (torch.unique). Not differentiable, as in PyTorch."""
     x = as_tensor_input(input)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique: dim")
-    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True,
+                                        axis=axis)
     out = [Tensor(values)]
     if return_inverse:
         out.append(Tensor(inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)))

@@ -30,7 +30,8 @@ CASES = [
     ("clamp_min", lambda L, x: x.clamp(min=0), [(3, 4)], ANY),
     ("clamp_max_positional", lambda L, x: x.clamp(None, 0.3), [(3, 4)], ANY),
     ("clip", lambda L, x: x.clip(-0.2, 0.2), [(3, 4)], ANY),
-    ("clamp_tensor_bounds", lambda L, x, lo, hi: L.clamp(x, lo, hi + 1), [(3, 4), (4,), (3, 1)], ANY),
+    ("clamp_tensor_bounds", lambda L, x, lo, hi: L.clamp(x, lo, hi + 1), [(3, 4), (4,), (3, 1)],
+     ANY),
     ("where_broadcast", lambda L, x, y: L.where(x > 0, x, y), [(3, 4), (1, 4)], ANY),
     ("where_scalar", lambda L, x: L.where(x > 0, x, 0.0), [(3, 4)], ANY),
     ("tensor_where", lambda L, x, y: x.where(x < 0, y), [(3, 4), (3, 4)], ANY),
@@ -197,12 +198,14 @@ def test_round_is_half_to_even_with_zero_gradient_as_torch():
 
 def test_comparisons_match_torch():
     rng = np.random.default_rng(0)
-    a, b = rng.integers(0, 3, (3, 4)).astype(np.float32), rng.integers(0, 3, (4,)).astype(np.float32)
+    a = rng.integers(0, 3, (3, 4)).astype(np.float32)
+    b = rng.integers(0, 3, (4,)).astype(np.float32)
     for name in ["eq", "ne", "lt", "le", "gt", "ge"]:
         fa, ta = fg.tensor(a), torch.tensor(a)
         np.testing.assert_array_equal(getattr(fa, name)(fg.tensor(b)).numpy(),
                                       getattr(ta, name)(torch.tensor(b)).numpy())
-        np.testing.assert_array_equal(getattr(fa, name)(1.0).numpy(), getattr(ta, name)(1.0).numpy())
+        np.testing.assert_array_equal(getattr(fa, name)(1.0).numpy(),
+                                      getattr(ta, name)(1.0).numpy())
         np.testing.assert_array_equal(getattr(fg, name)(fa, fg.tensor(b)).numpy(),
                                       getattr(torch, name)(ta, torch.tensor(b)).numpy())
 
