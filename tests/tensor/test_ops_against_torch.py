@@ -345,3 +345,11 @@ def test_changing_a_saved_input_in_place_raises_at_backward_as_torch(expr):
             h.add_(1)
         with pytest.raises(RuntimeError, match=r"modified by an in-?place operation"):
             y.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_dim_print_as_torch_return_types(name):
+    a = np.arange(6.0).reshape(2, 3)
+    f, t = getattr(fg.tensor(a), name)(1), getattr(torch.tensor(a), name)(1)
+    assert repr(f).split("(")[0].replace("fastgrad", "torch") == repr(t).split("(")[0]
+    assert repr(f).count("values=") == repr(f).count("indices=") == 1
