@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _kernels
 from .autograd import ArrayFunction as Function
+from ._engine import operator
 from .tensor import Tensor
 from .functions.activation import ActivationFunction
 
@@ -429,22 +430,25 @@ def install_tensor_methods(Tensor):
             return Tensor(ufunc(self._data, other))
         return compare
 
-    def _binary(op):
-        def method(a, b):
-            # Same dtypes, or a float tensor with a Python number: NumPy's result is PyTorch's.
-            if ((type(b) is float or type(b) is int) and a._data.dtype.kind == "f"
-                    or isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
-                return op.apply(a, b)
-            return op.apply(*promote(a, b))
+    def _binary(op, ufunc=None):
+        """The operator and its reflected form: the engine's fast path when the dtypes need
+        no promotion, else PyTorch's promotion first."""
+        return operator(op, ufunc, False, promote), operator(op, ufunc, True, promote)
 
-        def reflected(a, b):
-            return op.apply(*promote(b, a))
-        return method, reflected
+    add, radd = _binary(Add, np.add)
+    sub, rsub = _binary(Sub, np.subtract)
+    mul, rmul = _binary(Mul, np.multiply)
+    float_div, float_rdiv = _binary(Div, np.true_divide)
 
-    add, radd = _binary(Add)
-    sub, rsub = _binary(Sub)
-    mul, rmul = _binary(Mul)
-    div, rdiv = _binary(Div)
+    def div(a, b):  # true division of integers gives the default float dtype (PyTorch)
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_div(a, b)
+
+    def rdiv(a, b):
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_rdiv(a, b)
     pow_, rpow = _binary(Pow)
 
     methods = dict(

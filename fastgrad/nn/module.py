@@ -109,8 +109,17 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        """Every parameter once, in named_parameters' order (torch.nn.Module.parameters).
+        Tutorials call it at every step, so the list is kept until a module attribute
+        changes anywhere (Module.generation)."""
+        if not recurse:
+            return iter([p for p in self._parameters.values() if p is not None])
+        cached = self.__dict__.get("_parameters_cache")
+        if cached is None or cached[0] != Module.generation:
+            found = tuple(p for _, p in self.named_parameters())
+            cached = (Module.generation, found)
+            object.__setattr__(self, "_parameters_cache", cached)
+        return iter(cached[1])
 
     def named_buffers(self, prefix="", recurse=True):
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
@@ -133,12 +142,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        # Called every step: the parameter list is kept until any module attribute changes.
-        cached = self.__dict__.get("_zero_grad_params")
-        if cached is None or cached[0] != Module.generation:
-            cached = (Module.generation, tuple(self.parameters()))
-            object.__setattr__(self, "_zero_grad_params", cached)
-        for p in cached[1]:
+        for p in self.parameters():  # kept from call to call (see parameters)
             if set_to_none or p._grad is None:
                 p._grad = None
             else:

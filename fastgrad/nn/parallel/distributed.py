@@ -103,8 +103,8 @@ class _Bucket:
 
     def __init__(self, params, dtype):
         self.params = params
-        self.shapes = [p.data.shape for p in params]
-        sizes = [p.numel() for p in params]
+        self.shapes = [p.numpy().shape for p in params]
+        sizes = [p.numpy().size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.total = int(self.offsets[-1])
         self.buffer = np.empty(self.total + len(params), dtype)
@@ -144,7 +144,7 @@ def _make_buckets(module):
     by_dtype = {}
     for p in module.parameters():
         if p.requires_grad:
-            by_dtype.setdefault(p.data.dtype, []).append(p)
+            by_dtype.setdefault(p.dtype, []).append(p)
     return [_Bucket(params, dtype) for dtype, params in by_dtype.items()]
 
 
@@ -188,7 +188,7 @@ def _check_group(group):
 
 def _signature(module):
     """What must agree across ranks: every parameter's and buffer's name, shape and dtype."""
-    sig = [("parameter", name, tuple(p.data.shape), p.data.dtype.str, bool(p.requires_grad))
+    sig = [("parameter", name, tuple(p.shape), p.dtype.str, bool(p.requires_grad))
            for name, p in module.named_parameters()]
     sig += [("buffer", name, tuple(b.shape), b.dtype.str, False)
             for name, b in module.named_buffers()]
