@@ -400,6 +400,30 @@ class Tensor:
         """Whether the dtype is float32 or float64."""
         return self.dtype.kind == "f"
 
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.zeros(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.ones(*size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """fill_value in `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of `size` to be overwritten (zero-filled), in this tensor's dtype."""
+        return _factory.empty(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of data, in this tensor's dtype unless dtype says otherwise."""
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
     def pow(self, exponent):
         """self ** exponent (torch.pow)."""
         return _math.pow(self, exponent)
@@ -709,6 +733,7 @@ for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.
 
 from . import device as _device  # noqa: E402  (the parity-ops methods above call these)
 from . import dtypes as _dtypes  # noqa: E402
+from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
