@@ -13,6 +13,8 @@ from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from . import data, datasets, nn, optim
 from .io import load, save
+from . import utils
+from .generator import Generator
 
 from numpy import float32, float64  # noqa: E402  (dtype=fg.float32 reads like PyTorch)
 
@@ -37,4 +39,5 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "autograd", "gradcheck", "GradcheckError", "manual_seed", "set_num_threads",
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
-           "from_numpy", "float32", "float64"]
+           "from_numpy", "float32", "float64",
+           "utils", "Generator"]
