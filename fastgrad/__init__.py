@@ -15,6 +15,7 @@ from . import data, datasets, nn, optim
 from .io import load, save
 from . import utils
 from .generator import Generator
+from . import distributions
 
 from numpy import float32, float64  # noqa: E402  (dtype=fg.float32 reads like PyTorch)
 
@@ -40,4 +41,4 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
            "from_numpy", "float32", "float64",
-           "utils", "Generator"]
+           "utils", "Generator", "distributions"]
