@@ -9,6 +9,17 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from . import autograd
 from .factory import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .factory import (as_tensor, empty, empty_like, eye, full_like, is_tensor, linspace, rand_like,
+                      randint, randn_like, randperm)
+from ._grad_mode import inference_mode
+from .ops_math import (abs, clamp, clip, cos, eq, exp, ge, gt, le, log, log1p, lt, masked_fill,
+                       matmul, maximum, minimum, mm, ne, pow, round, sin, sqrt, where)
+from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
+from .ops_shape import cat, concatenate, clone, squeeze, stack, t, unsqueeze
+from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
+from .size import Size
+from .device import device, get_default_device, set_default_device
+from . import accelerator, backends, cuda
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from . import data, datasets, nn, optim
@@ -17,7 +28,9 @@ from . import utils
 from .generator import Generator
 from . import distributions
 
-from numpy import float32, float64  # noqa: E402  (dtype=fg.float32 reads like PyTorch)
+# dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
+from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
+float, double, long, int = float32, float64, int64, int32
 
 __version__ = "0.1.0"
 
@@ -41,4 +54,12 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
            "from_numpy", "float32", "float64",
+           "as_tensor", "empty", "empty_like", "eye", "full_like", "is_tensor", "linspace",
+           "rand_like", "randint", "randn_like", "randperm", "inference_mode", "clamp", "clip",
+           "cos", "eq", "exp", "ge", "gt", "le", "log", "log1p", "lt", "masked_fill", "matmul",
+           "maximum", "minimum", "mm", "ne", "sin", "sqrt", "where", "argmax", "argmin", "mean",
+           "norm", "prod", "std", "unique", "var", "cat", "concatenate", "clone", "squeeze",
+           "stack", "t", "unsqueeze", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "Size",
+           "device", "get_default_device", "set_default_device", "accelerator", "backends",
+           "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8",
            "utils", "Generator", "distributions"]

@@ -68,3 +68,27 @@ class set_grad_enabled(_GradMode):
     def __exit__(self, *exc):
         set_grad_enabled_flag(self._prev)
         return False
+
+
+class inference_mode(_GradMode):
+    """no_grad under PyTorch's name for inference (torch.inference_mode); a context manager
+    and a decorator. inference_mode(False) leaves grad mode as it is."""
+
+    mode = False
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode without parentheses, as PyTorch allows
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self._active = bool(mode)
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        if self._active:
+            set_grad_enabled_flag(False)
+        return self
+
+    def __call__(self, fn):
+        return super().__call__(fn) if self._active else fn

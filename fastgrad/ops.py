@@ -360,22 +360,6 @@ def install_tensor_methods(Tensor):
         ax, kd = _dim_axis(dim, axis, keepdim, keepdims)
         return Mean.apply(self, ax, kd)
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """max() or max(axis=...) -> values (NumPy); max(dim) -> (values, indices) (PyTorch)."""
-        if dim is None:
-            ax, kd = _dim_axis(None, axis, keepdim, keepdims)
-            return Max.apply(self, ax, kd)
-        d = _axes(dim, self.ndim)[0]
-        values = MaxAlongDim.apply(self, d, bool(keepdim))
-        idx = _nan_argmax(self.data, d)
-        return MaxResult(values, Tensor(np.expand_dims(idx, d) if keepdim else idx))
-
-    def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return Tensor(np.argmax(self.data))
-        idx = _nan_argmax(self.data, _axes(dim, self.ndim)[0])
-        return Tensor(np.expand_dims(idx, dim) if keepdim else idx)
-
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return Reshape.apply(self, tuple(int(s) for s in shape))
@@ -424,11 +408,9 @@ def install_tensor_methods(Tensor):
         abs=lambda a: Abs.apply(a), __abs__=lambda a: Abs.apply(a),
         relu=_act("relu"), tanh=_act("tanh"), sigmoid=_act("sigmoid"),
         matmul=lambda a, b: MatMul.apply(a, b),
-        sum=sum, mean=mean, max=max, argmax=argmax, reshape=reshape, view=reshape,
+        sum=sum, mean=mean, reshape=reshape, view=reshape,
         flatten=flatten, transpose=transpose, permute=permute,
         T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim))))),
-        float=lambda a: a.to(np.float32), double=lambda a: a.to(np.float64),
-        to=lambda a, dtype: Cast.apply(a, np.dtype(dtype)),
     )
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

@@ -348,7 +348,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if p is not None and tuple(np.shape(_data(p))) != (c,):
             raise ValueError(f"batch_norm: {name} shape {tuple(np.shape(_data(p)))} does not "
                              f"match the {c} channels of input shape {x.shape}")
-    if training and x.size // max(c, 1) <= 1:
+    if training and x.data.size // max(c, 1) <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input shape {x.shape}")
     if not training and (running_mean is None or running_var is None):

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..device import check as check_device
 from . import functional as F
 from . import init
 from ..functions.dense import ACT, DenseStackFunction
@@ -14,8 +15,9 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features), initialised as PyTorch does:
     W and b uniform in +-1/sqrt(in_features) (kaiming_uniform_ with a = sqrt(5))."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_device(device, "Linear: device")
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")

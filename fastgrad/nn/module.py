@@ -9,6 +9,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..device import parse_to
+
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -164,9 +166,12 @@ class Module:
         return self
 
     # ---- dtype ----------------------------------------------------------------------------------
-    def to(self, dtype):
-        """Converts every parameter, gradient and float buffer to dtype, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, **kwargs):
+        """to(dtype), to(device), to(device, dtype) (PyTorch's Module.to): converts every
+        parameter, gradient and float buffer to dtype, in place; the device must be the CPU."""
+        dtype, _ = parse_to(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
         if dtype.type not in (np.float32, np.float64):
             raise TypeError(f"Module.to: dtype must be float32 or float64, not {dtype}")
         for m in self.modules():
