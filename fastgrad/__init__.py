@@ -12,10 +12,12 @@ from .factory import arange, from_numpy, full, ones, ones_like, rand, randn, zer
 from .factory import (as_tensor, empty, empty_like, eye, full_like, is_tensor, linspace, rand_like,
                       randint, randn_like, randperm)
 from ._grad_mode import inference_mode
-from .ops_math import (abs, clamp, clip, cos, eq, exp, ge, gt, le, log, log1p, lt, masked_fill,
-                       matmul, maximum, minimum, mm, ne, pow, round, sin, sqrt, where)
+from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, isclose, le, log,
+                       log1p, lt, masked_fill, matmul, maximum, minimum, mm, ne, pow, round, sin,
+                       sqrt, where)
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
-from .ops_shape import cat, concatenate, clone, squeeze, stack, t, unsqueeze
+from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
+                        transpose, unsqueeze)
 from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
 from .size import Size
 from .device import device, get_default_device, set_default_device
@@ -30,7 +32,8 @@ from . import distributions
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
-float, double, long, int = float32, float64, int64, int32
+from .dtypes import float16  # noqa: E402  (named, refused as dtype= until supported)
+float, double, long, int, half = float32, float64, int64, int32, float16
 
 __version__ = "0.1.0"
 
@@ -61,5 +64,6 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "norm", "prod", "std", "unique", "var", "cat", "concatenate", "clone", "squeeze",
            "stack", "t", "unsqueeze", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "Size",
            "device", "get_default_device", "set_default_device", "accelerator", "backends",
-           "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8",
+           "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
+           "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
            "utils", "Generator", "distributions"]

@@ -15,6 +15,7 @@ int16 = np.int16
 int8 = np.int8
 uint8 = np.uint8
 bool_ = np.bool_
+float16 = np.float16  # named so PyTorch code can mention it; `resolve` refuses it (no kernels)
 
 # What a tensor may hold: the dtypes above. Half precision and complex numbers are refused
 # rather than computed in a precision the C kernels do not have.
@@ -61,3 +62,42 @@ def from_type_name(name):
         return None
     short = name.rsplit(".", 1)[-1]
     return np.dtype(_FROM_TYPE_NAME[short]) if short in _FROM_TYPE_NAME else None
+
+
+# ---- type promotion ------------------------------------------------------------------------------
+# PyTorch's rule, which differs from NumPy's: the category (bool < integer < float) decides before
+# the size (int64 with float32 gives float32, not float64), and operands come in three tiers:
+# tensors with dimensions, 0-d tensors, and Python (or NumPy) scalars. A later tier changes the
+# result only when its category is higher: a float32 tensor times 2.0 or np.float64(2) stays
+# float32; an int64 tensor times 2.5 becomes float32 (the default float).
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_DEFAULT = {0: np.dtype(np.bool_), 1: np.dtype(np.int64), 2: np.dtype(np.float32)}
+
+
+def _highest(dtypes):
+    top = max(_CATEGORY[d.kind] for d in dtypes)
+    return np.result_type(*[d for d in dtypes if _CATEGORY[d.kind] == top])
+
+
+def result_type(*operands):
+    """The dtype PyTorch gives an op on these operands (Tensors, arrays, numbers; None is
+    skipped)."""
+    tiers = ([], [], [])
+    for x in operands:
+        if x is None:
+            continue
+        if isinstance(x, (bool, int, float, np.generic)):
+            tiers[2].append(np.asarray(x).dtype)
+            continue
+        arr = x.numpy() if hasattr(x, "grad_fn") else np.asarray(x)
+        tiers[0 if arr.ndim else 1].append(arr.dtype)
+    result = None
+    for tier, dtypes in enumerate(tiers):
+        if not dtypes:
+            continue
+        dt = _highest(dtypes)
+        if tier == 2:
+            dt = _DEFAULT[_CATEGORY[dt.kind]]
+        if result is None or _CATEGORY[dt.kind] > _CATEGORY[result.kind]:
+            result = dt
+    return result

@@ -135,7 +135,7 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False):
 
 
 def _like(t, values, dtype, device, requires_grad, where):
-    src = t.data if isinstance(t, Tensor) else np.asarray(t)
+    src = t.numpy() if isinstance(t, Tensor) else np.asarray(t)
     return _make(values(src.shape), dtype, device, requires_grad, where, src.dtype)
 
 

@@ -6,7 +6,8 @@ it is what `fg.<name>(...)` and `Tensor.<name>(...)` call.
 """
 import numpy as np
 
-from .autograd import Function
+from .autograd import ArrayFunction as Function
+from .dtypes import result_type
 from .ops import Abs, Exp, Log, MatMul, Pow, Sqrt, unbroadcast
 from .tensor import Tensor
 
@@ -22,17 +23,29 @@ def as_tensor_input(x, name="input"):
                         f"got {type(x).__name__}") from None
 
 
-def _arg(x):
-    """A tensor argument passes through (apply unwraps it); anything else becomes an array
-    only when it is not a plain number, so a Python scalar stays weak (float32 stays float32)."""
-    if isinstance(x, (Tensor, int, float, bool)) or x is None:
-        return x
-    return np.asarray(x)
+def _promoted(*operands):
+    """The operands cast to the dtype PyTorch's promotion gives them (dtypes.result_type):
+    tensors through a differentiable cast, arrays by astype; numbers stay Python numbers,
+    which NumPy then treats as weak, so they never widen the result."""
+    dt = result_type(*operands)
+    out = []
+    for x in operands:
+        if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+            out.append(x.item())
+        elif x is None or isinstance(x, (bool, int, float)):
+            out.append(x)
+        elif isinstance(x, Tensor):
+            out.append(x if x.dtype == dt else x.to(dt))
+        else:
+            out.append(np.asarray(x, dtype=dt))
+    return out
 
 
 # ---- trigonometry and logarithms ----------------------------------------------------------------
 
 class Sin(Function):
+    """sin(a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -45,6 +58,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """cos(a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -57,6 +72,8 @@ class Cos(Function):
 
 
 class Log1p(Function):
+    """log(1 + a)."""
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -71,6 +88,8 @@ class Log1p(Function):
 
 
 class Round(Function):
+    """a rounded half to even to `decimals` places."""
+
     @staticmethod
     def forward(ctx, a, decimals):
         ctx.shape = a.shape
@@ -109,6 +128,8 @@ class Clamp(Function):
 
 
 class Where(Function):
+    """cond ? a : b, elementwise and broadcasting."""
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
@@ -125,6 +146,8 @@ class Where(Function):
 
 
 class Maximum(Function):
+    """The larger of a and b, elementwise."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -137,6 +160,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    """The smaller of a and b, elementwise."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -196,7 +221,7 @@ def pow(input, exponent):
     """input ** exponent, elementwise and broadcasting (torch.pow); either may be a number."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         input = as_tensor_input(input)
-    return Pow.apply(_arg(input), _arg(exponent))
+    return Pow.apply(*_promoted(input, exponent))
 
 
 def round(input, decimals=0):
@@ -214,7 +239,7 @@ def clamp(input, min=None, max=None):
     for name, bound in (("min", min), ("max", max)):
         if isinstance(bound, (str, bytes, complex)):
             raise TypeError(f"clamp: {name} must be a number or a tensor, got {bound!r}")
-    return Clamp.apply(as_tensor_input(input), _arg(min), _arg(max))
+    return Clamp.apply(*_promoted(as_tensor_input(input), min, max))
 
 
 clip = clamp
@@ -223,7 +248,7 @@ clip = clamp
 def where(condition, input=None, other=None):
     """Elements of input where condition holds, else of other, broadcasting (torch.where);
     where(condition) alone gives the indices of its True elements, one tensor per dimension."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    cond = np.asarray(condition.numpy() if isinstance(condition, Tensor) else condition)
     if input is None and other is None:
         return tuple(Tensor(i) for i in np.nonzero(cond))
     if input is None or other is None:
@@ -233,7 +258,7 @@ def where(condition, input=None, other=None):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor_input(input)
     try:
-        return Where.apply(cond, _arg(input), _arg(other))
+        return Where.apply(cond, *_promoted(input, other))
     except ValueError:
         raise ValueError(f"where: shapes {cond.shape}, {np.shape(_data(input))} and "
                          f"{np.shape(_data(other))} do not broadcast") from None
@@ -241,7 +266,7 @@ def where(condition, input=None, other=None):
 
 def masked_fill(input, mask, value):
     """A copy of input with `value` where mask is True (Tensor.masked_fill)."""
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.numpy() if isinstance(mask, Tensor) else mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:
@@ -261,23 +286,23 @@ def masked_fill(input, mask, value):
 
 def maximum(input, other):
     """Elementwise larger of two tensors, broadcasting (torch.maximum)."""
-    return Maximum.apply(as_tensor_input(input), as_tensor_input(other, "other"))
+    return Maximum.apply(*_promoted(as_tensor_input(input), as_tensor_input(other, "other")))
 
 
 def minimum(input, other):
     """Elementwise smaller of two tensors, broadcasting (torch.minimum)."""
-    return Minimum.apply(as_tensor_input(input), as_tensor_input(other, "other"))
+    return Minimum.apply(*_promoted(as_tensor_input(input), as_tensor_input(other, "other")))
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.numpy() if isinstance(x, Tensor) else x
 
 
 def _compare(ufunc, name):
     def compare(input, other):
         a = as_tensor_input(input)
         try:
-            return Tensor(ufunc(a.data, _data(other)))
+            return Tensor(ufunc(a.numpy(), _data(other)))
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {np.shape(_data(other))} do not "
                              "broadcast") from None
@@ -305,3 +330,22 @@ def mm(input, mat2):
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: both operands must be 2-d, got shapes {a.shape} and {b.shape}")
     return MatMul.apply(a, b)
+
+
+# ---- whole-tensor comparisons (plain Python answers, no graph) -----------------------------------
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol |other|, elementwise, a bool tensor (torch.isclose)."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    return Tensor(np.isclose(a.numpy(), b.numpy(), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether isclose holds for every element, a Python bool (torch.allclose)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).numpy().all())
+
+
+def equal(input, other):
+    """Whether both tensors have the same shape and elements, a Python bool (torch.equal)."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    return a.shape == b.shape and bool(np.array_equal(a.numpy(), b.numpy()))

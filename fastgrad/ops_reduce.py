@@ -7,7 +7,7 @@ the functions fg.<name> and Tensor.<name> call.
 """
 import numpy as np
 
-from .autograd import Function
+from .autograd import ArrayFunction as Function
 from .ops import Max, MaxAlongDim, MaxResult, Mean, Sum, _nan_argmax
 from .ops_math import Maximum, Minimum, as_tensor_input
 from .ops_shape import normalize_dim
@@ -59,6 +59,8 @@ def _product_of_others(a, axis):
 
 
 class Prod(Function):
+    """The product over dim (None: all elements)."""
+
     @staticmethod
     def forward(ctx, a, dim, keepdim):
         ctx.save_for_backward(a)
@@ -90,6 +92,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 # ---- norm, var, std -----------------------------------------------------------------------------
 
 class Norm(Function):
+    """The vector p-norm over axes."""
+
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
         absa = np.abs(a)
@@ -144,6 +148,8 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 
 class Var(Function):
+    """The variance over axes, dividing by n - correction."""
+
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
@@ -195,6 +201,8 @@ def _nan_argmin(a, dim):
 
 
 class Min(Function):
+    """The smallest element over axes (ties share the gradient)."""
+
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         if a.size == 0:
@@ -244,7 +252,7 @@ def _extreme(name, whole, along, arg, pairwise):
             return MaxResult(x.clone(), Tensor(np.array(0)))
         d = normalize_dim(dim, x.ndim, f"{name}: dim")
         values = along.apply(x, d, bool(keepdim))
-        idx = arg(x.data, d)
+        idx = arg(x.numpy(), d)
         return MaxResult(values, Tensor(np.expand_dims(idx, d) if keepdim else idx))
     extreme.__name__ = name
     extreme.__doc__ = (f"{name}(input): the {name}imum element; {name}(input, dim, keepdim) -> "
@@ -260,10 +268,10 @@ min = _extreme("min", Min, MinAlongDim, _nan_argmin, Minimum)
 def _arg_extreme(name, arg):
     def arg_extreme(input, dim=None, keepdim=False):
         x = as_tensor_input(input)
-        if x.data.size == 0 and dim is None:
+        if x.numel() == 0 and dim is None:
             raise ValueError(f"{name}: the tensor is empty")
         if dim is None:
-            idx = np.array(arg(x.data.reshape(-1), 0))
+            idx = np.array(arg(x.numpy().reshape(-1), 0))
             return Tensor(idx.reshape((1,) * x.ndim) if keepdim else idx)
         if x.ndim == 0:
             normalize_dim(dim, 0, f"{name}: dim")
@@ -271,7 +279,7 @@ def _arg_extreme(name, arg):
         d = normalize_dim(dim, x.ndim, f"{name}: dim")
         if x.shape[d] == 0:
             raise ValueError(f"{name}: dimension {d} of shape {x.shape} is empty")
-        idx = arg(x.data, d)
+        idx = arg(x.numpy(), d)
         return Tensor(np.expand_dims(idx, d) if keepdim else idx)
     arg_extreme.__name__ = name
     arg_extreme.__doc__ = (f"Index of the {name[3:]}imum, of the flattened tensor or along dim "
@@ -288,7 +296,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     (torch.unique). Not differentiable, as in PyTorch."""
     x = as_tensor_input(input)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique: dim")
-    values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True, axis=axis)
     out = [Tensor(values)]
     if return_inverse:
         out.append(Tensor(inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)))

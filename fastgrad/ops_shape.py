@@ -5,7 +5,8 @@ each derivative moves the gradient back: reshaped, summed over copies, or split 
 """
 import numpy as np
 
-from .autograd import Function
+from .autograd import ArrayFunction as Function
+from .dtypes import result_type
 from .ops import Permute, Reshape
 from .tensor import Tensor
 
@@ -53,6 +54,26 @@ def squeeze(input, dim=None):
     return Reshape.apply(input, tuple(s for i, s in enumerate(input.shape) if i not in dims))
 
 
+def reshape(input, shape):
+    """input with a new shape of the same number of elements; -1 is inferred (torch.reshape)."""
+    return input.reshape(shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Dimensions start_dim .. end_dim merged into one (torch.flatten)."""
+    return input.flatten(start_dim, end_dim)
+
+
+def transpose(input, dim0, dim1):
+    """input with dimensions dim0 and dim1 swapped (torch.transpose)."""
+    return input.transpose(dim0, dim1)
+
+
+def permute(input, dims):
+    """input with its dimensions reordered as dims (torch.permute)."""
+    return input.permute(dims)
+
+
 def view_as(input, other):
     """input reshaped to other's shape (Tensor.view_as)."""
     return input.reshape(other.shape)
@@ -61,6 +82,8 @@ def view_as(input, other):
 # ---- copies along dimensions --------------------------------------------------------------------
 
 class Expand(Function):
+    """a broadcast to `shape` (a view)."""
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -102,6 +125,8 @@ def expand_as(input, other):
 
 
 class Repeat(Function):
+    """a tiled `repeats` times (np.tile)."""
+
     @staticmethod
     def forward(ctx, a, repeats):
         ctx.input_shape = a.shape
@@ -131,6 +156,8 @@ def repeat(input, *repeats):
 # ---- joining tensors ----------------------------------------------------------------------------
 
 class Cat(Function):
+    """The arrays joined along dim."""
+
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -143,6 +170,8 @@ class Cat(Function):
 
 
 class Stack(Function):
+    """The arrays stacked along a new dim."""
+
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
@@ -160,11 +189,8 @@ def _tensor_list(tensors, where):
     if not tensors:
         raise ValueError(f"{where}: expected a non-empty list of tensors")
     out = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dtypes = {t.dtype for t in out}
-    if len(dtypes) > 1:  # PyTorch promotes; the common type is NumPy's for these dtypes
-        common = np.result_type(*dtypes)
-        out = [t if t.dtype == common else t.to(common) for t in out]
-    return out
+    common = result_type(*out)  # PyTorch's promotion: int64 with float32 gives float32
+    return [t if t.dtype == common else t.to(common) for t in out]
 
 
 def cat(tensors, dim=0):
@@ -207,6 +233,8 @@ def t(input):
 
 
 class Clone(Function):
+    """A C-contiguous copy of a."""
+
     @staticmethod
     def forward(ctx, a):
         return np.array(a, copy=True, order="C")
@@ -223,4 +251,4 @@ def clone(input):
 
 def contiguous(input):
     """input itself when its array is C-contiguous, else a contiguous copy in the graph."""
-    return input if input.data.flags.c_contiguous else Clone.apply(input)
+    return input if input.numpy().flags.c_contiguous else Clone.apply(input)

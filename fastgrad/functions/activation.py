@@ -8,7 +8,7 @@ SoftmaxFunction normalises over one dimension (softmax or log-softmax).
 import numpy as np
 
 from .. import _kernels
-from ..autograd import Function
+from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
 
 ACT = _kernels.ACTIVATIONS
@@ -32,7 +32,7 @@ class ActivationFunction(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         dx = np.empty_like(x)
-        _kernels.act_backward(ctx.act, ctx.param, x, y, np.ascontiguousarray(g, x.dtype), dx)
+        _kernels.act_backward(ctx.act, ctx.param, x, y, np.asarray(g, x.dtype, order="C"), dx)
         return dx
 
 
@@ -70,7 +70,7 @@ class SoftplusFunction(Function):
     @staticmethod
     def backward(ctx, g):
         x, band = ctx.saved_tensors
-        dy = np.ascontiguousarray(g, x.dtype)
+        dy = np.asarray(g, x.dtype, order="C")
         dx = np.empty_like(x)
         _kernels.act_backward(ACT["softplus"], ctx.beta, x, None, dy, dx)
         if band is not None:
@@ -99,7 +99,7 @@ class SoftmaxFunction(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         dx = np.empty_like(y)
-        _kernels.softmax_backward(y, np.ascontiguousarray(g, y.dtype), dx, ctx.dim, ctx.log)
+        _kernels.softmax_backward(y, np.asarray(g, y.dtype, order="C"), dx, ctx.dim, ctx.log)
         return dx
 
 

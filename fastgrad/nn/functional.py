@@ -21,7 +21,7 @@ _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _tensor(x):
@@ -138,7 +138,7 @@ def _constant(value, x, fn, name):
 
 def mse_loss(input, target, reduction="mean"):
     _check_reduction(reduction)
-    x = input.data if type(input) is Tensor else None
+    x = input._data if type(input) is Tensor else None
     if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
             and x.dtype.kind == "f" and target.shape == x.shape):
         return _loss.MSEFunction.apply(input, target, reduction)  # already what _like would make
@@ -165,10 +165,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction)
     x = _float_input(input)
     t = _like(target, x, "binary_cross_entropy")
-    outside = (x.data < 0) | (x.data > 1)  # NaN is neither, so it propagates
+    outside = (x._data < 0) | (x._data > 1)  # NaN is neither, so it propagates
     if np.any(outside):
         raise ValueError("binary_cross_entropy: every input element must be in [0, 1] (a "
-                         f"probability), got {x.data[outside].flat[0]}; for logits use "
+                         f"probability), got {x._data[outside].flat[0]}; for logits use "
                          "binary_cross_entropy_with_logits")
     w = _constant(weight, x, "binary_cross_entropy", "weight")
     return _loss.BCEFunction.apply(x, t, reduction, w)
@@ -277,8 +277,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if (weight is None and type(input) is Tensor and type(target) is np.ndarray
             and type(ignore_index) is int and _INT64_MIN <= ignore_index <= _INT64_MAX
             and type(label_smoothing) is float
-            and input.data.ndim == 2 and input.data.dtype.kind == "f" and target.ndim == 1
-            and target.dtype == _INT64 and len(target) == len(input.data)
+            and input._data.ndim == 2 and input._data.dtype.kind == "f" and target.ndim == 1
+            and target.dtype == _INT64 and len(target) == len(input._data)
             and reduction in _loss.REDUCTIONS):
         # A batch of rows and its int64 class indices, as a training step passes them: the
         # binding checks the rest (each label a class or ignore_index, label_smoothing in
@@ -348,7 +348,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if p is not None and tuple(np.shape(_data(p))) != (c,):
             raise ValueError(f"batch_norm: {name} shape {tuple(np.shape(_data(p)))} does not "
                              f"match the {c} channels of input shape {x.shape}")
-    if training and x.data.size // max(c, 1) <= 1:
+    if training and x.numel() // max(c, 1) <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input shape {x.shape}")
     if not training and (running_mean is None or running_var is None):

@@ -12,7 +12,7 @@ from ..random import generator
 
 def _fill(tensor, values):
     """Writes into the existing array, so views of it (state dicts, optimizers) stay valid."""
-    data = tensor if isinstance(tensor, np.ndarray) else tensor.data
+    data = tensor if isinstance(tensor, np.ndarray) else tensor._data
     np.copyto(data, values, casting="unsafe")
     return tensor
 

@@ -155,10 +155,10 @@ class Module:
             cached = (Module.generation, tuple(self.parameters()))
             object.__setattr__(self, "_zero_grad_params", cached)
         for p in cached[1]:
-            if set_to_none or p.grad is None:
-                p.grad = None
+            if set_to_none or p._grad is None:
+                p._grad = None
             else:
-                p.grad[...] = 0
+                p._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -176,14 +176,14 @@ class Module:
             raise TypeError(f"Module.to: dtype must be float32 or float64, not {dtype}")
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p.data.dtype != dtype:
-                    p.data = p.data.astype(dtype)
-                    if p.grad is not None:
-                        p.grad = p.grad.astype(dtype)
+                if p is not None and p._data.dtype != dtype:
+                    p._data = p._data.astype(dtype)
+                    if p._grad is not None:
+                        p._grad = p._grad.astype(dtype)
             for name, b in list(m._buffers.items()):
                 if isinstance(b, Tensor):
                     if b.dtype.kind == "f" and b.dtype != dtype:
-                        b.data = b.data.astype(dtype)
+                        b._data = b._data.astype(dtype)
                     continue
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
                     m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
@@ -203,10 +203,10 @@ class Module:
             dot = mod_prefix + "." if mod_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
-                    out[dot + name] = p.data
+                    out[dot + name] = p._data
             for name, b in module._buffers.items():
                 if b is not None and name not in module._non_persistent:
-                    out[dot + name] = b.data if isinstance(b, Tensor) else b
+                    out[dot + name] = b._data if isinstance(b, Tensor) else b
         return out
 
     def load_state_dict(self, state_dict, strict=True):
@@ -257,7 +257,7 @@ class Module:
 def _as_numpy(value, key):
     """State-dict values may be NumPy arrays, fastgrad tensors, numbers or (CPU) torch tensors."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without importing torch
         return value.detach().cpu().numpy()
     try:

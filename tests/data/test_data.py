@@ -131,7 +131,6 @@ class ItemByItem:
         return self.dataset[i]
 
 
-@pytest.mark.xfail(reason="0-d rows and float32 lists need parity-core's Tensor")
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("batch_size", [1, 7, 32, 100])

@@ -89,8 +89,7 @@ def test_categorical_rejects_bad_arguments():
         Categorical(logits=fg.zeros(3)).log_prob(fg.tensor([3]))
 
 
-@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((4, 1), (1, 2)), pytest.param(
-    ((), ()), marks=pytest.mark.xfail(reason="0-d tensors need parity-core's Tensor"))])
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((), ()), ((4, 1), (1, 2))])
 def test_normal_log_prob_entropy_and_gradients_match_torch(shapes):
     r = np.random.default_rng(2)
     loc, scale = r.standard_normal(shapes[0]), r.uniform(0.5, 2.0, shapes[1])

@@ -107,6 +107,21 @@ CASES = [
     ("fg_relu", lambda L, x: L.relu(x), [(3, 4)], ANY),
     ("fg_softmax", lambda L, x: L.softmax(x, dim=1), [(3, 4)], ANY),
     ("fg_log_softmax", lambda L, x: L.log_softmax(x, dim=-1), [(3, 4)], ANY),
+    # 0-d tensors stay 0-d and take dim 0 / -1, as in PyTorch
+    ("zero_dim_sin", lambda L, x: x.sin(), [()], ANY),
+    ("zero_dim_clamp", lambda L, x: x.clamp(min=0.1, max=0.2), [()], ANY),
+    ("zero_dim_pow", lambda L, x: L.pow(x, 3), [()], ANY),
+    ("zero_dim_unsqueeze", lambda L, x: x.unsqueeze(0) * 2, [()], ANY),
+    ("zero_dim_squeeze", lambda L, x: x.squeeze(0) * 2, [()], ANY),
+    ("zero_dim_expand", lambda L, x: x.expand(3) * 2, [()], ANY),
+    ("zero_dim_repeat", lambda L, x: x.repeat(2, 3), [()], ANY),
+    ("zero_dim_max_dim", lambda L, x: x.max(0), [()], ANY),
+    ("zero_dim_min", lambda L, x: x.min(), [()], ANY),
+    ("zero_dim_prod_dim", lambda L, x: x.prod(-1), [()], ANY),
+    ("zero_dim_norm", lambda L, x: x.norm(), [()], ANY),
+    ("zero_dim_sum_dim", lambda L, x: L.sum(x, 0), [()], ANY),
+    ("zero_dim_stack", lambda L, a, b: L.stack([a, b]), [(), ()], ANY),
+    ("zero_dim_where", lambda L, x, y: L.where(x > 0, x, y), [(), (3,)], ANY),
     ("to_float32_and_back", lambda L, x: x.to(L.float32).double() * 2, [(3, 4)], ANY),
 ]
 IDS = [c[0] for c in CASES]
@@ -114,7 +129,7 @@ IDS = [c[0] for c in CASES]
 
 def _inputs(shapes, domain, seed):
     rng = np.random.default_rng(seed)
-    arrays = [rng.standard_normal(s) for s in shapes]
+    arrays = [np.asarray(rng.standard_normal(s)) for s in shapes]
     return [np.abs(a) + 0.5 if domain == POS else a for a in arrays]
 
 
@@ -254,3 +269,47 @@ def test_cat_skips_empty_accumulator_as_torch():
     f = fg.cat([fg.tensor([]), fg.tensor(x)])
     t = torch.cat([torch.tensor([]), torch.tensor(x)])
     assert tuple(f.shape) == tuple(t.shape)
+
+
+@pytest.mark.parametrize("expr", [
+    "L.clamp(i, min=0.5)", "L.clamp(i, min=f)", "L.clamp(f, min=i)", "L.clamp(i, 0, 2)",
+    "L.where(i > 1, i, 0.5)", "L.where(i > 1, d, i)", "L.where(f > 1, f, i)",
+    "L.where(f > 1, f, L.ones(3, dtype=L.float64).sum())", "L.maximum(i, f)", "L.minimum(f, d)",
+    "L.pow(f, i)", "f.pow(i)", "L.pow(i, 0.5)", "L.pow(2, f)", "i.pow(2)", "f.pow(np.float64(2))",
+    "L.cat([i, f])", "L.stack([f, d])", "L.cat([i, i])", "i.clamp(max=np.float64(1.5))",
+    "L.where(i > 1, i, np.int64(7))", "i.masked_fill(i > 1, 2.7)", "f.masked_fill(f > 1, 7)",
+])
+def test_mixed_dtypes_promote_as_torch(expr):
+    """PyTorch's promotion (r10): category before size, scalars never widen a tensor."""
+    def env(L):
+        return {"L": L, "np": np, "i": L.tensor(np.array([1, 2, 3])),
+                "f": L.tensor(np.array([1.0, 2.0, 3.0], np.float32)),
+                "d": L.tensor(np.array([1.5, 0.5, 4.0]))}
+    f, t = eval(expr, env(fg)), eval(expr, env(torch))
+    assert f.dtype == t.numpy().dtype, (f.dtype, t.dtype)
+    np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("expr", [
+    "L.flatten(x, 1)", "L.flatten(x)", "L.reshape(x, (4, -1))", "L.transpose(x, 0, -1)",
+    "L.permute(x, (2, 0, 1))", "L.isclose(x, x + 1e-7)", "L.isclose(x, x + 1e-3, atol=1e-2)"])
+def test_module_level_shape_and_closeness_functions_match_torch(expr):
+    a = np.random.default_rng(9).standard_normal((2, 3, 4)).astype(np.float32)
+    f, t = eval(expr, {"L": fg, "x": fg.tensor(a)}), eval(expr, {"L": torch, "x": torch.tensor(a)})
+    assert tuple(f.shape) == tuple(t.shape) and f.dtype == t.numpy().dtype
+    np.testing.assert_array_equal(f.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("other", ["x", "x + 1e-7", "x + 1e-3", "x[:1]", "x.double()"])
+def test_allclose_and_equal_answer_as_torch(other):
+    a = np.random.default_rng(9).standard_normal((2, 3)).astype(np.float32)
+    for name in ["allclose", "equal"]:
+        results = []
+        for L in (fg, torch):
+            x = L.tensor(a)
+            try:
+                results.append(getattr(L, name)(x, eval(other, {"x": x})))
+            except RuntimeError:  # torch refuses mismatched shapes or dtypes here
+                results.append(None)
+        if results[1] is not None:
+            assert results[0] == results[1]

@@ -99,7 +99,6 @@ def test_default_collation_equals_torchs(kind):
         assert_same_batch(g, w)
 
 
-@pytest.mark.xfail(reason="0-d rows and float32 lists need parity-core's Tensor")
 def test_tensor_items_are_stacked_as_torch_stacks_them():
     def make(data, lib):
         return Samples(lambda i: lib.tensor([float(i), 2.0 * i]))
@@ -137,7 +136,6 @@ def test_samplers_match_torchs_in_order(drop_last):
     assert list(fg) == list(th) and len(fg) == len(th)
 
 
-@pytest.mark.xfail(reason="0-d rows and float32 lists need parity-core's Tensor")
 def test_sampler_argument_gives_its_order():
     X, y = rows(10)
     order = [9, 3, 4, 0, 1, 2, 5, 8, 7, 6]
@@ -223,7 +221,6 @@ def test_random_split_rejects_wrong_lengths():
         fud.random_split(range(10), [-1, 11])
 
 
-@pytest.mark.xfail(reason="0-d rows and float32 lists need parity-core's Tensor")
 def test_subset_and_concat_index_as_torch():
     X, y = rows(10)
     fg_sub = fud.Subset(fud.TensorDataset(X, y), [7, 2, 5])
