@@ -1,7 +1,7 @@
 """The same training step written two ways a PyTorch user writes a model: nn.Sequential, and
 a custom nn.Module whose forward calls each layer and F.relu / torch.tanh itself.
 
-    pytest benchmarks/bench_module_style.py --benchmark-group-by=param:workload
+    pytest benchmarks/bench_module_style.py     # FASTGRAD_BENCH_FULL=1: more rounds
 
 In fastgrad, Sequential passes each run of Linear (+activation) layers to the kernels as one
 graph node, one call into C each way; a custom forward records a node per layer and per
@@ -13,6 +13,7 @@ threads.
 import pytest
 
 import peers as bench
+from mode import pick, threads_label
 
 WORKLOADS = ("T", "S")
 
@@ -78,9 +79,8 @@ def test_train_step_style(benchmark, step_threads, workload, framework, style):
         torch = pytest.importorskip("torch")
         torch.set_num_threads(step_threads)
     step = STEPS[framework, style](bench.WORKLOADS[workload])
-    benchmark.group = (f"{workload} by model style "
-                       f"({step_threads} thread{'s' if step_threads > 1 else ''})")
-    benchmark.pedantic(step, rounds=300, iterations=1, warmup_rounds=20)
+    benchmark.group = f"training step {workload} by model style, {threads_label(step_threads)}"
+    benchmark.pedantic(step, rounds=pick(quick=50, full=300), iterations=1, warmup_rounds=20)
 
 
 @pytest.mark.parametrize("workload", WORKLOADS)

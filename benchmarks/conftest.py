@@ -1,7 +1,21 @@
-"""What the training-step benchmarks share."""
+"""What the benchmarks share: the quick or full mode (benchmarks/mode.py) and the thread count
+of the training-step benchmarks."""
 import os
 
 import pytest
+
+from mode import FULL
+
+QUICK_MAX_TIME = 0.25  # s per benchmark, against pytest-benchmark's default of 1
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Quick mode: shorter timing per benchmark unless --benchmark-max-time was given."""
+    option = getattr(config.option, "benchmark_max_time", None)
+    if not FULL and option is not None and "--benchmark-max-time" not in " ".join(
+            config.invocation_params.args):
+        config.option.benchmark_max_time = QUICK_MAX_TIME
 
 
 @pytest.fixture(scope="module")

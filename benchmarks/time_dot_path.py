@@ -1,4 +1,4 @@
-"""In-process cost of the GEMM's dot path (csrc/gemm_impl.h): the dense layer's forward at
+"""In-process cost of the GEMM's dot path (csrc/gemm_dot.c): the dense layer's forward at
 inference batch sizes, y = x W^T + b with W row-major (out, in), per layer and for the whole
 I1 model (784-512-256-10 ReLU, batch 1), at 1 and 2 threads.
 

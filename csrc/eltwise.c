@@ -1,28 +1,14 @@
-/* eltwise.c: activations forward/backward and gradient accumulation (fastgrad.h).
- *
- * Each activation follows PyTorch's CPU definition (aten/src/ATen/native/cpu/Activation.cpp and
- * UnaryOpsKernel.cpp), including which saved tensor the backward reads:
- *   relu        y (x accepted too: the mask x > 0 equals y > 0); NaN passes forward and back
- *   tanh        y:  dy * (1 - y*y)
- *   sigmoid     y:  dy * (1 - y) * y
- *   leaky_relu  x:  x > 0 ? dy : dy * slope   (slope may be negative, so y cannot tell the side)
- *   gelu, gelu_tanh, silu, softplus, elu   x
- * The switch on the activation sits outside the loops so each loop is a plain map over n.
+/* eltwise.c: activations forward and backward (fastgrad.h), elementwise; the activations
+ * themselves are in activation.h, the loops in eltwise_impl.h. Here: the fast exp and tanh
+ * they use in float, and the table's names for the binding.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
-
-/* Spelled out because strict C99 <math.h> does not define M_SQRT1_2 and friends. */
-#define FG_SQRT1_2 0.70710678118654752440      /* 1/sqrt(2) */
-#define FG_INV_SQRT_2PI 0.39894228040143267794 /* 1/sqrt(2*pi) */
-#define FG_SQRT_2_OVER_PI 0.79788456080286535588 /* sqrt(2/pi): PyTorch's kBeta */
-#define FG_GELU_KAPPA 0.044715
-#define FG_SOFTPLUS_THRESHOLD 20
+#include "fastgrad.h"
 
 /* exp(x) for x <= 0, float: glibc's expf is a call per element, which stops the loops from
- * vectorising (tanh and sigmoid then cost ~10 ns an element, most of a small network's step).
+ * vectorising (tanh and sigmoid would then dominate a small network's step).
  * This one is branch-free C that GCC vectorises: x = k ln2 + r with |r| <= ln2/2, e^r from a
  * degree-7 polynomial (Cephes' expf coefficients, ~1 ulp), 2^k put into the exponent bits.
  * NaN propagates (every comparison with it is false). Below -87.3, where e^x leaves the
@@ -66,3 +52,15 @@ static inline double tanh_f64(double x) { return tanh(x); }
 
 #define FG_IMPL "eltwise_impl.h"
 #include "dtype.h"
+
+static const struct {
+    const char *name;
+    int reads;
+} fg_act_table[FG_ACT_COUNT] = {
+#define FG_TABLE_ROW(name, code, reads) {#name, reads},
+    FG_ACTIVATIONS(FG_TABLE_ROW)
+#undef FG_TABLE_ROW
+};
+
+const char *fg_act_name(int act) { return fg_act_table[act].name; }
+int fg_act_reads(int act) { return fg_act_table[act].reads; }

@@ -4,7 +4,7 @@
  * need all 16 registers for accumulators alone). Compiled with -mavx2 -mfma by setup.py and
  * only ever called after gemm_dispatch.c has seen the CPU support it. */
 #include <immintrin.h>
-#include "internal.h"
+#include "fastgrad.h"
 #include "gemm_transpose_avx.h"
 
 #define MR 6
@@ -42,7 +42,7 @@
 #define DOT_MB 1
 #define REDUCE4 reduce4_avx2_f32
 #define MASK_ANDNOT(a, b) _mm256_andnot_si256(a, b)
-/* The tree of gemm_dot_impl.h for 4 rows at once (the same tree as the AVX-512 kernel's, so
+/* The tree of gemm_dot_simd.h for 4 rows at once (the same tree as the AVX-512 kernel's, so
  * the two give the same bits): each step adds two halves of what is left of every row, the
  * rows packed side by side so that one add serves several. */
 static inline void reduce4_avx2_f32(__m256 acc[4][2], float s[4])
@@ -61,8 +61,8 @@ static inline void reduce4_avx2_f32(__m256 acc[4][2], float s[4])
     const __m256 v = _mm256_hadd_ps(u, u); /* l + l+1: (a c a c | b d b d) */
     _mm_storeu_ps(s, _mm_unpacklo_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
 }
-#include "gemm_dot_impl.h"
-#include "gemm_ukr_impl.h"
+#include "gemm_dot_simd.h"
+#include "gemm_ukr_simd.h"
 
 /* ---- double ---- */
 #define T double
@@ -112,5 +112,5 @@ static inline void reduce4_avx2_f64(__m256d acc[4][2], double s[4])
     const __m256d v = _mm256_hadd_pd(ab, cd); /* l + l+1: (a c b d) */
     _mm256_storeu_pd(s, _mm256_permute4x64_pd(v, _MM_SHUFFLE(3, 1, 2, 0)));
 }
-#include "gemm_dot_impl.h"
-#include "gemm_ukr_impl.h"
+#include "gemm_dot_simd.h"
+#include "gemm_ukr_simd.h"

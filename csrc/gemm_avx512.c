@@ -5,7 +5,7 @@
  * Compiled with -mavx512f... by setup.py and only ever called after gemm_dispatch.c has seen
  * the CPU support it. */
 #include <immintrin.h>
-#include "internal.h"
+#include "fastgrad.h"
 #include "gemm_transpose_avx.h"
 
 #define MR 8
@@ -42,7 +42,7 @@
 #define DOT_MB 4
 #define REDUCE4 reduce4_avx512_f32
 #define MASK_ANDNOT(a, b) ((MASK)(~(a) & (b)))
-/* The tree of gemm_dot_impl.h for 4 rows at once: each step adds two halves of what is left of
+/* The tree of gemm_dot_simd.h for 4 rows at once: each step adds two halves of what is left of
  * every row, the rows packed side by side so that one add serves all four. */
 static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
 {
@@ -60,8 +60,8 @@ static inline void reduce4_avx512_f32(__m512 acc[4][1], float s[4])
     const __m512i first = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     _mm_storeu_ps(s, _mm512_castps512_ps128(_mm512_permutexvar_ps(first, u)));
 }
-#include "gemm_dot_impl.h"
-#include "gemm_ukr_impl.h"
+#include "gemm_dot_simd.h"
+#include "gemm_ukr_simd.h"
 
 /* ---- double ---- */
 #define T double
@@ -110,5 +110,5 @@ static inline void reduce4_avx512_f64(__m512d acc[4][1], double s[4])
     const __m512i first = _mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0);
     _mm256_storeu_pd(s, _mm512_castpd512_pd256(_mm512_permutexvar_pd(first, u)));
 }
-#include "gemm_dot_impl.h"
-#include "gemm_ukr_impl.h"
+#include "gemm_dot_simd.h"
+#include "gemm_ukr_simd.h"

@@ -1,170 +1,161 @@
-/* gemm_dot_impl.h: the GEMM's dot-product kernel (internal.h, fg_dot_*) with SIMD intrinsics,
- * written once over a few vector macros and instantiated by each ISA file (gemm_avx512.c,
- * gemm_avx2.c) for float and double. Include it before gemm_ukr_impl.h, which undefines the
- * macros the two share; this header undefines only its own.
- *
- * The including file defines, besides the shared T, EP, V, VL, V_ZERO, V_LOAD, V_FMA, MASK,
- * MASK_FOR, V_LOADM (see gemm_ukr_impl.h):
- *   DOT, DOT_GROUPS, DOT_ROWS   the exported function and its inlined helpers' names
- *   DOT_NV           vectors per output: DOT_NV * VL = 64 bytes of partial sums
- *   DOT_MB           rows of A per pass over a group of W's rows (as many as registers allow)
- *   MASK_ANDNOT(a, b) the lanes of mask b not in mask a
- *   REDUCE4(acc, s)  s[r] = the sum of row r's partial sums, for the 4 rows of acc[4][DOT_NV],
- *                    by the tree below, in a few shuffles and adds for all four at once
- *
- * Every output is one dot product over K in the same order, whatever its position: its 64
- * bytes of partial sums take k = l, l + LANES, l + 2 LANES, ... into lane l, one k after the
- * other (the K tail is one masked step of the same lanes); the sum of the lanes is then a
- * tree, halves first (lane l + lane l + LANES/2, then l + LANES/4, ... down to one). So
- * results depend neither on how N was split over threads, nor on which of the four rows of a
- * pass held the output, nor on the arrays' alignment (see DOT_ROWS).
- */
+/* gemm_dot_impl.h: the GEMM's dot path and the portable dot kernel, instantiated for float and
+ * double by dtype.h (gemm_dot.c). */
 
-#define DOT_LANES (DOT_NV * VL)
-#define DOT_CLAMP(n) ((n) < 0 ? 0 : (n) > VL ? VL : (n))
-/* lanes [lo, hi) of one vector */
-#define DOT_MASK_RANGE(lo, hi) MASK_ANDNOT(MASK_FOR(DOT_CLAMP(lo)), MASK_FOR(DOT_CLAMP(hi)))
-
-/* One step of k: the 64 bytes at A + k and w[r] + k for every row. Masked (the first step of
- * a shifted pass, the K tail), only the lanes in m are read: none outside the rows, although
- * the first step's address is before them; the zero lanes add nothing. */
-#define DOT_STEP(LOAD_X, LOAD_W) \
-    for (int v = 0; v < DOT_NV; v++) { \
-        V x[DOT_MB]; \
-        for (int i = 0; i < mb; i++) \
-            x[i] = LOAD_X(A + i * rsa + k + v * VL); \
-        for (int r = 0; r < 4; r++) { \
-            const V b = LOAD_W(w[r] + k + v * VL); \
-            for (int i = 0; i < mb; i++) \
-                acc[i][r][v] = V_FMA(x[i], b, acc[i][r][v]); \
-        } \
-    }
-#define DOT_LOAD_MASKED(p) V_LOADM(p, m[v])
-
-/* s[i][r] = sum_k A[i*rsa + k] * w[r][k] for i < mb, r < 4. Each vector of W is loaded once
- * and used for mb rows of A; each vector of A once for the 4 rows of W: mb * 4 * DOT_NV
- * independent accumulators, enough to hide the FMA latency, and no more loads per FMA than
- * the load ports sustain.
+/* ---- few rows against a transposed B: dot products ------------------------------------------
+ * The dense layer's forward at batch 1..FG_DOT_MAX_M (inference) multiplies a few rows of x by
+ * W^T with W row-major: each output is a dot product of two contiguous runs. Packing W for the
+ * micro-kernel would cost a full extra pass over it for a handful of rows, so these shapes
+ * stream W once instead, through a dot kernel from the dispatch table (fg_dot_*: AVX-512 and
+ * AVX2 in gemm_dot_simd.h, the portable one below). A kernel takes 4 rows of W at a time and
+ * every row of x against them, so each vector of W is loaded once for all rows of x and each
+ * vector of x once for 4 rows of W, with enough independent sums to hide the add latency; the
+ * 4 rows' partial sums then reduce together in a few shuffles and adds. The SIMD kernels also
+ * load W aligned where its rows allow (gemm_dot_simd.h). At batch 1 this streams W at close
+ * to the speed of a plain read of it from L2 or L3.
  *
- * shift > 0: the rows of W all start `shift` lanes past a 64-byte boundary, and the steps
- * start that many lanes before k = 0 so that the loads of W are aligned (a load split over two
- * cache lines costs more than its share of the stream). Lane l then sums, in the same order,
- * the k that lane l - shift (mod DOT_LANES) of an unshifted pass would: the lanes are rotated.
- * The tree adds lane l to lane l + DOT_LANES/2, then l to l + DOT_LANES/4 among those, and so
- * on: every step pairs lanes in a way a rotation maps onto itself, so the same two values meet
- * in every add (in either order, which IEEE addition does not notice) and the sum comes out
- * the very same bits, with no rotating back. */
-static inline __attribute__((always_inline)) void
-DOT_ROWS(const int mb, fg_idx K, const T *A, fg_idx rsa, const T *const w[4], int shift,
-         T s[DOT_MB][4])
+ * The order of each sum is fixed, whatever the output's position, thread or alignment: 64
+ * bytes of partial sums (16 floats, 8 doubles), lane l taking k = l, l + 64/sizeof(T), ... one
+ * k after the other (the tail of K included), then a tree over the lanes, halves first. The
+ * SIMD kernels use FMA, the portable one a multiply then an add. */
+#define FG_DOT_LANES ((int)(64 / sizeof(T)))
+
+/* The sum of the lanes by the tree of the SIMD kernels, halves first; written out step by step,
+ * as GCC leaves a loop over the halving step rolled, and acc in memory. */
+static inline T FG_NAME(lanes_sum)(T *acc)
 {
-    V acc[DOT_MB][4][DOT_NV];
-    for (int i = 0; i < mb; i++)
-        for (int r = 0; r < 4; r++)
-            for (int v = 0; v < DOT_NV; v++)
-                acc[i][r][v] = V_ZERO();
-    MASK m[DOT_NV];
-    fg_idx k = -shift; /* the k of lane 0 */
-    if (shift) {
-        const fg_idx hi = K + shift < DOT_LANES ? K + shift : DOT_LANES;
-        for (int v = 0; v < DOT_NV; v++)
-            m[v] = DOT_MASK_RANGE(shift - v * VL, hi - v * VL);
-        DOT_STEP(DOT_LOAD_MASKED, DOT_LOAD_MASKED)
-        k += DOT_LANES;
-    }
-    for (; k + DOT_LANES <= K; k += DOT_LANES)
-        DOT_STEP(V_LOAD, V_LOAD)
-    if (k < K) {
-        for (int v = 0; v < DOT_NV; v++)
-            m[v] = DOT_MASK_RANGE(0 - v * VL, K - k - v * VL);
-        DOT_STEP(DOT_LOAD_MASKED, DOT_LOAD_MASKED)
-    }
-    for (int i = 0; i < mb; i++)
-        REDUCE4(acc[i], s[i]);
+    if (FG_DOT_LANES == 16)
+        for (int l = 0; l < 8; l++)
+            acc[l] += acc[l + 8];
+    for (int l = 0; l < 4; l++)
+        acc[l] += acc[l + 4];
+    for (int l = 0; l < 2; l++)
+        acc[l] += acc[l + 2];
+    return acc[0] + acc[1];
 }
 
-/* c[r] = the tile epilogue of s[r], for r < n (internal.h). */
-#define DOT_STORE(n, s, c, bias, alpha, beta, relu) \
-    do { \
-        for (fg_idx r = 0; r < (n); r++) { \
-            T x = (s)[r]; \
-            if ((alpha) != 1) \
-                x = (alpha) * x; \
-            if ((beta) != 0) /* beta == 0 must not read C: it may hold NaN */ \
-                x = x + (beta) * (c)[r]; \
-            if (bias) \
-                x = x + (bias)[r]; \
-            if (relu) /* as fg_act_forward: NaN is not < 0, so it propagates */ \
-                x = x < 0 ? 0 : x; \
-            (c)[r] = x; \
-        } \
-    } while (0)
+/* s[r] = sum_k a[k] w[r][k] for the 4 rows of w, in the order above. One array of partial
+ * sums per row, not one 2-D array: GCC keeps small arrays in registers, not big ones. */
+static inline void FG_NAME(dot4)(fg_idx K, const T *restrict a, const T *const w[4], T s[4])
+{
+    T acc0[FG_DOT_LANES] = {0}, acc1[FG_DOT_LANES] = {0}, acc2[FG_DOT_LANES] = {0},
+      acc3[FG_DOT_LANES] = {0};
+    const T *restrict w0 = w[0], *restrict w1 = w[1], *restrict w2 = w[2], *restrict w3 = w[3];
+    fg_idx k = 0;
+    for (; k + FG_DOT_LANES <= K; k += FG_DOT_LANES)
+        for (int l = 0; l < FG_DOT_LANES; l++) {
+            const T x = a[k + l];
+            acc0[l] += x * w0[k + l];
+            acc1[l] += x * w1[k + l];
+            acc2[l] += x * w2[k + l];
+            acc3[l] += x * w3[k + l];
+        }
+    for (int l = 0; k + l < K; l++) {
+        const T x = a[k + l];
+        acc0[l] += x * w0[k + l];
+        acc1[l] += x * w1[k + l];
+        acc2[l] += x * w2[k + l];
+        acc3[l] += x * w3[k + l];
+    }
+    s[0] = FG_NAME(lanes_sum)(acc0);
+    s[1] = FG_NAME(lanes_sum)(acc1);
+    s[2] = FG_NAME(lanes_sum)(acc2);
+    s[3] = FG_NAME(lanes_sum)(acc3);
+}
 
-/* All N outputs of M rows of A, mb rows at a time (mb divides M). */
-static inline __attribute__((always_inline)) void
-DOT_GROUPS(const int mb, fg_idx M, fg_idx N, fg_idx K, const T *A, fg_idx rsa, const T *B,
-           fg_idx csb, T *C, fg_idx ldc, const EP *ep)
+FG_VECTOR_CLONES void FG_NAME(fg_dot_generic)(fg_idx M, fg_idx N, fg_idx K, const T *A,
+                                              fg_idx rsa, const T *B, fg_idx csb, T *C,
+                                              fg_idx ldc, const FG_NAME(fg_tile_ep) *ep)
 {
     /* Locals, not ep->...: a store to C could alias those, and they would be read again. */
     const T alpha = ep->alpha, beta = ep->beta, *bias = ep->bias;
     const int relu = ep->relu;
-    /* Aligned loads of 4 rows at once need them equally misaligned: rows a whole number of
-     * cache lines apart, as in most layers. */
-    const int shift = csb * sizeof(T) % 64 == 0 ? (int)((uintptr_t)B % 64 / sizeof(T)) : 0;
     for (fg_idx j = 0; j < N; j += 4) {
-        const fg_idx nr = N - j < 4 ? N - j : 4;
-        /* A last group of fewer than 4 rows repeats its last one (in L1 by then): the same
-         * code, so the same arithmetic, for every output, and nothing read past W. */
+        const fg_idx nr = fg_min_idx(4, N - j);
+        /* A last group of fewer than 4 rows repeats its last one: the same arithmetic for
+         * every output, and nothing read past W. */
         const T *w[4];
         for (int r = 0; r < 4; r++)
             w[r] = B + (j + (r < nr ? r : nr - 1)) * csb;
-        /* Further passes of A's rows over the group find its rows of W in L1. */
-        for (fg_idx i0 = 0; i0 < M; i0 += mb) {
-            T s[DOT_MB][4];
-            DOT_ROWS(mb, K, A + i0 * rsa, rsa, w, shift, s);
-            for (int i = 0; i < mb; i++) {
-                T *c = C + (i0 + i) * ldc + j;
-                if (nr == 4) /* a constant trip count: these loops become vector code */
-                    DOT_STORE(4, s[i], c, bias ? bias + j : NULL, alpha, beta, relu);
-                else
-                    DOT_STORE(nr, s[i], c, bias ? bias + j : NULL, alpha, beta, relu);
+        for (fg_idx i = 0; i < M; i++) { /* rows after the first find the group in L1 */
+            T s[4];
+            FG_NAME(dot4)(K, A + i * rsa, w, s);
+            T *c = C + i * ldc + j;
+            for (fg_idx r = 0; r < nr; r++) {
+                T x = s[r];
+                if (alpha != 1)
+                    x = alpha * x;
+                if (beta != 0) /* beta == 0 must not read C: it may hold NaN */
+                    x = x + beta * c[r];
+                if (bias)
+                    x = x + bias[j + r];
+                if (relu) /* as fg_act_forward: NaN is not < 0, so it propagates */
+                    x = x < 0 ? 0 : x;
+                c[r] = x;
             }
         }
     }
 }
 
-void DOT(fg_idx M, fg_idx N, fg_idx K, const T *A, fg_idx rsa, const T *B, fg_idx csb, T *C,
-         fg_idx ldc, const EP *ep)
+/* The table's dot kernel, then any activation other than an in-place ReLU (which the kernel
+ * applied) on the finished rows, as run_tile does for a tile. */
+static void FG_NAME(dot_run)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, T alpha,
+                              const T *A, fg_idx rsa, const T *B, fg_idx csb, T beta, T *C,
+                             fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
 {
-    /* All of A's rows in one pass where the registers allow (mb a constant in each case, so
-     * the loops over it unroll), else one at a time. */
-    switch (M <= DOT_MB ? M : 1) {
-#define FG_CASE(m) case m: DOT_GROUPS(m, M, N, K, A, rsa, B, csb, C, ldc, ep); break;
-#if DOT_MB >= 4
-    FG_CASE(4)
-#endif
-#if DOT_MB >= 3
-    FG_CASE(3)
-#endif
-#if DOT_MB >= 2
-    FG_CASE(2)
-#endif
-    FG_CASE(1)
-#undef FG_CASE
-    default: break;
-    }
+    FG_NAME(fg_tile_ep) te = {alpha, beta, ep ? ep->bias : NULL, 0};
+    if (ep)
+        te.relu = ep->act == FG_ACT_RELU && ep->Y == C;
+    isa->FG_NAME(dot)(M, N, K, A, rsa, B, csb, C, ldc, &te);
+    if (ep && ep->Y && !te.relu && !(ep->act == FG_ACT_NONE && ep->Y == C))
+        FG_NAME(fg_epilogue_act)(ep, M, N, C, ldc, ep->Y);
 }
 
-#undef DOT_LANES
-#undef DOT_CLAMP
-#undef DOT_MASK_RANGE
-#undef DOT_STEP
-#undef DOT_STORE
-#undef DOT_LOAD_MASKED
-#undef DOT
-#undef DOT_ROWS
-#undef DOT_GROUPS
-#undef DOT_NV
-#undef DOT_MB
-#undef REDUCE4
-#undef MASK_ANDNOT
+/* The dot path split over threads by output columns (rows of W): each output is still summed
+ * in its fixed order in one thread, so results do not depend on the split. Worth it once W is
+ * big enough that each thread streams its part from its own cache instead of all of W from
+ * one. */
+#define FG_DOT_BYTES_PER_THREAD (256 * 1024)
+
+typedef struct {
+    const fg_gemm_isa *isa;
+    fg_idx M, N, K, rsa, csb, ldc;
+    T alpha, beta;
+    const T *A, *B;
+    T *C;
+    const FG_NAME(fg_epilogue) *ep;
+} FG_NAME(dot_job);
+
+static void FG_NAME(dot_part)(void *raw, int t, int n)
+{
+    const FG_NAME(dot_job) *d = raw;
+    /* Column ranges in multiples of 16: whole groups of 4 rows of W, and no two threads
+     * writing floats of one cache line of C. */
+    const fg_idx blocks = (d->N + 15) / 16;
+    const fg_idx lo = (blocks * t / n) * 16, hi_raw = (blocks * (t + 1) / n) * 16;
+    const fg_idx hi = hi_raw < d->N ? hi_raw : d->N;
+    if (lo >= hi)
+        return;
+    FG_NAME(fg_epilogue) e, *ep = NULL;
+    if (d->ep) {
+        e = *d->ep;
+        e.bias = e.bias ? e.bias + lo : NULL;
+        e.Y = e.Y ? e.Y + lo : NULL;
+        ep = &e;
+    }
+    FG_NAME(dot_run)(d->isa, d->M, hi - lo, d->K, d->alpha, d->A, d->rsa, d->B + lo * d->csb,
+                      d->csb, d->beta, d->C + lo, d->ldc, ep);
+}
+
+void FG_NAME(fg_gemm_dot)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, T alpha,
+                          const T *A, fg_idx rsa, const T *B, fg_idx csb, T beta, T *C,
+                          fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
+{
+    const int n = (int)((double)N * (double)K * sizeof(T) / FG_DOT_BYTES_PER_THREAD);
+    FG_NAME(dot_job) d = {isa, M, N, K, rsa, csb, ldc, alpha, beta, A, B, C, ep};
+    if (n > 1)
+        fg_parallel_run(n, FG_NAME(dot_part), &d);
+    else
+        FG_NAME(dot_run)(isa, M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep);
+}
+
+#undef FG_DOT_LANES

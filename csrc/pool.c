@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <errno.h>
 #include <pthread.h>
-#include "internal.h"
+#include "fastgrad.h"
 #if defined(__linux__)
 #include <sched.h>
 #endif
@@ -22,18 +22,33 @@
 
 static int fg_num_threads = 0; /* 0: not resolved yet */
 
-/* FASTGRAD_NUM_THREADS when it is a positive integer, else the CPUs this process may run on
- * (the affinity mask, so taskset and cgroup cpusets are respected), else 1. */
+/* A positive integer at the start of the variable `name`, else 0. OMP_NUM_THREADS may list a
+ * count per nesting level ("4,2"): the first is the outermost, the one that applies here. */
+static int fg_env_threads(const char *name, int allow_list)
+{
+    const char *env = getenv(name);
+    if (!env || !*env)
+        return 0;
+    char *end;
+    errno = 0;
+    long n = strtol(env, &end, 10);
+    if (errno != 0 || end == env || n < 1 || n > INT_MAX)
+        return 0;
+    if (*end != '\0' && !(allow_list && *end == ','))
+        return 0;
+    return (int)n;
+}
+
+/* FASTGRAD_NUM_THREADS when it is a positive integer, else OMP_NUM_THREADS (the convention
+ * NumPy's BLAS, scikit-learn and PyTorch follow), else the CPUs this process may run on (the
+ * affinity mask, so taskset and cgroup cpusets are respected), else 1. */
 static int fg_default_threads(void)
 {
-    const char *env = getenv("FASTGRAD_NUM_THREADS");
-    if (env && *env) {
-        char *end;
-        errno = 0;
-        long n = strtol(env, &end, 10);
-        if (errno == 0 && *end == '\0' && n >= 1 && n <= INT_MAX)
-            return (int)n;
-    }
+    int from_env = fg_env_threads("FASTGRAD_NUM_THREADS", 0);
+    if (!from_env)
+        from_env = fg_env_threads("OMP_NUM_THREADS", 1);
+    if (from_env)
+        return from_env;
 #if defined(__linux__)
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) {

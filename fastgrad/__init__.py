@@ -4,7 +4,11 @@ The chain rule is the engine: every op knows its local derivative and Tensor.bac
 multiplies and accumulates them from the loss back to every weight. The heavy arithmetic runs
 in C kernels (fastgrad._kernels); the API follows PyTorch's names.
 """
-from . import _kernels
+from . import _source_tree
+
+_source_tree.check()  # a clear message when run from a clone that was never built
+
+from . import _kernels  # noqa: E402
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from . import autograd
@@ -25,6 +29,7 @@ from . import accelerator, backends, cuda
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from . import data, datasets, nn, optim
+from . import distributed
 from .io import load, save
 from . import utils
 from .generator import Generator
@@ -36,11 +41,15 @@ from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, 
 from .dtypes import float16  # noqa: E402  (named, refused as dtype= until supported)
 float, double, long, int, half = float32, float64, int64, int32, float16
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
+from . import _threadpool  # noqa: E402
+
+_threadpool.register()  # threadpoolctl.threadpool_limits then limits fastgrad too
 
 
 def set_num_threads(n):
-    """Threads the C kernels use (default: FASTGRAD_NUM_THREADS, else the CPUs available)."""
+    """Threads the C kernels use (default: FASTGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the
+    CPUs available). Like torch.set_num_threads."""
     _kernels.set_num_threads(n)
 
 

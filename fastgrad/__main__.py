@@ -1,6 +1,7 @@
-"""fastgrad demo: train an MLP on the bundled digits and report test accuracy.
+"""fastgrad demo: train an MLP on the bundled digits and report test accuracy (--plot
+curve.png: also draw the training and test loss per epoch; needs matplotlib, the viz extra).
 fastgrad bench: time training steps against PyTorch and NumPy, each in its own process (run
-from a checkout: the benchmark lives in the repository's benchmarks/ folder)."""
+from the root of a clone: the benchmark lives in the repository's benchmarks/ folder)."""
 import argparse
 import os
 import sys
@@ -20,10 +21,12 @@ def accuracy(model, X, y) -> float:
 
 
 def demo(epochs: int = 20, batch_size: int = 32, lr: float = 1e-3, seed: int = 0,
-         hidden: int = 128, progress: bool = True):
+         hidden: int = 128, progress: bool = True, history: Optional[dict] = None):
     """Trains 64-hidden-10 with ReLU, Adam and cross-entropy; returns (test accuracy, seconds).
 
-    progress: a bar on stderr, shown only when stderr is a terminal."""
+    progress: a bar on stderr, shown only when stderr is a terminal. history: a dict to
+    receive "train" and "test", the mean training loss and the test loss of each epoch (the
+    test loss is evaluated outside the timed training)."""
     import fastgrad as fg
     from fastgrad import nn, optim
     from fastgrad.data import DataLoader, TensorDataset
@@ -42,6 +45,10 @@ def demo(epochs: int = 20, batch_size: int = 32, lr: float = 1e-3, seed: int = 0
 
         bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr)
     start = time.perf_counter()
+    evaluating = 0.0  # seconds spent on the test loss, left out of the training time
+    if history is not None:
+        history.setdefault("train", [])
+        history.setdefault("test", [])
     for _ in range(epochs):
         total, batches = 0.0, 0
         for xb, yb in loader:
@@ -50,22 +57,33 @@ def demo(epochs: int = 20, batch_size: int = 32, lr: float = 1e-3, seed: int = 0
             loss.backward()
             opt.step()
             total, batches = total + loss.item(), batches + 1
+        if history is not None:
+            t0 = time.perf_counter()
+            history["train"].append(total / batches)
+            with fg.no_grad():
+                history["test"].append(loss_fn(model(Xte), fg.tensor(yte)).item())
+            evaluating += time.perf_counter() - t0
         if bar is not None:
             bar.set_postfix(loss=f"{total / batches:.4f}")
             bar.update()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start - evaluating
     if bar is not None:
         bar.close()
     return accuracy(model, Xte, yte), seconds
 
 
 def find_benchmarks() -> Optional[str]:
-    """The checkout's benchmarks/ folder beside the package, or None for an installed package."""
+    """The checkout's benchmarks/ folder: beside the package (a tree built in place), else in
+    the current directory (the root of a clone whose package was installed with pip); None
+    when neither has it."""
     import fastgrad
 
-    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__))),
-                          "benchmarks")
-    return folder if os.path.isfile(os.path.join(folder, "peers.py")) else None
+    beside = os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__)))
+    for root in (beside, os.getcwd()):
+        folder = os.path.join(root, "benchmarks")
+        if os.path.isfile(os.path.join(folder, "peers.py")):
+            return folder
+    return None
 
 
 def _count(text: str) -> int:
@@ -95,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--epochs", type=_count, default=20)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.add_argument("--plot", metavar="PATH", default=None,
+                   help="write the training and test loss per epoch to PATH (.png, .svg, "
+                        ".pdf; needs matplotlib: pip install fastgrad[viz])")
     b = sub.add_parser("bench", help="training-step benchmark against PyTorch and NumPy")
     b.add_argument("--workloads", default="T,S,M,L,I1,I1024",
                    help="comma-separated subset of T,S,M,L,I1,I1024")
@@ -109,9 +130,9 @@ def bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     folder = find_benchmarks()
     if folder is None:
         print("fastgrad bench runs the benchmarks in the source repository, which an installed "
-              "package does not include. From a clone:\n"
+              "package does not include. From the root of a clone:\n"
               "    git clone <fastgrad repository> && cd fastgrad && pip install .\n"
-              "    python -m fastgrad bench", file=sys.stderr)
+              "    fastgrad bench", file=sys.stderr)
         return 2
     sys.path.insert(0, folder)
     import peers
@@ -137,10 +158,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return bench(parser, args)
     import fastgrad as fg
 
-    acc, seconds = demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress)
+    history = None
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401  (checked before training, not after)
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install fastgrad[viz]")
+        history = {}
+    acc, seconds = demo(epochs=args.epochs, seed=args.seed, progress=not args.no_progress,
+                        history=history)
     print(f"test accuracy: {acc:.4f} on 450 held-out digits")
     print(f"training time: {seconds:.2f} s ({args.epochs} epochs, "
           f"{fg.get_num_threads()} threads, {fg.isa()} kernels)")
+    if history is not None:
+        from fastgrad.viz import plot_losses
+
+        plot_losses(history["train"], history["test"], path=args.plot,
+                    title="fastgrad demo: 64-128-10 MLP on the digits")
+        print(f"loss curves: {args.plot}")
     return 0 if acc >= 0.96 else 1
 
 

@@ -11,119 +11,38 @@ Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-c
 misaligned arrays, read-only outputs, outputs overlapping inputs, and bad scalar arguments;
 IndexError for an out-of-range class label.
 
-Which saved tensor an activation's backward reads (x = pre-activation Z, y = output Y):
-relu: y or x; tanh, sigmoid: y; leaky_relu, gelu, gelu_tanh, elu, silu, softplus: x; none: neither.
+Activations are named and numbered by the C table (csrc/activation.h): ACTIVATIONS maps each
+name to its code, ACTIVATION_READS says which saved tensor its derivative reads (x, the input or
+pre-activation Z; y, the output Y), and ACT_<NAME> is each code.
 
-Arrays are pulled apart with PyArray_DATA and friends rather than typed memoryviews, which
-cost about 75 ns each to acquire (/work/shared/KERNEL-NOTES.md).
+The C declarations are in _kernels.pxd. Arrays are pulled apart with PyArray_DATA and
+friends rather than typed memoryviews, which cost more to acquire than the smallest kernels
+take to run (docs/KERNEL-NOTES.md).
 """
 import operator
 
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t
 from libc.limits cimport INT_MAX
+from libc.string cimport memcpy
 
 cnp.import_array()
 
-cdef extern from "fastgrad.h" nogil:
-    ctypedef ptrdiff_t fg_idx
-    enum:
-        FG_ACT_NONE
-        FG_ACT_RELU
-        FG_ACT_TANH
-        FG_ACT_SIGMOID
-        FG_ACT_LEAKY_RELU
-        FG_ACT_GELU
-        FG_ACT_GELU_TANH
-        FG_ACT_ELU
-        FG_ACT_SILU
-        FG_ACT_SOFTPLUS
-        FG_ACT_COUNT
-
-    void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
-                     const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb,
-                     fg_idx csb, float beta, float *C, fg_idx ldc)
-    void fg_gemm_f64(fg_idx M, fg_idx N, fg_idx K, double alpha,
-                     const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb,
-                     fg_idx csb, double beta, double *C, fg_idx ldc)
-
-    void fg_dense_forward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
-                              const float *b, int act, double param, float *Z, float *Y)
-    void fg_dense_forward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X, const double *W,
-                              const double *b, int act, double param, double *Z, double *Y)
-    void fg_dense_backward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
-                               const float *Z, const float *Y, int act, double param,
-                               float *dY, float *dX, float *dW, float *db, int accumulate)
-    void fg_dense_backward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X,
-                               const double *W, const double *Z, const double *Y, int act,
-                               double param, double *dY, double *dX, double *dW, double *db,
-                               int accumulate)
-
-    void fg_act_forward_f32(fg_idx n, int act, double param, const float *x, float *y)
-    void fg_act_forward_f64(fg_idx n, int act, double param, const double *x, double *y)
-    void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const float *y,
-                             const float *dy, float *dx)
-    void fg_act_backward_f64(fg_idx n, int act, double param, const double *x,
-                             const double *y, const double *dy, double *dx)
-    void fg_accumulate_f32(fg_idx n, const float *src, float *dst)
-    void fg_accumulate_f64(fg_idx n, const double *src, double *dst)
-
-    void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,
-                              int64_t ignore_index, double label_smoothing, float *loss,
-                              float *dX)
-    void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
-                              int64_t ignore_index, double label_smoothing, double *loss,
-                              double *dX)
-    double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX)
-    double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq,
-                      double *dX)
-    double fg_sum_f32(fg_idx n, const float *x)
-    double fg_sum_f64(fg_idx n, const double *x)
-
-    void fg_sgd_step_f32(fg_idx n, float *p, const float *g, float *buf, double lr,
-                         double momentum, double dampening, double weight_decay, int nesterov,
-                         int first)
-    void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
-                         double momentum, double dampening, double weight_decay, int nesterov,
-                         int first)
-    void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
-                          double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
-    void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v,
-                          double *vmax, double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
-
-    void fg_set_num_threads(int n)
-    int fg_get_num_threads()
-    const char *fg_isa_name()
-    int fg_set_isa(const char *name)
-    void fg_gemm_blocking(int itemsize, fg_idx out[5])
-
-
-ACT_NONE = FG_ACT_NONE
-ACT_RELU = FG_ACT_RELU
-ACT_TANH = FG_ACT_TANH
-ACT_SIGMOID = FG_ACT_SIGMOID
-ACT_LEAKY_RELU = FG_ACT_LEAKY_RELU
-ACT_GELU = FG_ACT_GELU
-ACT_GELU_TANH = FG_ACT_GELU_TANH
-ACT_ELU = FG_ACT_ELU
-ACT_SILU = FG_ACT_SILU
-ACT_SOFTPLUS = FG_ACT_SOFTPLUS
-ACTIVATIONS = {"none": ACT_NONE, "relu": ACT_RELU, "tanh": ACT_TANH, "sigmoid": ACT_SIGMOID,
-               "leaky_relu": ACT_LEAKY_RELU, "gelu": ACT_GELU, "gelu_tanh": ACT_GELU_TANH,
-               "elu": ACT_ELU, "silu": ACT_SILU, "softplus": ACT_SOFTPLUS}
+ACTIVATIONS = {fg_act_name(a).decode("ascii"): a for a in range(FG_ACT_COUNT)}
+"""Every activation of the kernels, by name: its code, the act argument of the calls below."""
+ACTIVATION_READS = {name: ("nothing", "x", "y", "x or y")[fg_act_reads(code)]
+                    for name, code in ACTIVATIONS.items()}
+"""What each activation's derivative reads: its input x, its output y, either, or nothing."""
+SOFTPLUS_THRESHOLD = float(FG_SOFTPLUS_THRESHOLD)
+"""softplus is linear where beta * x exceeds this (PyTorch's default threshold)."""
+for _name, _code in ACTIVATIONS.items():  # ACT_RELU, ...: the codes by name
+    globals()["ACT_" + _name.upper()] = _code
+del _name, _code
 
 cdef enum:
     F32 = cnp.NPY_FLOAT32
     F64 = cnp.NPY_FLOAT64
-    # What an activation's backward reads (see the module docstring).
-    NEEDS_NOTHING = 0
-    NEEDS_X = 1
-    NEEDS_Y = 2
-    NEEDS_X_OR_Y = 3
 
 
 # ---- validation helpers: each raises with a message naming the function and the argument ----
@@ -273,35 +192,22 @@ cdef inline int _act(int act, str fn) except -1:
     return act
 
 
-cdef inline int _act_needs(int act) noexcept:
-    if act == FG_ACT_NONE:
-        return NEEDS_NOTHING
-    if act == FG_ACT_RELU:
-        return NEEDS_X_OR_Y
-    if act == FG_ACT_TANH or act == FG_ACT_SIGMOID:
-        return NEEDS_Y
-    return NEEDS_X
-
-
 cdef int _check_saved(int act, object x, object y, str fn, str xname, str yname) except -1:
-    cdef int needs = _act_needs(act)
-    if needs == NEEDS_X and x is None:
+    cdef int needs = fg_act_reads(act)
+    if needs == FG_READS_X and x is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation input "
                          f"{xname}, got None")
-    if needs == NEEDS_Y and y is None:
+    if needs == FG_READS_Y and y is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs the activation output "
                          f"{yname}, got None")
-    if needs == NEEDS_X_OR_Y and x is None and y is None:
+    if needs == FG_READS_X_OR_Y and x is None and y is None:
         raise ValueError(f"{fn}: the {_act_name(act)} backward needs {xname} or {yname}, "
                          f"got None for both")
     return 0
 
 
 cdef str _act_name(int act):
-    for k, v in ACTIVATIONS.items():
-        if v == act:
-            return k
-    return str(act)
+    return fg_act_name(act).decode("ascii")
 
 
 cdef inline fg_idx _elem_stride(cnp.ndarray a, int d, str fn, str name) except? -1:
@@ -456,12 +362,15 @@ cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
                               <double *>e.dw, <double *>e.db, e.accumulate)
 
 
-def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z):
+def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
-    l = 1..L, bs[l] None for a layer without bias. Allocates and returns (ys, zs): every
-    layer's output, and its pre-activation where keep_z and the activation's derivative reads
-    it (leaky_relu, gelu, elu, silu, softplus), else None."""
+    l = 1..L, bs[l] None for a layer without bias; Ws, bs, acts and params are lists or tuples,
+    one entry per layer. Allocates and returns (ys, zs): every layer's output, and its
+    pre-activation where keep_z and the activation's derivative reads it
+    (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
+    Ws, bs = _entries(fn, "Ws", Ws, -1), _entries(fn, "bs", bs, -1)
+    acts, params = _entries(fn, "acts", acts, -1), _entries(fn, "params", params, -1)
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
         raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
@@ -481,8 +390,8 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
             dims[0] = cnp.PyArray_DIM(h, 0)
             dims[1] = cnp.PyArray_DIM(w, 0)
             y = cnp.PyArray_EMPTY(2, dims, t, 0)
-            z = (cnp.PyArray_EMPTY(2, dims, t, 0) if keep_z and _act_needs(act) == NEEDS_X
-                 else None)
+            z = (cnp.PyArray_EMPTY(2, dims, t, 0)
+                 if keep_z and fg_act_reads(_act(act, fn)) == FG_READS_X else None)
             _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
         except (TypeError, ValueError) as e:
             raise type(e)(f"{e} (layer {l})") from None
@@ -492,17 +401,28 @@ def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z
     return ys, zs
 
 
-def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, dY,
-                         bint need_dx, list dWs, list dbs, list accumulate):
+def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs,
+                         accumulate):
     """The chain rule down a stack run by dense_stack_forward, top layer first: dZ_l = dY_l *
     act_l'(Z_l, Y_l) (written over dY_l), dW_l (+)= dZ_l^T H_(l-1), db_l (+)= the column sums
     of dZ_l, dY_(l-1) = dZ_l W_l. dY, the top layer's, is overwritten; dWs[l] or dbs[l] may be
-    None (not wanted), accumulate[l] says "+=" for both. Every layer is checked before any is
-    run, so a refused call writes nothing. Returns dX (allocated) when need_dx, else None."""
+    None (not wanted), accumulate[l] says "+=" for both. ys, zs, Ws, acts, params, dWs, dbs
+    and accumulate are lists or tuples, one entry per layer. No array written (dY, dWs, dbs)
+    may overlap any other array of the call, in any layer, except that layers may share one
+    dW (or one db) buffer exactly, as layers that share a weight do. Every layer is checked
+    before any is run, so a refused call writes nothing. Returns dX (allocated) when need_dx,
+    else None."""
     fn = "dense_stack_backward"
-    cdef Py_ssize_t L = len(Ws), l
-    if (L == 0 or len(ys) != L or len(zs) != L or len(acts) != L or len(params) != L
-            or len(dWs) != L or len(dbs) != L or len(accumulate) != L):
+    # Tuples of their own: the kernels run without the GIL, and another thread could empty
+    # the caller's lists meanwhile and free the arrays they hold.
+    cdef tuple ys_ = _entries(fn, "ys", ys, -1), zs_ = _entries(fn, "zs", zs, -1)
+    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1), acts_ = _entries(fn, "acts", acts, -1)
+    cdef tuple params_ = _entries(fn, "params", params, -1), dWs_ = _entries(fn, "dWs", dWs, -1)
+    cdef tuple dbs_ = _entries(fn, "dbs", dbs, -1)
+    cdef tuple acc_ = _entries(fn, "accumulate", accumulate, -1)
+    cdef Py_ssize_t L = len(Ws_), l
+    if (L == 0 or len(ys_) != L or len(zs_) != L or len(acts_) != L or len(params_) != L
+            or len(dWs_) != L or len(dbs_) != L or len(acc_) != L):
         raise ValueError(f"{fn}: ys, zs, Ws, acts, params, dWs, dbs and accumulate must be "
                          f"equally long and not empty")
     cdef int t = _float_type(X, fn, "X")
@@ -519,17 +439,18 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
     try:
         for l in range(L - 1, -1, -1):
             try:  # names in messages are the layer's own (X, W, dY, ...), its index appended
-                h = _array(X if l == 0 else ys[l - 1], fn, "X", t, "X", False)
+                h = _array(X if l == 0 else ys_[l - 1], fn, "X", t, "X", False)
                 _shape(h, 2, -1, -1, fn, "X", None, None)
                 dims[0] = cnp.PyArray_DIM(h, 0)
                 dims[1] = cnp.PyArray_DIM(h, 1)
                 dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
-                _dense_backward_check(&es[l], fn, h, Ws[l], zs[l], ys[l], acts[l], params[l],
-                                      dy, dx, dWs[l], dbs[l], accumulate[l])
+                _dense_backward_check(&es[l], fn, h, Ws_[l], zs_[l], ys_[l], acts_[l],
+                                      params_[l], dy, dx, dWs_[l], dbs_[l], acc_[l])
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{e} (layer {l})") from None
             keep.append(dx)
             dy = dx
+        _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
         with nogil:
             for l in range(L - 1, -1, -1):
                 _dense_backward_run(&es[l])
@@ -537,6 +458,45 @@ def dense_stack_backward(X, list ys, list zs, list Ws, list acts, list params, d
         if es != stack:
             PyMem_Free(es)
     return dy
+
+
+cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
+                         tuple dWs, tuple dbs) except -1:
+    """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
+    except one dW buffer shared by several layers (or one db), written by each in turn. Each
+    layer was checked on its own already; the arrays are the checked ndarrays or None."""
+    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L, n = 1 + 5 * L + 1
+    arrays, names = [dY], ["dY"]
+    for l in range(L):
+        arrays.append(dWs[l]); names.append(f"dWs[{l}]")
+    for l in range(L):
+        arrays.append(dbs[l]); names.append(f"dbs[{l}]")
+    arrays.append(X); names.append("X")
+    for l in range(L):
+        arrays += [ys[l], zs[l], Ws[l]]
+        names += [f"ys[{l}]", f"zs[{l}]", f"Ws[{l}]"]
+    cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
+    if lo == NULL:
+        raise MemoryError()
+    cdef char **hi = lo + n
+    try:
+        for i in range(n):
+            if arrays[i] is None:
+                lo[i] = hi[i] = NULL
+            else:
+                _extent(<cnp.ndarray>arrays[i], &lo[i], &hi[i])
+        for i in range(n_w):
+            if lo[i] == NULL:
+                continue
+            for j in range(i + 1, n):
+                if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
+                    continue
+                # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
+                _disjoint(arrays[i], names[i], arrays[j], names[j], fn,
+                          (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
+    finally:
+        PyMem_Free(lo)
+    return 0
 
 
 # ---- elementwise ------------------------------------------------------------------------------
@@ -562,7 +522,7 @@ def act_forward(int act, double param, x, y):
 
 def act_backward(int act, double param, x, y, dy, dx):
     """dx = dy * act'(x) elementwise, reading x (the input) or y (the output) as the activation
-    requires (see the module docstring); the other may be None. dx may be dy itself."""
+    requires (ACTIVATION_READS); the other may be None. dx may be dy itself."""
     fn = "act_backward"
     _act(act, fn)
     cdef int t = _float_type(dy, fn, "dy")
@@ -591,24 +551,6 @@ def act_backward(int act, double param, x, y, dy, dx):
                                 <double *>pdx)
 
 
-def accumulate(src, dst):
-    """dst += src elementwise (same size, any shapes)."""
-    fn = "accumulate"
-    cdef int t = _float_type(src, fn, "src")
-    cdef cnp.ndarray s = _array(src, fn, "src", t, "src", False)
-    cdef cnp.ndarray d = _array(dst, fn, "dst", t, "src", True)
-    _same_size(s, "src", d, "dst", fn)
-    _disjoint(d, "dst", s, "src", fn, True)
-    cdef fg_idx n = cnp.PyArray_SIZE(s)
-    cdef void *ps = _ptr(s)
-    cdef void *pd = _ptr(d)
-    with nogil:
-        if t == F32:
-            fg_accumulate_f32(n, <float *>ps, <float *>pd)
-        else:
-            fg_accumulate_f64(n, <double *>ps, <double *>pd)
-
-
 # ---- losses and reductions ------------------------------------------------------------------
 
 def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss, dX):
@@ -634,29 +576,39 @@ def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss,
         _disjoint(out, oname, x, "X", fn)
         _disjoint(out, oname, tg, "target", fn)
     _disjoint(l, "loss", dx, "dX", fn)
-    cdef const int64_t *pt = <const int64_t *>cnp.PyArray_DATA(tg)
+    # The labels are copied, then checked and used from the copy: the caller's array may be
+    # written by another thread while the kernel runs without the GIL, and a label changed
+    # between the check and the kernel's read would index out of bounds.
+    cdef const int64_t *src = <const int64_t *>cnp.PyArray_DATA(tg)
+    cdef int64_t *pt = <int64_t *>PyMem_Malloc((M if M > 0 else 1) * sizeof(int64_t))
+    if pt == NULL:
+        raise MemoryError()
     cdef fg_idx i, counted = 0
-    for i in range(M):  # the kernel trusts its labels: a bad one would read out of bounds
-        if pt[i] == ignore_index:
-            continue
-        if pt[i] < 0 or pt[i] >= C:
-            raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
-                             f"(expected 0 <= target < {C} or target == ignore_index "
-                             f"= {ignore_index})")
-        counted += 1
     cdef void *px = _ptr(x)
     cdef void *pl = _ptr(l)
     cdef void *pdx = _ptr(dx)
     cdef double total
-    with nogil:
-        if t == F32:
-            fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
-                                 <float *>pl, <float *>pdx)
-            total = fg_sum_f32(M, <float *>pl)
-        else:
-            fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
-                                 <double *>pl, <double *>pdx)
-            total = fg_sum_f64(M, <double *>pl)
+    try:
+        memcpy(pt, src, M * sizeof(int64_t))
+        for i in range(M):
+            if pt[i] == ignore_index:
+                continue
+            if pt[i] < 0 or pt[i] >= C:
+                raise IndexError(f"{fn}: target[{i}] = {pt[i]} is out of range for {C} classes "
+                                 f"(expected 0 <= target < {C} or target == ignore_index "
+                                 f"= {ignore_index})")
+            counted += 1
+        with nogil:
+            if t == F32:
+                fg_cross_entropy_f32(M, C, <float *>px, pt, ignore_index, label_smoothing,
+                                     <float *>pl, <float *>pdx)
+                total = fg_sum_f32(M, <float *>pl)
+            else:
+                fg_cross_entropy_f64(M, C, <double *>px, pt, ignore_index, label_smoothing,
+                                     <double *>pl, <double *>pdx)
+                total = fg_sum_f64(M, <double *>pl)
+    finally:
+        PyMem_Free(pt)
     return total, counted
 
 
@@ -693,9 +645,9 @@ def mse(pred, target, sq, dX):
     return s
 
 
-def sum(x):
+def sum_all(x):
     """Deterministic sum of all elements of x, accumulated in double; a Python float."""
-    fn = "sum"
+    fn = "sum_all"
     cdef int t = _float_type(x, fn, "x")
     cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
     cdef fg_idx n = cnp.PyArray_SIZE(xa)
@@ -791,20 +743,11 @@ cdef int _adam_entry(AdamEntry *e, str fn, object p, object g, object m, object 
     cdef cnp.ndarray ma = _array(m, fn, mname, t, pname, True)
     cdef cnp.ndarray va = _array(v, fn, vname, t, pname, True)
     cdef cnp.ndarray vm = _optional(vmax, fn, vmname, t, pname, True)
-    _disjoint(pa, pname, ga, gname, fn)
-    _disjoint(pa, pname, ma, mname, fn)
-    _disjoint(pa, pname, va, vname, fn)
-    _disjoint(pa, pname, vm, vmname, fn)
     _same_extent(pa, pname, ga, gname, fn, same_shape)
-    _disjoint(ga, gname, ma, mname, fn)
-    _disjoint(ga, gname, va, vname, fn)
-    _disjoint(ga, gname, vm, vmname, fn)
     _same_extent(pa, pname, ma, mname, fn, same_shape)
-    _disjoint(ma, mname, va, vname, fn)
-    _disjoint(ma, mname, vm, vmname, fn)
     _same_extent(pa, pname, va, vname, fn, same_shape)
-    _disjoint(va, vname, vm, vmname, fn)
     _same_extent(pa, pname, vm, vmname, fn, same_shape)
+    _no_overlaps((pa, ma, va, vm, ga), (pname, mname, vname, vmname, gname), 4, fn)
     e.n = cnp.PyArray_SIZE(pa)
     e.p = _ptr(pa)
     e.g = _ptr(ga)
@@ -842,7 +785,8 @@ cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
     """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
     keeps its arrays alive through it while C runs without the GIL."""
     if not isinstance(seq, (list, tuple)):
-        raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per parameter), "
+        raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per "
+                        f"{'layer' if fn.startswith('dense_stack') else 'parameter'}), "
                         f"got {type(seq).__name__}")
     cdef tuple entries = tuple(seq)
     if count >= 0 and len(entries) != count:
@@ -977,8 +921,8 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """Threads the kernels may use (FASTGRAD_NUM_THREADS, else the CPUs in this process'
-    affinity mask, unless set_num_threads was called)."""
+    """Threads the kernels may use (FASTGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs
+    in this process' affinity mask, unless set_num_threads was called)."""
     return fg_get_num_threads()
 
 
@@ -1010,17 +954,6 @@ def gemm_blocking(dtype):
 
 
 # ---- softmax ----------------------------------------------------------------------------------
-
-cdef extern from "fastgrad.h" nogil:
-    void fg_softmax_forward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *x, float *y,
-                                int log_softmax)
-    void fg_softmax_forward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *x,
-                                double *y, int log_softmax)
-    void fg_softmax_backward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *y,
-                                 const float *dy, float *dx, int log_softmax)
-    void fg_softmax_backward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *y,
-                                 const double *dy, double *dx, int log_softmax)
-
 
 cdef int _softmax_axis(cnp.ndarray a, int axis, str fn, fg_idx *outer, fg_idx *n,
                        fg_idx *inner) except -1:

@@ -277,7 +277,13 @@ class Tensor:
         if self.grad_fn is None:
             _engine.accumulate_leaf(self, _run_hooks(self, gradient))
             return
-        _engine.run_backward(self, gradient, retain_graph)
+        _final_callbacks.begin()
+        ran_to_end = False
+        try:
+            _engine.run_backward(self, gradient, retain_graph)
+            ran_to_end = True
+        finally:
+            _final_callbacks.finish(ran_to_end)  # e.g. DistributedDataParallel's averaging
 
     def _accumulate_grad(self, g):
         """.grad += g (a new array the first time); the caller holds the accumulation lock."""
@@ -705,6 +711,7 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
 
 from . import _engine  # noqa: E402  (the engine and the ops need Tensor defined first)
+from . import _final_callbacks  # noqa: E402
 from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 

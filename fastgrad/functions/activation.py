@@ -12,27 +12,31 @@ from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
 
 ACT = _kernels.ACTIVATIONS
-KERNEL_SOFTPLUS_THRESHOLD = 20.0  # fixed in csrc/eltwise.c, as PyTorch's default
+READS = {code: _kernels.ACTIVATION_READS[name] for name, code in ACT.items()}
+KERNEL_SOFTPLUS_THRESHOLD = _kernels.SOFTPLUS_THRESHOLD
 
 
 class ActivationFunction(Function):
     """y = act(x) for an activation of the kernels' table, by its code in _kernels.ACTIVATIONS;
-    the derivative is computed in C from x or from the saved output, whichever is stabler."""
+    the derivative is computed in C from the input x or the output y, whichever the table says
+    it reads (_kernels.ACTIVATION_READS), and only that one is saved."""
 
     @staticmethod
     def forward(ctx, x, act, param):
         x = float_contiguous(x)
         y = np.empty_like(x)
         _kernels.act_forward(act, param, x, y)
-        ctx.save_for_backward(x, y)
-        ctx.act, ctx.param = act, param
+        reads = READS[act]
+        ctx.save_for_backward(x if reads == "x" else None, y if "y" in reads else None)
+        ctx.act, ctx.param, ctx.dtype = act, param, x.dtype
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        dx = np.empty_like(x)
-        _kernels.act_backward(ctx.act, ctx.param, x, y, np.asarray(g, x.dtype, order="C"), dx)
+        dy = np.asarray(g, ctx.dtype, order="C")  # contiguous; unlike ascontiguousarray keeps 0-d
+        dx = np.empty_like(dy)
+        _kernels.act_backward(ctx.act, ctx.param, x, y, dy, dx)
         return dx
 
 

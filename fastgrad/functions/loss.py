@@ -5,7 +5,7 @@ MSE (_kernels.mse) are fused C passes: each writes the local derivative beside t
 returns the loss summed, so their backward only scales. The other losses are NumPy: they are a
 handful of elementwise operations (or a gather, for NLL) that NumPy already runs as vectorised
 C loops, and a C kernel would save only temporaries, not passes. Every reduction accumulates in
-double in _kernels.sum's fixed order, so results are reproducible run to run.
+double in _kernels.sum_all's fixed order, so results are reproducible run to run.
 """
 import numpy as np
 
@@ -25,7 +25,7 @@ def _reduce(loss, reduction, count):
     """loss reduced as asked; count is the 'mean' denominator (0 gives NaN, as PyTorch)."""
     if reduction == "none":
         return loss
-    return _total(_kernels.sum(np.ascontiguousarray(loss)), reduction, count, loss.dtype)
+    return _total(_kernels.sum_all(np.ascontiguousarray(loss)), reduction, count, loss.dtype)
 
 
 def _total(total, reduction, count, dtype):
@@ -123,7 +123,7 @@ class NLLFunction(Function):
         loss[rows] = -w * x[rows, cols]
         ctx.rows, ctx.cols, ctx.w, ctx.shape = rows, cols, w, x.shape
         ctx.reduction = reduction
-        ctx.count = float(_kernels.sum(np.ascontiguousarray(w))) if w.size else 0.0
+        ctx.count = float(_kernels.sum_all(np.ascontiguousarray(w))) if w.size else 0.0
         return _reduce(loss, reduction, ctx.count)
 
     @staticmethod

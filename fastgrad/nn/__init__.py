@@ -12,6 +12,7 @@ from .parameter import Parameter
 from . import utils
 from .containers import ModuleDict, ModuleList
 from .loss import SmoothL1Loss
+from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
            "LayerNorm", "BatchNorm1d", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "ELU",

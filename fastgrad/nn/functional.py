@@ -314,7 +314,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     a = np.zeros(x.shape, dtype=x.dtype)
     a[rows] = (eps / classes) * w
     a[rows, t[keep]] += (1 - eps) * w[t[keep]]
-    denominator = float(_kernels.sum(np.ascontiguousarray(w[t[keep]]))) if rows.size else 0.0
+    denominator = float(_kernels.sum_all(np.ascontiguousarray(w[t[keep]]))) if rows.size else 0.0
     out = _loss.SoftTargetCrossEntropyFunction.apply(x, a, denominator, reduction, True)
     return _restore(out, reduction, shape)
 

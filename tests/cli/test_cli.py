@@ -12,6 +12,8 @@ from fastgrad import __main__ as cli
 
 from conftest import child_python_env
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def test_version_prints_the_package_version(capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -48,9 +50,8 @@ def test_bad_arguments_are_argparse_errors(argv, message, capsys):
     assert message in err and "Traceback" not in err
 
 
-def test_bench_refuses_an_unknown_workload(capsys):
-    if cli.find_benchmarks() is None:
-        pytest.skip("the package runs outside a checkout")
+def test_bench_refuses_an_unknown_workload(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)  # the root of the clone, where a user runs `fastgrad bench`
     with pytest.raises(SystemExit) as exit_:
         cli.main(["bench", "--workloads", "T,XL"])
     assert exit_.value.code == 2
@@ -61,19 +62,24 @@ def test_bench_outside_a_checkout_says_how_to_run_it(monkeypatch, capsys):
     monkeypatch.setattr(cli, "find_benchmarks", lambda: None)
     assert cli.main(["bench"]) == 2
     err = capsys.readouterr().err
-    assert "git clone" in err and "python -m fastgrad bench" in err
+    assert "git clone" in err and "fastgrad bench" in err
 
 
-def test_find_benchmarks_is_the_folder_beside_the_package():
+def test_find_benchmarks_is_the_folder_beside_the_package(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # not a clone: only the package's own location counts
     root = os.path.dirname(os.path.dirname(os.path.abspath(fastgrad.__file__)))
     expected = os.path.join(root, "benchmarks")
     found = cli.find_benchmarks()
     assert found == (expected if os.path.isfile(os.path.join(expected, "peers.py")) else None)
 
 
+def test_find_benchmarks_from_the_root_of_a_clone_with_the_package_installed(monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert os.path.samefile(cli.find_benchmarks(), os.path.join(REPO, "benchmarks"))
+
+
 def test_bench_names_a_missing_peer_and_runs_the_rest(monkeypatch, capsys):
-    if cli.find_benchmarks() is None:
-        pytest.skip("the package runs outside a checkout")
+    monkeypatch.chdir(REPO)
     sys.path.insert(0, cli.find_benchmarks())
     import peers
 

@@ -24,7 +24,7 @@ from fastgrad import _kernels as K
 DTYPES = [np.float32, np.float64]
 UNIT_ROUNDOFF = {np.float32: 2.0**-24, np.float64: 2.0**-53}
 SENTINEL = -7.25e3  # exactly representable; no GEMM result here comes near it
-L2_BYTES = 1 << 20  # the direct path's limit for K x N of B (csrc/gemm_impl.h)
+L2_BYTES = 1 << 20  # the direct path's limit for K x N of B (csrc/gemm_tiles_impl.h)
 DIRECT_MAX_M = 256
 
 

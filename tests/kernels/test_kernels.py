@@ -262,6 +262,31 @@ def test_act_backward(name, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ACTS)
+def test_act_backward_needs_only_what_the_table_says_it_reads(name, dtype):
+    reads = K.ACTIVATION_READS[name]
+    x = act_inputs(dtype)
+    dy = randn(rng(9), x.shape, dtype)
+    y = run_forward(name, x)
+    expected = dy.astype(np.float64) * ref_act_grad(name, x, PARAM.get(name))
+    rtol, atol = tol(dtype)
+    given = {"x": (x, None), "y": (None, y), "x or y": (None, y), "nothing": (None, None)}
+    np.testing.assert_allclose(run_backward(name, *given[reads], dy), expected, rtol=rtol,
+                               atol=atol * 10)
+    if reads != "nothing":
+        with pytest.raises(ValueError, match=f"{name} backward needs"):
+            run_backward(name, None, None, dy)
+
+
+def test_activation_table_is_complete():
+    assert sorted(K.ACTIVATIONS.values()) == list(range(len(K.ACTIVATIONS)))
+    assert set(K.ACTIVATION_READS) == set(K.ACTIVATIONS)
+    for name in K.ACTIVATIONS:  # a new activation needs its references here too
+        ref_act(name, np.zeros(1), 1.0), ref_act_grad(name, np.zeros(1), 1.0)
+    assert all(getattr(K, "ACT_" + n.upper()) == c for n, c in K.ACTIVATIONS.items())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
 def test_act_in_place(name, dtype):
     x = act_inputs(dtype)
     y = run_forward(name, x)
@@ -303,15 +328,6 @@ def test_sigmoid_is_stable_in_the_tails(dtype):
     y = run_forward("sigmoid", np.array([-200.0, 200.0, -30.0], dtype))
     assert 0 <= float(y[0]) < 1e-80 and y[1] == 1
     assert y[2] == pytest.approx(math.exp(-30), rel=1e-6)  # no 1 - (1 - tiny) cancellation
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_accumulate(dtype):
-    r = rng(11)
-    src, dst = randn(r, (4, 7), dtype), randn(r, (4, 7), dtype)
-    expected = dst + src
-    K.accumulate(src, dst)
-    np.testing.assert_array_equal(dst, expected)
 
 
 # ---- dense layer ----------------------------------------------------------------------------
@@ -456,6 +472,14 @@ def test_dense_stack_validation():
     dY = np.ones(ys[-1].shape, f32)
     with pytest.raises(ValueError, match="equally long"):
         K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs, dbs, [0, 0])
+    with pytest.raises(TypeError, match="ys must be a list or tuple"):
+        K.dense_stack_backward(X, np.stack(ys[:1]), zs, Ws, acts, params, dY, True, dWs, dbs,
+                               [0, 0, 0])
+    with pytest.raises(TypeError, match="Ws must be a list or tuple"):
+        K.dense_stack_forward(X, Ws[0], bs, acts, params, True)
+    # tuples are as good as lists
+    ys_t, _ = K.dense_stack_forward(X, tuple(Ws), tuple(bs), tuple(acts), tuple(params), True)
+    np.testing.assert_array_equal(ys_t[-1], ys[-1])
     with pytest.raises(ValueError, match=r"dW overlaps W.*\(layer 2\)"):
         K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs[:2] + [Ws[2]], dbs,
                                [0, 0, 0])
@@ -516,7 +540,7 @@ def test_cross_entropy(dtype, eps, ignore_index, M, C):
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(loss, ref_loss, rtol=rtol, atol=rtol)
     np.testing.assert_allclose(dX, ref_grad, rtol=rtol, atol=rtol)
-    assert isinstance(total, float) and total == K.sum(loss)  # the same additions, in double
+    assert isinstance(total, float) and total == K.sum_all(loss)  # the same additions, in double
     assert counted == np.count_nonzero(target != ignore_index)
     loss2 = np.empty(M, dtype)
     assert K.cross_entropy(X, target, ignore_index, eps, loss2, None) == (total, counted)
@@ -543,7 +567,7 @@ def test_mse(dtype, n, outputs):
     s = K.mse(pred, target, sq, dX)
     d = pred - target  # NumPy's rounding of each step, which the kernel must repeat exactly
     assert isinstance(s, float)
-    assert s == K.sum(d * d)  # squares rounded to the dtype, added in sum()'s order
+    assert s == K.sum_all(d * d)  # squares rounded to the dtype, added in sum()'s order
     d64 = pred.astype(np.float64) - target
     assert s == pytest.approx((d64 * d64).sum(), rel=1e-6 if dtype == np.float32 else 1e-13)
     if sq is not None:
@@ -560,24 +584,24 @@ def test_mse_in_place_on_its_inputs(dtype):
     s = K.mse(pred, target, pred, target)  # squares over pred, derivative over target
     np.testing.assert_array_equal(pred, d * d)
     np.testing.assert_array_equal(target, 2 * d)
-    assert s == K.sum(d * d)
+    assert s == K.sum_all(d * d)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 100_003])
 def test_sum(dtype, n):
     x = randn(rng(n), n, dtype)
-    s = K.sum(x)
+    s = K.sum_all(x)
     assert isinstance(s, float)
     assert s == pytest.approx(x.astype(np.float64).sum(), rel=1e-12, abs=1e-9)
-    assert K.sum(x) == s  # deterministic
+    assert K.sum_all(x) == s  # deterministic
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_reductions_propagate_nan(dtype):
     x = np.ones(1000, dtype)
     x[700] = np.nan
-    assert math.isnan(K.sum(x)) and math.isnan(K.mse(x, np.zeros_like(x), None, None))
+    assert math.isnan(K.sum_all(x)) and math.isnan(K.mse(x, np.zeros_like(x), None, None))
 
 
 # ---- optimizers: NumPy transcriptions of torch/optim/{sgd,adam}.py --------------------------
@@ -670,7 +694,8 @@ def copies(arrays):
 
 
 def assert_all_equal(actual, expected):
-    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+    assert len(actual) == len(expected)  # zip(strict=True) needs Python 3.10
+    for i, (a, e) in enumerate(zip(actual, expected)):
         assert a.dtype == e.dtype
         np.testing.assert_array_equal(a, e, err_msg=f"entry {i}")
 
@@ -942,7 +967,7 @@ def test_elementwise_validation():
     with pytest.raises(ValueError, match="overlaps"):
         K.act_forward(K.ACT_RELU, 0.0, x[:5], x[1:])
     with pytest.raises(ValueError, match="C-contiguous"):
-        K.accumulate(np.ones(12, f32)[::2], x)
+        K.act_forward(K.ACT_RELU, 0.0, np.ones(12, f32)[::2], x)
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
         K.mse(np.ones((2, 3), f32), np.ones((3, 2), f32), None, None)
     out = np.empty(6, f32)

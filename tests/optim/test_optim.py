@@ -83,8 +83,10 @@ def run_torch(make_optimizer, start, grads):
 
 
 def assert_same_trajectory(actual, expected, rtol, atol):
-    for step, (a_step, e_step) in enumerate(zip(actual, expected, strict=True)):
-        for a, e in zip(a_step, e_step, strict=True):
+    assert len(actual) == len(expected)  # zip(strict=True) needs Python 3.10
+    for step, (a_step, e_step) in enumerate(zip(actual, expected)):
+        assert len(a_step) == len(e_step)
+        for a, e in zip(a_step, e_step):
             np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=f"step {step + 1}")
 
 
@@ -271,8 +273,10 @@ def mixed_grads(start, steps=STEPS, seed=3):
 
 
 def assert_same_bits(actual, expected):
-    for step, (a_step, e_step) in enumerate(zip(actual, expected, strict=True)):
-        for i, (a, e) in enumerate(zip(a_step, e_step, strict=True)):
+    assert len(actual) == len(expected)
+    for step, (a_step, e_step) in enumerate(zip(actual, expected)):
+        assert len(a_step) == len(e_step)
+        for i, (a, e) in enumerate(zip(a_step, e_step)):
             assert a.dtype == e.dtype
             np.testing.assert_array_equal(a, e, err_msg=f"step {step + 1}, parameter {i}")
 

@@ -259,3 +259,22 @@ def test_r04_loader_batches_feed_flatten_and_linear():
 def test_fastgrad_data_is_the_same_module_content():
     assert fastgrad.data.DataLoader is fud.DataLoader
     assert fastgrad.data.TensorDataset is fud.TensorDataset
+
+
+@pytest.mark.parametrize("sampler", ["subset_random", "distributed"])
+def test_stock_samplers_give_the_same_batches_on_both_paths(sampler):
+    """The TensorDataset fast path reads a stock sampler's order(); the item-by-item path
+    iterates it: both give the sampler's order, rows kept together."""
+    X, y = rows(23)
+
+    def make():
+        if sampler == "distributed":
+            return fud.DistributedSampler(range(23), num_replicas=3, rank=1, shuffle=True,
+                                          seed=5)
+        return fud.SubsetRandomSampler(list(range(3, 20)),
+                                       generator=fastgrad.Generator().manual_seed(2))
+
+    fast = fud.DataLoader(fud.TensorDataset(X, y), batch_size=4, sampler=make())
+    slow = fud.DataLoader(Samples(lambda i: (X[i], y[i]), 23), batch_size=4, sampler=make())
+    got, want = [b[1].tolist() for b in fast], [b[1].tolist() for b in slow]
+    assert got == want and sum(got, []) == list(make())

@@ -4,7 +4,8 @@ from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                       SubsetRandomSampler)
+from ...distributed.sampler import DistributedSampler  # MPI is imported only when it is used
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "BatchSampler", "default_collate", "default_convert"]
+           "BatchSampler", "DistributedSampler", "default_collate", "default_convert"]

@@ -17,7 +17,12 @@ import numpy as np
 from ...generator import Generator
 from .collate import as_batch_tensor, default_collate, default_convert
 from .dataset import TensorDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from ...distributed.sampler import DistributedSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, SubsetRandomSampler
+
+# The stock samplers, whose order() gives an epoch's indices as one array: the fast path
+# gathers a TensorDataset's batches from it. A user's sampler is read index by index.
+_ORDERED_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler, DistributedSampler)
 
 
 class DataLoader:
@@ -106,10 +111,10 @@ class DataLoader:
 
     def _fast_path(self):
         """True when the batches may be gathered column by column: a plain TensorDataset, the
-        default collation, and the stock samplers (whose order the fast path reproduces)."""
+        default collation, and a stock sampler (whose order() the fast path reads)."""
         return (type(self.dataset) is TensorDataset and self.collate_fn is default_collate
                 and type(self.batch_sampler) is BatchSampler
-                and type(self.sampler) in (SequentialSampler, RandomSampler)
+                and type(self.sampler) in _ORDERED_SAMPLERS
                 and self.batch_sampler.sampler is self.sampler)
 
     def _tensor_batches(self):

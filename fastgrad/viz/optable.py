@@ -1,0 +1,136 @@
+"""Every op's forward and local derivative as formulas, in one table.
+
+The code of each op (fastgrad/ops.py, fastgrad/functions/) has its derivative beside its
+forward; this table writes the same derivatives as a student reads them, for the labels of
+draw() and the lines of explain(). Inputs are named a, b (or x, t, W as the op's own docstring
+does); out is the op's output; g is the gradient arriving from above, for the ops whose local
+derivative is a matrix product rather than a number per element.
+
+    OPS[name] = (forward formula, (local derivative for input 0, for input 1, ...))
+
+`name` is the op's Function class name, or "Linear" and an activation's name for the layers
+of a fused run, which draw() and explain() show one by one.
+"""
+from .. import _kernels
+
+#: op name -> (forward formula, (local derivative for input 0, for input 1, ...))
+OPS = {
+    # ---- arithmetic (ops.py)
+    "Add": ("a + b", ("1", "1")),
+    "Sub": ("a − b", ("1", "−1")),
+    "Mul": ("a · b", ("b", "a")),
+    "Div": ("a / b", ("1/b", "−a/b²")),
+    "Pow": ("a^b", ("b·a^(b−1)", "a^b·ln a")),
+    "Neg": ("−a", ("−1",)),
+    "MatMul": ("A @ B", ("g @ Bᵀ", "Aᵀ @ g")),
+    # ---- elementwise functions
+    "Exp": ("exp(a)", ("exp(a)",)),
+    "Log": ("ln a", ("1/a",)),
+    "Sqrt": ("√a", ("1/(2√a)",)),
+    "Abs": ("|a|", ("sign(a)",)),
+    "Cast": ("a in another dtype", ("1",)),
+    # ---- reductions and shapes
+    "Sum": ("Σ a", ("1 for each summed element",)),
+    "Mean": ("mean(a)", ("1/n for each of the n elements",)),
+    "Max": ("max(a)", ("1 at the maximum (ties share it), else 0",)),
+    "MaxAlongDim": ("max(a, dim)", ("1 at the chosen index, else 0",)),
+    "Reshape": ("a reshaped", ("1 (the gradient reshaped back)",)),
+    "Permute": ("a with its axes permuted", ("1 (the gradient permuted back)",)),
+    "GetItem": ("a[index]", ("1 at each selected element, else 0",)),
+    # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
+    "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
+    # ---- activations (the kernels' table: fastgrad/functions/activation.py)
+    "none": ("x", ("1",)),
+    "relu": ("max(0, x)", ("1 if x > 0 else 0",)),
+    "tanh": ("tanh(x)", ("1 − out²",)),
+    "sigmoid": ("σ(x) = 1/(1 + e^−x)", ("out·(1 − out)",)),
+    "leaky_relu": ("x if x > 0 else α·x", ("1 if x > 0 else α",)),
+    "gelu": ("x·Φ(x)", ("Φ(x) + x·φ(x)",)),
+    "gelu_tanh": ("x·Φ(x), tanh approximation", ("the approximation's derivative",)),
+    "elu": ("x if x > 0 else α(e^x − 1)", ("1 if x > 0 else α·e^x",)),
+    "silu": ("x·σ(x)", ("σ(x)·(1 + x·(1 − σ(x)))",)),
+    "softplus": ("ln(1 + e^(βx))/β", ("σ(βx)",)),
+    "SoftplusFunction": ("ln(1 + e^(βx))/β", ("σ(βx)",)),
+    "SoftmaxFunction": ("softmax(x) or log_softmax(x)",
+                        ("out·(g − Σ g·out)  (log: g − e^out·Σ g)",)),
+    # ---- normalisation (fastgrad/functions/normalization.py)
+    "LayerNormFunction": ("(x − mean)/√(var + ε)·w + b",
+                          ("rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = g·w", "Σ g·x̂", "Σ g")),
+    "BatchNormFunction": ("(x − mean)/√(var + ε)·w + b per channel",
+                          ("rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = g·w", "Σ g·x̂", "Σ g")),
+    # ---- losses (fastgrad/functions/loss.py); ÷ n where the reduction is the mean
+    "CrossEntropyFunction": ("−ln softmax(x)[t]", ("softmax(x) − onehot(t)",)),
+    "SoftTargetCrossEntropyFunction": ("−Σ a·log_softmax(x)", ("softmax(x)·Σ a − a",)),
+    "NLLFunction": ("−w[t]·x[t]", ("−w[t] at the target, else 0",)),
+    "MSEFunction": ("(x − t)²", ("2(x − t)", "−2(x − t)")),
+    "L1Function": ("|x − t|", ("sign(x − t)", "−sign(x − t)")),
+    "HuberFunction": ("½d² if |d| ≤ δ else δ(|d| − ½δ), d = x − t",
+                      ("clip(x − t, −δ, δ)", "−clip(x − t, −δ, δ)")),
+    "BCEFunction": ("−(t ln x + (1 − t) ln(1 − x))",
+                    ("(x − t)/(x(1 − x))", "ln(1 − x) − ln x")),
+    "BCEWithLogitsFunction": ("(1 − t)x + softplus(−x)", ("σ(x) − t", "−x")),
+}
+
+_ACTIVATION_NAMES = {code: name for name, code in _kernels.ACTIVATIONS.items()}
+
+DISPLAY = {  # how a node is titled where the class name reads poorly
+    "DenseStackFunction": "Linear stack",
+    "SoftplusFunction": "Softplus", "SoftmaxFunction": "Softmax",
+    "LayerNormFunction": "LayerNorm", "BatchNormFunction": "BatchNorm",
+    "CrossEntropyFunction": "CrossEntropy",
+    "SoftTargetCrossEntropyFunction": "CrossEntropy (soft targets)",
+    "NLLFunction": "NLLLoss", "MSEFunction": "MSELoss", "L1Function": "L1Loss",
+    "HuberFunction": "HuberLoss", "BCEFunction": "BCELoss",
+    "BCEWithLogitsFunction": "BCEWithLogitsLoss",
+    "none": "identity", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyReLU", "gelu": "GELU", "gelu_tanh": "GELU (tanh)", "elu": "ELU",
+    "silu": "SiLU", "softplus": "Softplus",
+}
+
+
+def activation_name(code):
+    """The name of an activation of the kernels' table from its code (_kernels.ACTIVATIONS)."""
+    return _ACTIVATION_NAMES.get(int(code), f"activation {code}")
+
+
+def forward_formula(op):
+    """The op's forward as a formula, or None for an op the table does not know (a user's)."""
+    entry = OPS.get(op)
+    return entry[0] if entry else None
+
+
+_ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"),
+         "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
+_LOSS_ARGS = ("x", "t")
+
+
+def argument_name(op, position):
+    """The name the op's formulas give its input `position` (a, b; x, t; x, W, b)."""
+    if op in _ARGS:
+        names = _ARGS[op]
+    elif op.endswith("Function") or op in _ACTIVATION_NAMES.values():
+        names = _LOSS_ARGS
+    else:
+        names = ("a", "b")
+    return names[position] if position < len(names) else f"input {position}"
+
+
+def rule(op, position):
+    """'d(a · b)/da = b': the op's local derivative for one input, or None if unknown."""
+    entry = OPS.get(op)
+    if entry is None or position >= len(entry[1]):
+        return None
+    return f"d({entry[0]})/d{argument_name(op, position)} = {entry[1][position]}"
+
+
+def local_formula(op, position):
+    """d out / d (input `position`) as a formula, or None where the table has none."""
+    entry = OPS.get(op)
+    if entry is None or position >= len(entry[1]):
+        return None
+    return entry[1][position]
+
+
+def title(op):
+    """The node title for an op: its display name, else its class name."""
+    return DISPLAY.get(op, op)
