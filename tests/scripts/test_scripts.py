@@ -129,6 +129,7 @@ def test_matches_torch(name, tmp_path):
         want_lines, want = selected_numbers(want_text, spec.lines)
         got_lines, got = selected_numbers(got_text, spec.lines)
         assert want_lines, f"{name}: no printed line matches {spec.lines!r}"
-        assert len(got) == len(want), f"{name}: printed\n{got_lines}\nbut torch printed\n{want_lines}"
+        assert len(got) == len(want), \
+            f"{name}: printed\n{got_lines}\nbut torch printed\n{want_lines}"
         np.testing.assert_allclose(got, want, rtol=spec.rtol, atol=spec.atol,
                                    err_msg=f"{name}: printed numbers")
