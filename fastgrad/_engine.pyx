@@ -18,7 +18,18 @@ threads calling backward() through shared parameters both land their contributio
 """
 cimport numpy as cnp
 
-import threading
+cdef extern from "Python.h":
+    ctypedef struct PyThreadState
+    ctypedef struct PyInterpreterState
+    PyThreadState *PyThreadState_Get()
+    PyInterpreterState *PyThreadState_GetInterpreter(PyThreadState *)
+    PyThreadState *PyInterpreterState_ThreadHead(PyInterpreterState *)
+    PyThreadState *PyThreadState_Next(PyThreadState *)
+    int __builtin_ctzll(unsigned long long) nogil
+from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
+                               PyThread_allocate_lock, PyThread_get_thread_ident,
+                               PyThread_release_lock, PyThread_tss_create, PyThread_tss_get,
+                               PyThread_tss_set, PyThread_type_lock)
 
 import numpy as np
 
@@ -41,9 +52,8 @@ cdef class Context:
     cdef public tuple needs_input_grad
     cdef public tuple saved_tensors
     cdef public bint _released
-    cdef public bint _recording     # the output will be recorded: saved tensors are versioned
     cdef public bint _tensor_level  # a user's autograd.Function: Tensors in and out
-    cdef public list _saved_versions  # (tensor, its version when saved), checked by backward
+    cdef unsigned long long _saved_at  # the in-place epoch when forward saved its tensors
     cdef dict __dict__
 
     def __init__(self, fn, parents, needs_input_grad):
@@ -57,9 +67,8 @@ cdef class Context:
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
         self._released = False
-        self._recording = False
         self._tensor_level = False
-        self._saved_versions = None
+        self._saved_at = _epoch
 
     @property
     def name(self):
@@ -76,20 +85,16 @@ cdef class Context:
         """Keeps what backward needs (ctx.saved_tensors). A tensor saved here and changed in
         place before backward() makes backward raise, as in PyTorch."""
         self.saved_tensors = tensors
-        if not self._recording:
-            return
-        if self._tensor_level:
-            self._saved_versions = [(t, t._version) for t in tensors if isinstance(t, Tensor)]
-        else:
-            self._saved_versions = _saved_inputs(self.parents, tensors)
+        self._saved_at = _epoch
 
-    cpdef tuple backward(self, grad):
-        """The op's local derivative times grad: one gradient per input (None for none)."""
+    cpdef tuple backward(self, grad, output=None):
+        """The op's local derivative times grad: one gradient per input (None for none).
+        output, the tensor this node made, is checked too when it was saved."""
         if self._released:
             raise RuntimeError(f"{self.name}: trying to backward through the graph a second "
                                "time; pass retain_graph=True to the first backward()")
-        if self._saved_versions is not None:
-            self._check_versions()
+        if _epoch != self._saved_at and self.saved_tensors:  # something changed in place since
+            self._check_saved(output)
         if self._tensor_level:
             return self._tensor_backward(grad)
         grads = self.fn.backward(self, grad)
@@ -97,14 +102,25 @@ cdef class Context:
             return grads
         return tuple(grads) if isinstance(grads, tuple) else (grads,)
 
-    cdef _check_versions(self):
-        for t, version in self._saved_versions:
-            if t._version != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an in-place operation: [{t.dtype} tensor of shape {tuple(t.shape)}], an "
-                    f"input or output of {self.name}, is at version {t._version}; expected "
-                    f"version {version} instead")
+    cdef _check_saved(self, output):
+        """Raises if a tensor forward saved was changed in place after it was saved: its
+        last change is later than the save (PyTorch's version check)."""
+        if self._tensor_level:
+            changed = [t for t in self.saved_tensors
+                       if isinstance(t, Tensor) and getattr(t, "_version", 0) > self._saved_at]
+        else:
+            candidates = [p for p in self.parents if p is not None]
+            if output is not None:
+                candidates.append(output)
+            changed = [t for t in candidates if getattr(t, "_version", 0) > self._saved_at
+                       and _saved(self.saved_tensors, t._data)]
+        if changed:
+            t = changed[0]
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"in-place operation: a {t.dtype} tensor of shape {tuple(t.shape)} that "
+                f"{self.name} saved was changed after forward; compute the gradient first, "
+                "or change a copy (x = x + y instead of x += y)")
 
     cdef tuple _tensor_backward(self, grad):
         """A user's backward: receives the gradient as a Tensor, returns one gradient (Tensor
@@ -132,25 +148,16 @@ cdef class Context:
     cpdef release(self):
         """Frees what forward saved once backward has used it (PyTorch's retain_graph=False)."""
         self.saved_tensors = ()
-        self._saved_versions = None
         self._released = True
 
 
-cdef list _saved_inputs(tuple parents, tuple saved):
-    """(input, version) for each input tensor whose array is among the saved ones (or inside a
-    saved list or tuple, as a stack of layers saves its weights)."""
-    cdef list found = None
-    for p in parents:
-        if p is None:
-            continue
-        data = p._data
-        for s in saved:
-            if s is data or ((type(s) is list or type(s) is tuple) and _holds(s, data)):
-                if found is None:
-                    found = []
-                found.append((p, p._version))
-                break
-    return found
+cdef bint _saved(tuple saved, data):
+    """Whether the array data is among what forward saved (or inside a saved list or tuple,
+    as a stack of layers saves its weights)."""
+    for s in saved:
+        if s is data or ((type(s) is list or type(s) is tuple) and _holds(s, data)):
+            return True
+    return False
 
 
 cdef bint _holds(seq, obj):
@@ -160,18 +167,41 @@ cdef bint _holds(seq, obj):
     return False
 
 
+# ---- in-place changes ----------------------------------------------------------------------------
+# Every in-place change of a tensor takes the next value of one process-wide counter (its
+# "epoch") and stores it as the tensor's _version. A node remembers the epoch when forward saved
+# its tensors: if the counter has not moved since, nothing can have changed (one comparison per
+# node, the usual case); if it has, a saved tensor whose _version is later was changed after
+# being saved, and backward raises instead of using the changed values.
+
+cdef unsigned long long _epoch = 0
+
+
+cpdef modified(t):
+    """Records that t's values were just changed in place."""
+    global _epoch
+    _epoch += 1
+    t._version = _epoch
+
+
+def modified_all(tensors):
+    """modified() for each of tensors (an optimizer step changes every parameter)."""
+    global _epoch
+    _epoch += 1
+    for t in tensors:
+        t._version = _epoch
+
+
 cpdef object new_tensor(object data, object grad_fn):
     """A Tensor around an array that is already what a tensor holds (no conversion): the
     constructor of every op's output."""
     t = Tensor.__new__(Tensor)
     t._data = data
     t._grad = None
-    t._grad_view = None
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
     t._retains_grad = False
     t._hooks = None
-    t._version = 0
     return t
 
 
@@ -193,17 +223,11 @@ def apply(cls, *args):
                 needs[i] = wanted = True
     cdef Context ctx = Context.__new__(Context)
     ctx._start(cls, tuple(parents), tuple(needs))
-    ctx._recording = wanted and _mode.enabled
     out = cls.forward(ctx, *inputs)
     if not cnp.PyArray_Check(out):
         out = np.asarray(out)
-    if ctx._recording and cnp.PyArray_ISFLOAT(<cnp.ndarray>out):
-        t = new_tensor(out, ctx)
-        if ctx.saved_tensors and _holds(ctx.saved_tensors, out):  # saved its own output
-            if ctx._saved_versions is None:
-                ctx._saved_versions = []
-            ctx._saved_versions.append((t, 0))
-        return t
+    if wanted and cnp.PyArray_ISFLOAT(<cnp.ndarray>out) and _mode.enabled:
+        return new_tensor(out, ctx)
     return new_tensor(out, None)
 
 
@@ -225,7 +249,6 @@ def apply_tensors(cls, *args):
     ctx._start(cls, tuple(parents), tuple(needs))
     ctx._tensor_level = True
     recording = _mode.enabled
-    ctx._recording = wanted and recording
     _mode.enabled = False
     try:
         out = cls.forward(ctx, *args)
@@ -236,7 +259,7 @@ def apply_tensors(cls, *args):
                         "autograd.Function supports one output Tensor")
     if not isinstance(out, Tensor):
         out = new_tensor(np.asarray(out), None)
-    if not (ctx._recording and cnp.PyArray_ISFLOAT(<cnp.ndarray>out._data)):
+    if not (wanted and recording and cnp.PyArray_ISFLOAT(<cnp.ndarray>out._data)):
         return out if out.grad_fn is None else new_tensor(out._data, None)
     if out.grad_fn is None and not out.requires_grad and not _holds(args, out):
         out.grad_fn = ctx  # a new tensor forward made: it becomes the node's output
@@ -246,30 +269,69 @@ def apply_tensors(cls, *args):
 
 
 # ---- gradients into leaves, under a lock --------------------------------------------------------
+# A leaf's .grad is guarded by one of 64 locks, chosen by the tensor's identity: two threads
+# landing gradients in the same parameter take turns; two models rarely share a lock. The locks
+# are C-level (re-entrant per thread), as every training step takes one per parameter.
 
-cdef tuple _stripes = tuple(threading.RLock() for _ in range(64))
+cdef enum:
+    N_STRIPES = 64
+
+cdef PyThread_type_lock _locks[N_STRIPES]
+cdef unsigned long _owner[N_STRIPES]
+cdef int _depth[N_STRIPES]
+for _k in range(N_STRIPES):
+    _locks[_k] = PyThread_allocate_lock()
+    if _locks[_k] == NULL:
+        raise MemoryError("fastgrad._engine: cannot allocate the gradient locks")
 
 
-cdef object _stripe(t):
-    """The lock guarding t's .grad: one of a fixed set, chosen by the tensor's identity."""
-    return _stripes[(id(t) >> 4) & 63]
+cdef inline int _stripe(t):
+    return (<Py_ssize_t><void *>t >> 4) & (N_STRIPES - 1)
+
+
+cdef void _acquire(int k):
+    """Takes lock k, waiting without the GIL if another thread holds it."""
+    cdef unsigned long me = PyThread_get_thread_ident()
+    if _depth[k] and _owner[k] == me:
+        _depth[k] += 1
+        return
+    if not PyThread_acquire_lock(_locks[k], NOWAIT_LOCK):
+        with nogil:
+            PyThread_acquire_lock(_locks[k], WAIT_LOCK)
+    _owner[k] = me
+    _depth[k] = 1
+
+
+cdef void _release(int k):
+    _depth[k] -= 1
+    if _depth[k] == 0:
+        PyThread_release_lock(_locks[k])
+
+
+cdef inline bint _threads() noexcept:
+    """Whether another Python thread exists: with none, no other backward() can run
+    meanwhile (only this thread could start one), and the locks are skipped."""
+    cdef PyThreadState *head = PyInterpreterState_ThreadHead(
+        PyThreadState_GetInterpreter(PyThreadState_Get()))
+    return head != NULL and PyThreadState_Next(head) != NULL
 
 
 cpdef accumulate_leaf(t, g):
     """t.grad += g (a new array the first time), under t's lock."""
-    lock = _stripe(t)
-    lock.acquire()
+    if not _threads():
+        t._accumulate_grad(g)
+        return
+    cdef int k = _stripe(t)
+    _acquire(k)
     try:
         t._accumulate_grad(g)
     finally:
-        lock.release()
+        _release(k)
 
 
-class _WalkState(threading.local):
-    walk = None  # the _Walk of the backward() running in this thread, if any
-
-
-cdef object _current = _WalkState()
+cdef Py_tss_t _walk_key  # the _Walk of the backward() running in this thread, if any
+if PyThread_tss_create(&_walk_key) != 0:
+    raise MemoryError("fastgrad._engine: cannot create thread-specific storage")
 
 
 cdef class _Walk:
@@ -277,21 +339,23 @@ cdef class _Walk:
     writes into leaves' .grad holds while it runs, and the .grad arrays made on the way (set
     back to None if the walk fails, so no half-written gradient is left)."""
 
-    cdef list held
-    cdef list created
-
-    def __init__(self):
-        self.held = []
-        self.created = []
+    cdef unsigned long long held  # bit k: lock k is held for the running op
+    cdef list created  # tensor, the .grad array made for it, tensor, array, ...
 
     cdef release_held(self):
+        cdef int k
         while self.held:
-            self.held.pop().release()
+            k = __builtin_ctzll(self.held)
+            self.held &= self.held - 1
+            _release(k)
 
     cdef rollback(self):
-        for t, g in self.created:
-            if t._grad is g:
-                t._grad = None
+        cdef Py_ssize_t i
+        if self.created is not None:
+            for i in range(0, len(self.created), 2):
+                t = self.created[i]
+                if t._grad is self.created[i + 1]:
+                    t._grad = None
 
 
 def run_backward(root, gradient, bint retain_graph):
@@ -305,9 +369,9 @@ def run_backward(root, gradient, bint retain_graph):
     cdef Context ctx
     cdef tuple parents, input_grads
     cdef Py_ssize_t i, n
-    cdef _Walk walk = _Walk()
-    outer = _current.walk
-    _current.walk = walk
+    cdef _Walk walk = _Walk.__new__(_Walk)
+    cdef void *outer = PyThread_tss_get(&_walk_key)
+    PyThread_tss_set(&_walk_key, <void *>walk)
     recording = _mode.enabled
     _mode.enabled = False  # the derivatives' own arithmetic records no graph
     try:
@@ -321,7 +385,7 @@ def run_backward(root, gradient, bint retain_graph):
                 accumulate_leaf(t, g)
             ctx = t.grad_fn
             try:
-                input_grads = ctx.backward(g)  # the local derivative times the upstream gradient
+                input_grads = ctx.backward(g, t)  # the local derivative times the upstream gradient
             finally:
                 walk.release_held()
             if not retain_graph:
@@ -353,7 +417,7 @@ def run_backward(root, gradient, bint retain_graph):
         raise
     finally:
         _mode.enabled = recording
-        _current.walk = outer
+        PyThread_tss_set(&_walk_key, outer)
 
 
 cdef object _real_gradient(pg, Context ctx):
@@ -378,7 +442,7 @@ cpdef list topological_order(root):
     """
     # The usual graph, a model's output through a loss, is a chain: each op has one op input.
     cdef list order = [root], ops
-    cdef set seen = {id(root)}
+    cdef set seen = None  # a chain longer than any real one is checked for a cycle
     t = root
     while True:
         ops = [p for p in (<Context?>t.grad_fn).parents if p is not None and p.grad_fn is not None]
@@ -387,9 +451,12 @@ cpdef list topological_order(root):
         if len(ops) > 1:
             break  # branches or joins: the general search below
         t = ops[0]
-        if id(t) in seen:
-            _cycle(t)
-        seen.add(id(t))
+        if len(order) >= 100_000:
+            if seen is None:
+                seen = set()
+            if id(t) in seen:
+                _cycle(t)
+            seen.add(id(t))
         order.append(t)
 
     order = []
@@ -446,8 +513,9 @@ def grad_targets(tensors, needs, list grads):
     cdef list targets = [None] * n
     cdef list accumulate = [0] * n
     cdef cnp.ndarray data, g
-    cdef _Walk walk = _current.walk
-    if walk is not None:
+    cdef void *running = PyThread_tss_get(&_walk_key)
+    cdef _Walk walk = <_Walk>running if running != NULL else None
+    if walk is not None and _threads():
         _lock_leaves(walk, tensors, needs)
     for i in reversed(range(n)):
         if not needs[i]:
@@ -459,7 +527,9 @@ def grad_targets(tensors, needs, list grads):
             if old is None:
                 t._grad = targets[i] = _empty_like(data)
                 if walk is not None:
-                    walk.created.append((t, targets[i]))
+                    if walk.created is None:
+                        walk.created = []
+                    walk.created += (t, targets[i])
                 continue
             if cnp.PyArray_CheckExact(old):
                 g = old
@@ -477,16 +547,18 @@ def grad_targets(tensors, needs, list grads):
 cdef _lock_leaves(_Walk walk, tensors, needs):
     """Takes the locks of the leaves among tensors, in one global order (no deadlock)."""
     cdef Py_ssize_t i
-    cdef list idx = []
+    cdef unsigned long long want = 0
+    cdef int k
     for i in range(len(tensors)):
         if needs[i]:
             t = tensors[i]
             if t.grad_fn is None:
-                idx.append((id(t) >> 4) & 63)
-    for k in sorted(set(idx)):
-        lock = _stripes[k]
-        lock.acquire()
-        walk.held.append(lock)
+                want |= 1ULL << _stripe(t)
+    want &= ~walk.held
+    for k in range(N_STRIPES):
+        if want >> k & 1:
+            _acquire(k)
+            walk.held |= 1ULL << k
 
 
 cdef inline cnp.ndarray _empty_like(cnp.ndarray a):

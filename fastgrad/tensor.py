@@ -90,8 +90,11 @@ class Tensor:
     """An n-dimensional array with autograd (torch.Tensor): values in `data`, gradient in
     `grad` (a Tensor or None), both sharing memory with what the engine updates."""
 
-    __slots__ = ("_data", "_grad", "_grad_view", "requires_grad", "grad_fn", "_retains_grad",
-                 "_hooks", "_version", "__weakref__")
+    # _grad_view (the Tensor .grad last returned) and _version (when the values were last
+    # changed in place, see _engine.modified) are set only once needed: every op's output is a
+    # new Tensor, and each attribute set there costs the training step.
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks",
+                 "_grad_view", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -101,11 +104,9 @@ class Tensor:
                             f"not {self._data.dtype}")
         self.requires_grad = bool(requires_grad)
         self._grad = None
-        self._grad_view = None  # the Tensor .grad last returned, over the array _grad
         self.grad_fn = None  # the Context of the op that made this tensor; None for a leaf
         self._retains_grad = False
         self._hooks = None
-        self._version = 0  # counts in-place changes; backward checks what an op saved
 
     # ---- data and grad: Tensors over the arrays the engine uses -------------------------------
     @property
@@ -123,7 +124,7 @@ class Tensor:
         g = self._grad
         if g is None:
             return None
-        view = self._grad_view
+        view = getattr(self, "_grad_view", None)
         if view is None or view._data is not g:  # the same Tensor while the array is the same
             view = self._grad_view = _engine.new_tensor(g, None)
         return view
@@ -264,7 +265,8 @@ class Tensor:
             if self._data.size != 1:
                 raise RuntimeError("backward() without a gradient needs a scalar output; got "
                                    f"shape {self.shape}")
-            gradient = np.ones(self._data.shape, self._data.dtype)
+            gradient = (np.array(1, self._data.dtype) if self._data.ndim == 0
+                        else np.ones(self._data.shape, self._data.dtype))
         else:
             gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
             if gradient.dtype.kind not in "biuf":
@@ -326,14 +328,14 @@ class Tensor:
         """Fills with zeros, in place."""
         _check_inplace(self, None)
         self._data[...] = 0
-        self._version += 1
+        _engine.modified(self)
         return self
 
     def fill_(self, value):
         """Fills with value, in place."""
         _check_inplace(self, None)
         self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version += 1
+        _engine.modified(self)
         return self
 
     def copy_(self, src):
@@ -349,28 +351,28 @@ class Tensor:
             raise ValueError("clamp_: at least one of min and max must be given")
         _check_inplace(self, None)
         np.clip(self._data, _values(min), _values(max), out=self._data)
-        self._version += 1
+        _engine.modified(self)
         return self
 
     def uniform_(self, a=0.0, b=1.0):
         """Fills with draws from U(a, b) (fastgrad's seeded generator), in place."""
         _check_inplace(self, None)
         self._data[...] = _random.generator().uniform(a, b, self._data.shape)
-        self._version += 1
+        _engine.modified(self)
         return self
 
     def normal_(self, mean=0.0, std=1.0):
         """Fills with draws from N(mean, std^2) (fastgrad's seeded generator), in place."""
         _check_inplace(self, None)
         self._data[...] = _random.generator().normal(mean, std, self._data.shape)
-        self._version += 1
+        _engine.modified(self)
         return self
 
     def __setitem__(self, index, value):
         """t[index] = value, in place (outside the graph, as under no_grad)."""
         _check_inplace(self, value)
         self._data[_unwrap_index(index)] = _values(value)
-        self._version += 1
+        _engine.modified(self)
 
     # ---- PyTorch Tensor methods (parity-ops) ---------------------------------------------------
     # Doors into the modules where each op is written once, for both t.<name>(...) and
@@ -429,6 +431,30 @@ class Tensor:
     def is_floating_point(self):
         """Whether the dtype is float32 or float64."""
         return self.dtype.kind == "f"
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.zeros(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.ones(*size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """fill_value in `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of `size` to be overwritten (zero-filled), in this tensor's dtype."""
+        return _factory.empty(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of data, in this tensor's dtype unless dtype says otherwise."""
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def pow(self, exponent):
         """self ** exponent (torch.pow)."""
@@ -613,28 +639,25 @@ def _inplace(t, ufunc, method, other):
     try:
         ufunc(data, o, out=data, casting="same_kind")
     except (TypeError, ValueError):
-        _explain_inplace_failure(data, o, method)
+        _explain_inplace_failure(data, o, ufunc, method)
         raise
-    t._version += 1
+    _engine.modified(t)
     return t
 
 
-def _explain_inplace_failure(data, o, what):
-    """Raises PyTorch's error for an in-place op that cannot store its result in data."""
+def _explain_inplace_failure(data, o, ufunc, what):
+    """Raises PyTorch's error for an in-place op that cannot store its result in data: a
+    result of another kind (float into an integer tensor) or of a larger shape."""
     try:
-        kind = np.result_type(data.dtype, o).kind
-    except TypeError:
-        return  # not a number at all: NumPy's TypeError stands
-    if kind == "f" and data.dtype.kind != "f" or kind in "fiu" and data.dtype.kind == "b":
-        raise RuntimeError(f"{what} in place: the result type ({kind!r} kind) can't be cast to "
-                           f"the tensor's dtype {data.dtype}") from None
-    try:
-        fits = np.broadcast_shapes(data.shape, np.shape(o)) == data.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"{what} in place: an operand of shape {np.shape(o)} does not "
-                           f"broadcast to the tensor's shape {data.shape}") from None
+        result = ufunc(data, o)
+    except (TypeError, ValueError):
+        return  # the operands themselves do not go together: NumPy's error stands
+    if not np.can_cast(result.dtype, data.dtype, "same_kind"):
+        raise RuntimeError(f"{what} in place: result type {result.dtype} can't be cast to the "
+                           f"tensor's dtype {data.dtype}") from None
+    if result.shape != data.shape:
+        raise RuntimeError(f"{what} in place: an operand of shape {np.shape(o)} gives a result "
+                           f"of shape {result.shape}, not the tensor's shape {data.shape}") from None
 
 
 def _write(t, result, what, other=None):
@@ -651,7 +674,7 @@ def _write(t, result, what, other=None):
         raise RuntimeError(f"{what} in place: result type {result.dtype} can't be cast to the "
                            f"tensor's dtype {data.dtype}")
     np.copyto(data, result, casting="same_kind")
-    t._version += 1
+    _engine.modified(t)
 
 
 def _engine_copy(s, src):
@@ -719,6 +742,7 @@ _ops.install_tensor_methods(Tensor)
 
 from . import device as _device  # noqa: E402  (the parity-ops methods above call these)
 from . import dtypes as _dtypes  # noqa: E402
+from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402

@@ -169,7 +169,8 @@ class MSEFunction(Function):
 
     @staticmethod
     def forward(ctx, x, t, reduction):
-        x, t = np.asarray(x, order="C"), np.asarray(t, order="C")
+        # (np.ascontiguousarray would make a 0-d array 1-d)
+        x, t = (np.ascontiguousarray(x), np.ascontiguousarray(t)) if x.ndim else (x, t)
         dx = np.empty_like(x)
         ctx.dx, ctx.reduction = dx, reduction
         if reduction == "none":

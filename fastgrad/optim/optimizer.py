@@ -16,6 +16,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from .._engine import modified, modified_all
+
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -150,7 +152,7 @@ class Optimizer:
         for p in group["params"]:
             if p._grad is not None:
                 self._update(p, _checked_grad(p), state[p], group)
-                p._version += 1
+                modified(p)
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError
@@ -266,8 +268,7 @@ def step_many(kernel, params, datas, grads, maximize, args):
         kernel(datas, grads, *args)
     except (TypeError, ValueError):
         kernel(datas, _checked_grads(params, maximize), *args)
-    for p in params:
-        p._version += 1
+    modified_all(params)
 
 
 def _checked_grads(params, maximize):

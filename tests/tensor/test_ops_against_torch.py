@@ -74,7 +74,11 @@ CASES = [
     ("sum_dims", lambda L, x: x.sum(dim=(0, 2)), [(3, 4, 2)], ANY),
     ("fg_sum_neg", lambda L, x: L.sum(x, -1), [(3, 4, 2)], ANY),
     ("fg_sum_all", lambda L, x: L.sum(x), [(3, 4)], ANY),
+    ("sum_neg_keepdim", lambda L, x: x.sum(-1, keepdim=True), [(3, 4, 2)], ANY),
+    ("sum_neg_dims", lambda L, x: x.sum((-1, 0)), [(3, 4, 2)], ANY),
     ("mean_dim", lambda L, x: x.mean(1), [(3, 4, 2)], ANY),
+    ("mean_neg_dims_keepdim", lambda L, x: x.mean((0, -1), keepdim=True), [(3, 4, 2)], ANY),
+    ("mean_dim_kw", lambda L, x: x.mean(dim=-2), [(3, 4, 2)], ANY),
     ("fg_mean_dims_keepdim", lambda L, x: L.mean(x, (0, -1), keepdim=True), [(3, 4, 2)], ANY),
     ("prod_all", lambda L, x: x.prod(), [(3, 4)], ANY),
     ("prod_dim", lambda L, x: x.prod(1), [(3, 4)], ANY),
@@ -313,3 +317,28 @@ def test_allclose_and_equal_answer_as_torch(other):
                 results.append(None)
         if results[1] is not None:
             assert results[0] == results[1]
+
+
+def test_changing_a_mask_after_the_op_does_not_change_its_gradient():
+    x = fg.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    mask = x.detach() > 0
+    y = x.masked_fill(mask, 0.0) + fg.where(mask, x, 0.0) * 2
+    mask[0] = False  # in place, after the ops recorded it
+    y.sum().backward()
+    t = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    tm = t.detach() > 0
+    (t.masked_fill(tm, 0.0) + torch.where(tm, t, 0.0) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("expr", ["x.sin()", "x.cos()", "x.log1p()", "x.prod()", "x.norm()",
+                                  "L.maximum(x, x * 2)", "x.max(0)[0] * x"])
+def test_changing_a_saved_input_in_place_raises_at_backward_as_torch(expr):
+    for L in (fg, torch):
+        x = L.tensor(np.array([0.5, 1.5, 2.5]), requires_grad=True)
+        h = x * 1  # a non-leaf, so it may be changed in place
+        y = eval(expr, {"L": L, "x": h})
+        with L.no_grad():
+            h.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation|version"):
+            y.sum().backward()
