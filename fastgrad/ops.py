@@ -517,13 +517,3 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):  # a change of precision: the gradient goes back in the input's dtype
         return g.astype(ctx.dtype, copy=False)
-
-
-class MaxResult(tuple):
-    """(values, indices), as torch.max(dim) returns."""
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
