@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from . import _engine
 from .tensor import Tensor, _check_inplace
 
 
@@ -69,7 +70,7 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         np.multiply.at(data, positions, np.broadcast_to(values, shape))
     else:
         raise ValueError(f"scatter_: reduce must be None, 'add' or 'multiply', got {reduce!r}")
-    self._version += 1
+    _engine.modified(self)  # saved-for-backward checks see the change
     return self
 
 

@@ -74,8 +74,11 @@ class Categorical(Distribution):
         return self.logits[grids + (v,)]
 
     def entropy(self):
-        """-sum_k p_k log p_k over the classes, per distribution of the batch."""
-        return -(self.probs * self.logits).sum(-1)
+        """-sum_k p_k log p_k over the classes, per distribution of the batch. Logits are
+        clamped at the dtype's lowest finite value first, as PyTorch does, so that a class
+        with logit -inf (probability 0) adds 0, not NaN."""
+        lowest = float(np.finfo(self.logits.dtype).min)
+        return -(self.probs * self.logits.clamp(min=lowest)).sum(-1)
 
     @property
     def mean(self):

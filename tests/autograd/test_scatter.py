@@ -57,3 +57,16 @@ def test_scatter_errors_name_the_problem():
         t.scatter_(0, fg.tensor([0]), value=1.0)
     with pytest.raises(RuntimeError, match="no_grad"):
         fg.zeros(3, requires_grad=True).scatter_(0, fg.tensor([0]), value=1.0)
+
+
+def test_scatter_into_a_saved_tensor_is_seen_by_backward_as_in_torch():
+    def attempt(lib):
+        x = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        with lib.no_grad():
+            x.scatter_(0, lib.tensor([1]), value=7.0)
+        y.backward()
+    with pytest.raises(RuntimeError):
+        attempt(torch)
+    with pytest.raises(RuntimeError, match="in-place"):
+        attempt(fg)

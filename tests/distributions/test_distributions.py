@@ -136,3 +136,16 @@ def test_normal_takes_numbers_and_rejects_a_bad_scale():
         Normal(0.0, -1.0)
     with pytest.raises(TypeError, match="loc"):
         Normal("a", 1.0)
+
+
+def test_categorical_masked_logit_gives_torchs_entropy_and_gradient():
+    """A class masked with logit -inf (an invalid action) has probability 0: entropy and
+    log_prob stay finite, as in PyTorch."""
+    fx, tx = pair(np.array([1.0, -np.inf, 0.5]))
+    fd, td = Categorical(logits=fx), torch.distributions.Categorical(logits=tx)
+    got = fd.entropy() + fd.log_prob(fg.tensor(2))
+    want = td.entropy() + td.log_prob(torch.tensor(2))
+    assert_close(got, want)
+    got.backward()
+    want.backward()
+    assert_close(fx.grad, tx.grad)
