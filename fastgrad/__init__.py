@@ -31,6 +31,10 @@ from .random import manual_seed
 from . import data, datasets, nn, optim
 from . import distributed
 from .io import load, save
+from . import utils
+from .generator import Generator
+from . import distributions
+from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -72,4 +76,5 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "stack", "t", "unsqueeze", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "Size",
            "device", "get_default_device", "set_default_device", "accelerator", "backends",
            "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
-           "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose"]
+           "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
+           "utils", "Generator", "distributions", "scatter"]

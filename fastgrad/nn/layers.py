@@ -94,12 +94,12 @@ class Sequential(Module):
         i = 0
         while i < len(mods):
             m = mods[i]
-            if type(m) is Linear:
+            if _is_stock_linear(m):
                 nxt = mods[i + 1] if i + 1 < len(mods) else None
                 fused = _fused_activation(nxt)
                 run.append((m, fused))
                 i += 1 if fused is None else 2
-                if fused is None and nxt is not None and type(nxt) is not Linear:
+                if fused is None and nxt is not None and not _is_stock_linear(nxt):
                     plan.append(_DenseRun(run))  # an activation the kernels do not cover
                     run = []                     # (e.g. Softplus with threshold != 20)
                 continue
@@ -114,17 +114,28 @@ class Sequential(Module):
         object.__setattr__(self, "_plan_generation", Module.generation)
 
 
+def _is_stock_linear(module):
+    """A Linear that computes what the fused kernels compute: exactly the Linear class, with
+    neither its class's nor this instance's forward replaced or wrapped."""
+    return (type(module) is Linear and Linear.forward is _LINEAR_FORWARD
+            and "forward" not in module.__dict__)
+
+
 def _fused_activation(module):
     """(kernel activation name, parameter) when `module` may run inside a dense run, else None.
 
     A subclass that overrides forward computes something else, so it fuses only if it also
-    says so by its own fused_activation (or one of a class at least as derived)."""
+    says so by its own fused_activation (or one of a class at least as derived); an instance
+    whose forward was replaced (a patch, a wrapper) never fuses."""
     fuse = getattr(module, "fused_activation", None)
-    if fuse is None:
+    if fuse is None or "forward" in getattr(module, "__dict__", {}):
         return None
     mro = type(module).__mro__
     owner = lambda name: next(c for c in mro if name in c.__dict__)  # noqa: E731
     return fuse() if issubclass(owner("fused_activation"), owner("forward")) else None
+
+
+_LINEAR_FORWARD = Linear.forward  # the stock one, which the fused kernels reproduce
 
 
 class _DenseRun:

@@ -45,7 +45,7 @@ class Module:
             raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ "
                                  "before assigning attributes")
         Module.generation += 1
-        if name in self._buffers and (value is None or isinstance(value, np.ndarray)):
+        if name in self._buffers and (value is None or isinstance(value, (np.ndarray, Tensor))):
             self._buffers[name] = value  # reassigning a buffer keeps it a buffer (PyTorch)
             object.__setattr__(self, name, value)
             return
@@ -73,7 +73,15 @@ class Module:
             self._parameters[name] = None
 
     def register_buffer(self, name, array, persistent=True):
-        """A NumPy array that is state but not a parameter (e.g. BatchNorm's running mean)."""
+        """A Tensor (or NumPy array) that is state but not a parameter (e.g. BatchNorm's
+        running mean): in state_dict() unless persistent=False, converted by .to(dtype), never
+        in parameters() (PyTorch's register_buffer)."""
+        if array is not None and not isinstance(array, (np.ndarray, Tensor)):
+            raise TypeError(f"register_buffer({name!r}): expected a Tensor, a NumPy array or "
+                            f"None, got {type(array).__name__}")
+        if isinstance(array, Parameter):
+            raise TypeError(f"register_buffer({name!r}): a Parameter is not a buffer; assign "
+                            "it as an attribute or use register_parameter")
         setattr(self, name, array)
         self._buffers[name] = array
         if not persistent:
@@ -82,6 +90,14 @@ class Module:
     def add_module(self, name, module):
         """Register the submodule `module` under `name`."""
         setattr(self, name, module)
+
+    def apply(self, fn):
+        """Calls fn(module) on every sub-module, children first, then on self; returns self
+        (PyTorch's Module.apply, e.g. for weight initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     # ---- traversal ------------------------------------------------------------------------------
     def named_modules(self, prefix=""):
@@ -185,6 +201,10 @@ class Module:
                     if p._grad is not None:
                         p._grad = p._grad.astype(dtype)
             for name, b in list(m._buffers.items()):
+                if isinstance(b, Tensor):
+                    if b.dtype.kind == "f" and b.dtype != dtype:
+                        b._data = b._data.astype(dtype)
+                    continue
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
                     m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
         return self
@@ -208,7 +228,7 @@ class Module:
                     out[dot + name] = p._data
             for name, b in module._buffers.items():
                 if b is not None and name not in module._non_persistent:
-                    out[dot + name] = b
+                    out[dot + name] = b._data if isinstance(b, Tensor) else b
         return out
 
     def load_state_dict(self, state_dict, strict=True):

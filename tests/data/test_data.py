@@ -58,7 +58,7 @@ def test_batches_in_order_with_a_short_last_batch():
     assert len(loader) == len(batches) == 3
     assert [b[1].tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     for X_batch, y_batch in batches:
-        assert isinstance(X_batch, np.ndarray) and X_batch.dtype == np.float32
+        assert isinstance(X_batch, fastgrad.Tensor) and X_batch.dtype == np.float32
         assert_rows_consistent(X_batch, y_batch)
 
 
@@ -73,11 +73,11 @@ def test_batches_are_copies_not_views_of_the_dataset():
     X, y = labelled_rows(6)
     for shuffle in (False, True):
         X_batch, _ = next(iter(DataLoader(TensorDataset(X, y), batch_size=3, shuffle=shuffle)))
-        X_batch[:] = -1
+        np.asarray(X_batch)[:] = -1
     assert (X >= 0).all()
 
 
-@pytest.mark.parametrize("batch_size", [0, -2, 1.5, True, None, "4"])
+@pytest.mark.parametrize("batch_size", [0, -2, 1.5, True, "4"])
 def test_batch_size_must_be_a_positive_int(batch_size):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(TensorDataset(*labelled_rows()), batch_size=batch_size)
@@ -145,9 +145,11 @@ def test_tensor_dataset_batches_equal_item_by_item_batches(shuffle, drop_last, b
         got, want = list(fast), list(slow)
         assert len(got) == len(want) == len(fast)
         for g, w in zip(got, want):
-            assert type(g) is tuple and len(g) == 3
+            assert type(g) is list and len(g) == 3  # as PyTorch's
             for a, b, source in zip(g, w, arrays):
-                assert type(a) is np.ndarray and a.dtype == b.dtype and a.flags.c_contiguous
+                assert type(a) is fastgrad.Tensor and a.dtype == b.dtype
+                a = np.asarray(a)
+                assert a.flags.c_contiguous
                 np.testing.assert_array_equal(a, b)
                 assert not np.shares_memory(a, source)
 
@@ -174,7 +176,7 @@ def test_ndarray_subclass_rows_come_back_as_plain_arrays():
     for shuffle in (False, True):
         for X_batch, y_batch in DataLoader(TensorDataset(X.view(Tagged), y), batch_size=4,
                                            shuffle=shuffle, seed=0):
-            assert type(X_batch) is np.ndarray
+            assert type(np.asarray(X_batch)) is np.ndarray
             assert_rows_consistent(X_batch, y_batch)
 
 
@@ -230,7 +232,7 @@ def test_memmap_dataset_is_read_batch_by_batch(tmp_path, shuffle):
 
     seen = []
     for X_batch, y_batch in loader:
-        assert type(X_batch) is np.ndarray
+        assert type(np.asarray(X_batch)) is np.ndarray
         assert_rows_consistent(X_batch, y_batch)  # the right rows, in the batch's order
         seen += y_batch.tolist()
     assert sorted(seen) == list(range(n))
@@ -259,7 +261,7 @@ def test_memmap_larger_than_what_is_allocated_is_never_materialised(tmp_path):
         tracemalloc.stop()
     assert peak < 8 * 2 ** 20, f"peak allocation {peak} bytes"
     for X_batch, y_batch in batches:
-        assert X_batch.shape == (batch_size, features) and not X_batch.any()
+        assert X_batch.shape == (batch_size, features) and not np.asarray(X_batch).any()
         assert len(set(y_batch.tolist())) == batch_size
 
 

@@ -241,3 +241,4 @@ def _broadcast_arrays(comm, arrays):
         for a in group:
             a[...] = flat[start:start + a.size].reshape(a.shape)
             start += a.size
+
