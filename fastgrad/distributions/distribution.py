@@ -44,22 +44,28 @@ class Distribution:
 
     @property
     def batch_shape(self):
+        """The shape of independent draws the parameters describe."""
         return self._batch_shape
 
     @property
     def event_shape(self):
+        """The shape of one draw of a single distribution."""
         return self._event_shape
 
     def sample(self, sample_shape=()):
+        """Draws of shape sample_shape + batch_shape + event_shape, outside the graph."""
         raise NotImplementedError(f"{type(self).__name__} does not define sample()")
 
     def rsample(self, sample_shape=()):
+        """Reparameterised draws: differentiable with respect to the parameters."""
         raise NotImplementedError(f"{type(self).__name__} has no reparameterised sample")
 
     def log_prob(self, value):
+        """The log of the probability (density) of `value`, differentiable."""
         raise NotImplementedError(f"{type(self).__name__} does not define log_prob()")
 
     def entropy(self):
+        """The entropy of each distribution of the batch, differentiable."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy()")
 
     def __repr__(self):

@@ -32,14 +32,17 @@ class Normal(Distribution):
 
     @property
     def mean(self):
+        """The location loc."""
         return self.loc
 
     @property
     def stddev(self):
+        """The scale."""
         return self.scale
 
     @property
     def variance(self):
+        """scale squared."""
         return self.scale * self.scale
 
     def _noise(self, sample_shape):
