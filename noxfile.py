@@ -81,8 +81,9 @@ def numpy_floor():
 def _run_suite(session, *extra_requirements):
     session.install(*test_requirements(session.python), *extra_requirements)
     session.install(ROOT, *extra_requirements)  # built like `pip install .`; pins held
-    session.run("python", "-c", "import fastgrad, numpy; print('fastgrad', fastgrad.__version__,"
-                " fastgrad.isa(), 'numpy', numpy.__version__)")
+    # -I: not the source tree in the current directory, the installed copy
+    session.run("python", "-I", "-c", "import fastgrad, numpy; print('fastgrad', "
+                "fastgrad.__version__, fastgrad.isa(), 'numpy', numpy.__version__)")
     session.run("python", "-m", "pytest", *(session.posargs or ["-q"]),
                 env={"FASTGRAD_TEST_INSTALLED": "1", "CI": ""})
 

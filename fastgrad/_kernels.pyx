@@ -935,8 +935,8 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """Threads the kernels may use (FASTGRAD_NUM_THREADS, else the CPUs in this process'
-    affinity mask, unless set_num_threads was called)."""
+    """Threads the kernels may use (FASTGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs
+    in this process' affinity mask, unless set_num_threads was called)."""
     return fg_get_num_threads()
 
 

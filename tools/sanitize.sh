@@ -10,7 +10,8 @@
 #
 # Skipped under the sanitizer, and why:
 #   tests/system/test_wheel.py  builds and installs a normal wheel in a fresh venv: it exercises
-#                               packaging, not memory safety, and takes minutes.
+#   tests/system/test_sdist.py  packaging (the sdist: built, unpacked, built again and tested),
+#                               not memory safety, and takes minutes.
 #   tests/system/test_leaks.py  measures RSS of a normal build; ASan's quarantine and shadow memory
 #                               make RSS meaningless (valgrind.sh covers leaks).
 # Usage: tools/sanitize.sh [extra pytest args]; needs gcc, numpy, Cython and setuptools.
@@ -43,6 +44,7 @@ sys.exit(0 if f.startswith('$WORK') else 'sanitize.sh: imported ' + f)"
 
 set +e
 "$PY" -m pytest -q -p no:cacheprovider --deselect tests/system/test_wheel.py \
+    --deselect tests/system/test_sdist.py \
     --ignore tests/system/test_leaks.py "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e

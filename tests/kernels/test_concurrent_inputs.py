@@ -3,7 +3,7 @@
 The binding checks its arguments with the GIL held, then runs C without it. Whatever C then
 reads must be the binding's own (copied labels, tuples holding the arrays) so that a thread
 writing a label or emptying a list cannot make the kernel read or write out of bounds. Each
-test here runs a reproducer of /work/shared/repro/robust as a scenario; those that crashed the
+test here runs one of the robustness reproducers (issue 14) as a scenario; those that crashed the
 interpreter run in a subprocess, so that a regression fails the test instead of the suite.
 """
 import math
@@ -14,14 +14,16 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import child_python_env
 
 from fastgrad import _kernels as K
 
 
 def run_python(code, timeout=120):
     """Runs code in a fresh interpreter; returns (returncode, stdout + stderr)."""
+    env, cwd = child_python_env()
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env, cwd=cwd)
     return proc.returncode, proc.stdout + proc.stderr
 
 

@@ -20,8 +20,9 @@ def child_threads(**env_vars):
     for key in ("FASTGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
         env.pop(key, None)
     env.update({k: v for k, v in env_vars.items() if v is not None})
-    out = subprocess.run([sys.executable, "-c", "import fastgrad; print(fastgrad.get_num_threads())"],
-                         env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    code = "import fastgrad; print(fastgrad.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return int(out.stdout)
 

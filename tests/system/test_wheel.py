@@ -30,8 +30,14 @@ def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
     assert len(wheels) == 1, wheels
     assert "-linux_" in wheels[0] or "manylinux" in wheels[0] or "macosx" in wheels[0]
     import zipfile
+
     names = zipfile.ZipFile(wheels[0]).namelist()
     assert "fastgrad/datasets/digits.csv.gz" in names
+    assert [n for n in names if n.endswith(".dist-info/licenses/LICENSE")], names
+    entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert entry_points, names
+    assert "fastgrad = fastgrad.__main__:main" in zipfile.ZipFile(wheels[0]).read(
+        entry_points[0]).decode()
     assert not [n for n in names if n.endswith((".c", ".pyx"))], names  # modules only, no sources
     for module in ("_kernels", "_engine"):
         assert [n for n in names if n.startswith(f"fastgrad/{module}.") and n.endswith(".so")]
@@ -48,3 +54,8 @@ def test_wheel_builds_installs_and_trains_in_a_fresh_venv(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout
+    import fastgrad
+    version = subprocess.run([str(env_dir / "bin" / "fastgrad"), "--version"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == fastgrad.__version__
