@@ -20,9 +20,9 @@ Both MLPs get the same hyper-parameters: scikit-learn's defaults, or hidden_laye
 neither stops early and the times compare equal work). The NeuralNet peers use Adam at
 scikit-learn's default learning rate without the L2 term (alpha=1e-4 divided by the batch size
 is negligible). Each child first fits once on 512 rows, untimed, so first-call costs are left
-out for every peer. Tasks: the digits (X / 16), make_classification(n_samples=100_000, n_features=50,
-n_informative=30, n_classes=5) and make_regression of the same size (y divided by its standard
-deviation); 25% held out (accuracy, R^2).
+out for every peer. Tasks: the digits (X / 16), make_classification(n_samples=100_000,
+n_features=50, n_informative=30, n_classes=5) and make_regression of the same size (y divided
+by its standard deviation); 25% held out (accuracy, R^2).
 """
 import argparse
 import json

@@ -3,7 +3,7 @@
  * W keeps PyTorch's (out, in) = (N, K) layout; every product that needs W or an operand
  * transposed gets it through the GEMM's strides, never through a copy.
  */
-#include "internal.h"
+#include "fastgrad.h"
 
 /* Column sums are accumulated in double over this many columns at a time (a stack buffer, so
  * no allocation), visiting rows in order: deterministic for a given shape. */

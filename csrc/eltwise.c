@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 /* exp(x) for x <= 0, float: glibc's expf is a call per element, which stops the loops from
- * vectorising (tanh and sigmoid then cost ~10 ns an element, most of a small network's step).
+ * vectorising (tanh and sigmoid would then dominate a small network's step).
  * This one is branch-free C that GCC vectorises: x = k ln2 + r with |r| <= ln2/2, e^r from a
  * degree-7 polynomial (Cephes' expf coefficients, ~1 ulp), 2^k put into the exponent bits.
  * NaN propagates (every comparison with it is false). Below -87.3, where e^x leaves the

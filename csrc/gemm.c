@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <stdint.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 void *fg_aligned_malloc(size_t bytes)
 {

@@ -4,7 +4,7 @@
  * need all 16 registers for accumulators alone). Compiled with -mavx2 -mfma by setup.py and
  * only ever called after gemm_dispatch.c has seen the CPU support it. */
 #include <immintrin.h>
-#include "internal.h"
+#include "fastgrad.h"
 #include "gemm_transpose_avx.h"
 
 #define MR 6

@@ -5,7 +5,7 @@
  * Compiled with -mavx512f... by setup.py and only ever called after gemm_dispatch.c has seen
  * the CPU support it. */
 #include <immintrin.h>
-#include "internal.h"
+#include "fastgrad.h"
 #include "gemm_transpose_avx.h"
 
 #define MR 8

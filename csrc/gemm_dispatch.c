@@ -6,20 +6,16 @@
  * fg_set_isa switches at run time (tests run every path in one process). The pointer to the
  * active entry is the only global state here.
  *
- * Block sizes: the AVX-512 ones were tuned by measurement on Zen 5 (1 MiB L2, 32 MiB L3): KC
- * 192..1024 x MC 48..384 x NC 1024..4096 at 1024^3, 512x2048x2048 and 2048x512x2048; deep K
- * slices (KC = 512) won by 5-15 % over BLIS's 384/256, as they halve the reloads of C. On
- * Zen 4 (same caches, AVX-512 at half width) MC 96..384 x NC 512..4096 at 1024^3 and the
- * dense layer's 512x2048x1024, 2048x1024x512 and 512x1024x2048 all came within the +-3 %
- * noise of 192 x 2048 (NC 512 lost 4-5 %), so they stay. KC is not free to change: it sets
- * where K is cut into slices that merge through C, so another KC changes the results' bits
- * for every K beyond the smaller of the two. The AVX2 ones are BLIS's Haswell values; the
+ * Block sizes: the AVX-512 ones were chosen by measurement (docs/KERNEL-NOTES.md); deep K
+ * slices (KC = 512) halve the reloads of C against BLIS's 384/256. KC is not free to change:
+ * it sets where K is cut into slices that merge through C, so another KC changes the results'
+ * bits for every K beyond the smaller of the two. The AVX2 ones are BLIS's Haswell values; the
  * portable ones keep the packed B panel near L2/2.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include "internal.h"
+#include "fastgrad.h"
 #include "cpu_features.h"
 
 static const fg_gemm_isa fg_isas[] = {

@@ -1,4 +1,4 @@
-/* gemm_dot_simd.h: the GEMM's dot-product kernel (internal.h, fg_dot_*) with SIMD intrinsics,
+/* gemm_dot_simd.h: the GEMM's dot-product kernel (fastgrad.h, fg_dot_*) with SIMD intrinsics,
  * written once over a few vector macros and instantiated by each ISA file (gemm_avx512.c,
  * gemm_avx2.c) for float and double. Include it before gemm_ukr_simd.h, which undefines the
  * macros the two share; this header undefines only its own.
@@ -83,7 +83,7 @@ DOT_ROWS(const int mb, fg_idx K, const T *A, fg_idx rsa, const T *const w[4], in
         REDUCE4(acc[i], s[i]);
 }
 
-/* c[r] = the tile epilogue of s[r], for r < n (internal.h). */
+/* c[r] = the tile epilogue of s[r], for r < n (fastgrad.h). */
 #define DOT_STORE(n, s, c, bias, alpha, beta, relu) \
     do { \
         for (fg_idx r = 0; r < (n); r++) { \

@@ -1,7 +1,7 @@
 /* gemm_generic.c: the portable GEMM micro-kernel, the dispatch table's "generic" entry beside
  * gemm_avx2.c and gemm_avx512.c (fastgrad.h's fg_ukr_* contract). Plain C that any compiler
  * vectorises for the x86-64 baseline. */
-#include "internal.h"
+#include "fastgrad.h"
 
 /* GCC's loop vectoriser picks the k loop of the micro-kernel (its i and j loops are fully
  * unrolled) and turns it into shuffle-heavy code; with it off, the SLP vectoriser maps each

@@ -1,4 +1,4 @@
-/* gemm_tiles.c: the GEMM's two tile paths, fg_gemm_tiles_* (internal.h).
+/* gemm_tiles.c: the GEMM's two tile paths, fg_gemm_tiles_* (fastgrad.h).
  *
  *  - direct, for small and medium products (M <= 256, or B within L2): every MR x NR tile
  *    runs over all of K reading A in place, and B in place too when its rows are unit-stride
@@ -14,7 +14,7 @@
  * and threads split C's rows or columns into whole tiles, so results are bit-identical for
  * every thread count.
  */
-#include "internal.h"
+#include "fastgrad.h"
 
 #define FG_IMPL "gemm_tiles_impl.h"
 #include "dtype.h"

@@ -23,8 +23,8 @@ typedef struct {
     int direct;  /* no K slicing, A read in place; B read in place when its columns are unit-stride */
     int split_n; /* threads take column ranges (else row ranges) */
     /* C beyond L2: a tile's rows come from L3 or memory (the packed path's later K slices
-     * reload them), so run_tile prefetches them. Within L2 the prefetches only cost: 1-4 %
-     * on the dense layer's dW at batch 64..128. */
+     * reload them), so run_tile prefetches them. Within L2 the prefetches only cost time
+     * (docs/KERNEL-NOTES.md). */
     int c_cold;
 } FG_NAME(gemm_job);
 

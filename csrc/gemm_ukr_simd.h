@@ -2,7 +2,7 @@
  * and instantiated by each ISA file (gemm_avx512.c, gemm_avx2.c) for float and double.
  *
  * The including file defines (this header undefines all but MR at its end):
- *   T, EP            element type and its tile-epilogue struct (internal.h)
+ *   T, EP            element type and its tile-epilogue struct (fastgrad.h)
  *   V, VL, MR        vector type, lanes per vector, rows of the tile; NR = 2 * VL columns
  *   UKR              the exported function name
  *   V_ZERO() V_LOAD(p) V_STORE(p, v) V_BCAST(x) V_FMA(a, b, c) = a*b + c, V_MUL, V_ADD,

@@ -4,7 +4,7 @@
  * combined pairwise), so results are bitwise reproducible run to run.
  */
 #include <math.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 #define FG_SUM_BLOCK 256
 #define FG_SUM_LANES 8

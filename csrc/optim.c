@@ -7,7 +7,7 @@
  * tensor's dtype; the per-element work is in T.
  */
 #include <math.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 /* Below this many elements a thread, waking another costs more than it saves. */
 #define FG_OPTIM_ELEMS_PER_THREAD 32768

@@ -36,7 +36,7 @@ static inline T FG_NAME(adam_moments)(T pi, T gi, T *mi, T *vi, T w1, T b2, T w2
 
 /* The per-element work is written once (adam_moments); the amsgrad and plain variants are
  * separate loops because a conditional store (vmax) inside one loop stops GCC from
- * vectorising it, which made Adam 4x slower (3.3 ns an element). */
+ * vectorising it (docs/KERNEL-NOTES.md). */
 FG_VECTOR_CLONES static void FG_NAME(adam_range)(fg_idx n, T *restrict p, const T *restrict g,
                                                  T *restrict m, T *restrict v, T *restrict vmax,
                                                  double lr, double beta1, double beta2,

@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <errno.h>
 #include <pthread.h>
-#include "internal.h"
+#include "fastgrad.h"
 #if defined(__linux__)
 #include <sched.h>
 #endif

@@ -6,7 +6,7 @@
  * backward's dot product accumulate in double, in index order (deterministic).
  */
 #include <math.h>
-#include "internal.h"
+#include "fastgrad.h"
 
 #define FG_IMPL "softmax_impl.h"
 #include "dtype.h"

@@ -44,7 +44,7 @@ local_batch = args.batch_size // world
 start = time.perf_counter()
 for epoch in range(args.epochs):
     sampler.set_epoch(epoch)  # a new order each epoch, the same on every rank
-    indices = sampler.indices()
+    indices = sampler.order()
     total = fg.zeros(2, dtype=fg.float64)  # summed loss and batches, for the log line
     for first in range(0, len(indices), local_batch):
         batch = indices[first:first + local_batch]

@@ -15,91 +15,19 @@ Activations are named and numbered by the C table (csrc/activation.h): ACTIVATIO
 name to its code, ACTIVATION_READS says which saved tensor its derivative reads (x, the input or
 pre-activation Z; y, the output Y), and ACT_<NAME> is each code.
 
-Arrays are pulled apart with PyArray_DATA and friends rather than typed memoryviews, which
-cost about 75 ns each to acquire (/work/shared/KERNEL-NOTES.md).
+The C declarations are in _kernels.pxd. Arrays are pulled apart with PyArray_DATA and
+friends rather than typed memoryviews, which cost more to acquire than the smallest kernels
+take to run (docs/KERNEL-NOTES.md).
 """
 import operator
 
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int64_t
 from libc.limits cimport INT_MAX
 from libc.string cimport memcpy
 
 cnp.import_array()
-
-cdef extern from "fastgrad.h" nogil:
-    ctypedef ptrdiff_t fg_idx
-    enum:
-        FG_ACT_NONE
-        FG_ACT_RELU
-        FG_ACT_COUNT
-        FG_READS_NOTHING
-        FG_READS_X
-        FG_READS_Y
-        FG_READS_X_OR_Y
-        FG_SOFTPLUS_THRESHOLD
-    const char *fg_act_name(int act)
-    int fg_act_reads(int act)
-
-    void fg_gemm_f32(fg_idx M, fg_idx N, fg_idx K, float alpha,
-                     const float *A, fg_idx rsa, fg_idx csa, const float *B, fg_idx rsb,
-                     fg_idx csb, float beta, float *C, fg_idx ldc)
-    void fg_gemm_f64(fg_idx M, fg_idx N, fg_idx K, double alpha,
-                     const double *A, fg_idx rsa, fg_idx csa, const double *B, fg_idx rsb,
-                     fg_idx csb, double beta, double *C, fg_idx ldc)
-
-    void fg_dense_forward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
-                              const float *b, int act, double param, float *Z, float *Y)
-    void fg_dense_forward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X, const double *W,
-                              const double *b, int act, double param, double *Z, double *Y)
-    void fg_dense_backward_f32(fg_idx M, fg_idx N, fg_idx K, const float *X, const float *W,
-                               const float *Z, const float *Y, int act, double param,
-                               float *dY, float *dX, float *dW, float *db, int accumulate)
-    void fg_dense_backward_f64(fg_idx M, fg_idx N, fg_idx K, const double *X,
-                               const double *W, const double *Z, const double *Y, int act,
-                               double param, double *dY, double *dX, double *dW, double *db,
-                               int accumulate)
-
-    void fg_act_forward_f32(fg_idx n, int act, double param, const float *x, float *y)
-    void fg_act_forward_f64(fg_idx n, int act, double param, const double *x, double *y)
-    void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const float *y,
-                             const float *dy, float *dx)
-    void fg_act_backward_f64(fg_idx n, int act, double param, const double *x,
-                             const double *y, const double *dy, double *dx)
-
-    void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,
-                              int64_t ignore_index, double label_smoothing, float *loss,
-                              float *dX)
-    void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *target,
-                              int64_t ignore_index, double label_smoothing, double *loss,
-                              double *dX)
-    double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX)
-    double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq,
-                      double *dX)
-    double fg_sum_f32(fg_idx n, const float *x)
-    double fg_sum_f64(fg_idx n, const double *x)
-
-    void fg_sgd_step_f32(fg_idx n, float *p, const float *g, float *buf, double lr,
-                         double momentum, double dampening, double weight_decay, int nesterov,
-                         int first)
-    void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
-                         double momentum, double dampening, double weight_decay, int nesterov,
-                         int first)
-    void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
-                          double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
-    void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v,
-                          double *vmax, double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
-
-    void fg_set_num_threads(int n)
-    int fg_get_num_threads()
-    const char *fg_isa_name()
-    int fg_set_isa(const char *name)
-    void fg_gemm_blocking(int itemsize, fg_idx out[5])
-
 
 ACTIVATIONS = {fg_act_name(a).decode("ascii"): a for a in range(FG_ACT_COUNT)}
 """Every activation of the kernels, by name: its code, the act argument of the calls below."""
@@ -434,12 +362,15 @@ cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
                               <double *>e.dw, <double *>e.db, e.accumulate)
 
 
-def dense_stack_forward(X, list Ws, list bs, list acts, list params, bint keep_z):
+def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
-    l = 1..L, bs[l] None for a layer without bias. Allocates and returns (ys, zs): every
-    layer's output, and its pre-activation where keep_z and the activation's derivative reads
-    it (ACTIVATION_READS[name] == "x"), else None."""
+    l = 1..L, bs[l] None for a layer without bias; Ws, bs, acts and params are lists or tuples,
+    one entry per layer. Allocates and returns (ys, zs): every layer's output, and its
+    pre-activation where keep_z and the activation's derivative reads it
+    (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
+    Ws, bs = _entries(fn, "Ws", Ws, -1), _entries(fn, "bs", bs, -1)
+    acts, params = _entries(fn, "acts", acts, -1), _entries(fn, "params", params, -1)
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
         raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
@@ -1023,17 +954,6 @@ def gemm_blocking(dtype):
 
 
 # ---- softmax ----------------------------------------------------------------------------------
-
-cdef extern from "fastgrad.h" nogil:
-    void fg_softmax_forward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *x, float *y,
-                                int log_softmax)
-    void fg_softmax_forward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *x,
-                                double *y, int log_softmax)
-    void fg_softmax_backward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *y,
-                                 const float *dy, float *dx, int log_softmax)
-    void fg_softmax_backward_f64(fg_idx outer, fg_idx n, fg_idx inner, const double *y,
-                                 const double *dy, double *dx, int log_softmax)
-
 
 cdef int _softmax_axis(cnp.ndarray a, int axis, str fn, fg_idx *outer, fg_idx *n,
                        fg_idx *inner) except -1:

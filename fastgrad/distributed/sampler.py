@@ -59,7 +59,7 @@ class DistributedSampler:
         """The shuffled order of range(n) for this epoch: the same on every rank."""
         return np.random.default_rng(self.seed + self.epoch).permutation(n)
 
-    def indices(self) -> np.ndarray:
+    def order(self) -> np.ndarray:
         """This rank's indices for the current epoch, as a NumPy int64 array."""
         n = len(self.dataset)
         order = self.permutation(n) if self.shuffle else np.arange(n)
@@ -73,7 +73,7 @@ class DistributedSampler:
         return order[self.rank:self.total_size:self.num_replicas]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        return iter(self.order().tolist())
 
     def __len__(self) -> int:
         return self.num_samples

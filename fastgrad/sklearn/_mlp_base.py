@@ -64,6 +64,21 @@ def row_invariant(forward, X):
     return forward(X)
 
 
+def flush_subnormals(arrays):
+    """Sets the entries of each array below sqrt(smallest normal) in magnitude to zero, in place.
+
+    Under the L2 term, Adam shrinks the weights of units that stopped learning geometrically
+    (once alpha/n * |W| << epsilon, each step multiplies them by about 1 - lr * alpha / (n *
+    epsilon)); in float32 they, their gradients and the moment estimates reach the subnormal
+    range after a few hundred steps, where the CPU computes up to a hundred times slower: long
+    float32 fits became slower than float64 ones. Below sqrt(smallest normal) (1e-19 in float32,
+    1e-154 in float64) a value's products are subnormal, while its effect on any sum of normal
+    values is far below rounding; flushing once an epoch keeps the fit at full speed and left
+    the loss curves tested unchanged to the last bit."""
+    for a in arrays:
+        np.copyto(a, 0, where=np.abs(a) < np.sqrt(np.finfo(a.dtype).tiny))
+
+
 class BaseMLP(BaseEstimator):
     """Shared parameters, fit loop and forward pass; use MLPClassifier or MLPRegressor."""
 
@@ -192,35 +207,60 @@ class BaseMLP(BaseEstimator):
                              "or the size of your dataset.")
         return X_tr, Y_tr, sw_tr, X_val, self._targets_for_score(Y_val), sw_val
 
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
+                          "to be clipped")
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _train_batch(self, net, grads, opt, xb, yb, swb, labels, delta_buf):
+        """One forward, backward and solver step on a batch; returns the batch's loss (taken
+        before the step, L2 term included, as scikit-learn reports it)."""
+        Ws, bs, acts, params = net
+        dWs, dbs, no_accumulate = grads
+        n = xb.shape[0]
+        ys, zs = _kernels.dense_stack_forward(xb, Ws, bs, acts, params, True)
+        P = _outputs.activate(self.out_activation_, ys[-1])
+        sw_sum = n if swb is None else swb.sum()
+        sq = sum(np.dot(W.ravel(), W.ravel()) for W in Ws)
+        loss = (_outputs.loss(self.out_activation_, yb, P, swb, labels)
+                + (0.5 * self.alpha) * sq / sw_sum)
+        # dLoss/dz of the output layer is P - Y (see _outputs), averaged over the batch
+        delta = np.subtract(P, yb, out=delta_buf[:n])
+        if swb is not None:
+            delta *= swb[:, None]
+        delta *= opt.lr_scale() / sw_sum
+        _kernels.dense_stack_backward(xb, ys, zs, Ws, acts, params, delta, False, dWs, dbs,
+                                      no_accumulate)
+        opt.step(Ws, bs, dWs, dbs, self.alpha / sw_sum)
+        return loss
+
     def _fit_stochastic(self, X, Y, sample_weight, incremental):
-        Ws, bs, acts, params = self._stack()
+        net = self._stack()
+        Ws, bs = net[0], net[1]
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_solver(Ws, bs)
         opt = self._optimizer
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
+        X_val = y_val = sw_val = None
         if early_stopping:
             X, Y, sample_weight, X_val, y_val, sw_val = self._split_validation(
                 X, Y, sample_weight)
         n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped")
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        out, alpha = self.out_activation_, self.alpha
-        labels = Y.argmax(axis=1) if out == "softmax" else None
-        dWs = [np.empty_like(W) for W in Ws]
-        dbs = [np.empty_like(b) for b in bs]
-        no_accumulate = [False] * len(Ws)
+        batch_size = self._batch_size(n_samples)
+        labels = Y.argmax(axis=1) if self.out_activation_ == "softmax" else None
+        grads = ([np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs],
+                 [False] * len(Ws))
         delta_buf = np.empty((batch_size, self.n_outputs_), dtype=Ws[0].dtype)
         order = np.arange(n_samples, dtype=int)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
+                Xe, Ye, lab, swe = X, Y, labels, sample_weight
                 if self.shuffle:
                     # scikit-learn's shuffle(order, random_state): the same draw, without
                     # its per-call validation (a noticeable cost on small data sets)
@@ -230,47 +270,31 @@ class BaseMLP(BaseEstimator):
                     Xe, Ye = X[order], Y[order]
                     lab = labels[order] if labels is not None else None
                     swe = sample_weight[order] if sample_weight is not None else None
-                else:
-                    Xe, Ye, lab, swe = X, Y, labels, sample_weight
                 accumulated_loss = 0.0
                 bar = (EpochBar(self.n_iter_ + 1, -(-n_samples // batch_size))
                        if self.verbose >= 2 else None)
                 for start in range(0, n_samples, batch_size):
                     stop = min(start + batch_size, n_samples)
-                    xb, yb = Xe[start:stop], Ye[start:stop]
-                    swb = swe[start:stop] if swe is not None else None
-                    ys, zs = _kernels.dense_stack_forward(xb, Ws, bs, acts, params, True)
-                    P = _outputs.activate(out, ys[-1])
-                    sw_sum = stop - start if swb is None else swb.sum()
-                    sq = sum(np.dot(W.ravel(), W.ravel()) for W in Ws)
-                    batch_loss = (_outputs.loss(out, yb, P, swb,
-                                                lab[start:stop] if lab is not None else None)
-                                  + (0.5 * alpha) * sq / sw_sum)
+                    batch_loss = self._train_batch(
+                        net, grads, opt, Xe[start:stop], Ye[start:stop],
+                        swe[start:stop] if swe is not None else None,
+                        lab[start:stop] if lab is not None else None, delta_buf)
                     accumulated_loss += batch_loss * (stop - start)
-                    # dLoss/dz of the output layer is P - Y (see _outputs)
-                    delta = np.subtract(P, yb, out=delta_buf[:stop - start])
-                    if swb is not None:
-                        delta *= swb[:, None]
-                    delta *= opt.lr_scale() / sw_sum
-                    _kernels.dense_stack_backward(xb, ys, zs, Ws, acts, params, delta, False,
-                                                  dWs, dbs, no_accumulate)
-                    opt.step(Ws, bs, dWs, dbs, alpha / sw_sum)
                     if bar is not None:
                         bar.update(stop // batch_size)
                 if bar is not None:
                     bar.close()
+                flush_subnormals(Ws + bs + opt.state())
                 self.n_iter_ += 1
                 self.loss_ = float(accumulated_loss / n_samples)
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                self._update_no_improvement_count(early_stopping, X_val if early_stopping
-                                                  else None, y_val if early_stopping else None,
-                                                  sw_val if early_stopping else None)
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
                 opt.iteration_ends(self.t_)
                 if self._no_improvement_count > self.n_iter_no_change:
-                    what = ("Validation score" if early_stopping else "Training loss")
+                    what = "Validation score" if early_stopping else "Training loss"
                     msg = ("%s did not improve more than tol=%f for %d consecutive epochs."
                            % (what, self.tol, self.n_iter_no_change))
                     if opt.trigger_stopping(msg, self.verbose):

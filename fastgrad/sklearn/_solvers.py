@@ -42,6 +42,10 @@ class SGD:
         """The factor the gradient must carry into `step` (see the module docstring)."""
         return self.learning_rate
 
+    def state(self):
+        """The solver's arrays (momentum buffers)."""
+        return self.buf_w + self.buf_b
+
     def step(self, weights, biases, grad_w, grad_b, l2):
         """One update; l2 = alpha / (the batch's weight sum), the penalty on the weights."""
         mom = self.momentum
@@ -88,6 +92,10 @@ class Adam:
 
     def lr_scale(self):
         return 1.0
+
+    def state(self):
+        """The solver's arrays (first and second moments)."""
+        return self.m_w + self.v_w + self.m_b + self.v_b
 
     def step(self, weights, biases, grad_w, grad_b, l2):
         self.t += 1

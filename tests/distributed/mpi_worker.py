@@ -94,7 +94,7 @@ def train(out, dtype, global_batch=8, epochs=2):
     local = global_batch // n
     for epoch in range(epochs):
         sampler.set_epoch(epoch)
-        idx = sampler.indices()
+        idx = sampler.order()
         for start in range(0, len(idx), local):
             b = idx[start:start + local]
             opt.zero_grad()
@@ -149,6 +149,31 @@ def unused(out):
     res.update({f"init.{k}": np.array(v) for k, v in model.state_dict().items()})
     res.update({f"grad.{k}": np.array(p.grad) for k, p in model.named_parameters()
                 if p.grad is not None})
+    model.float()  # after wrapping: the next averaging must refuse, not cast silently
+    try:
+        ddp(x.astype(np.float32), rank == 0).backward()
+        res["dtype_error"] = ""
+    except RuntimeError as exc:
+        res["dtype_error"] = str(exc)
+    save(out, rank, res)
+
+
+def buffers(out):
+    """BatchNorm's running statistics: each rank updates them from its own batch, and DDP
+    copies rank 0's to every rank before each training forward."""
+    dist.init_process_group()
+    rank = dist.get_rank()
+    fg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double()
+    ddp = DDP(model)
+    bn = model[1]
+    res = {}
+    for step in range(2):
+        x = np.random.default_rng(10 * step + rank).standard_normal((6, 3))
+        res[f"x{step}"] = x
+        ddp(x).sum().backward()
+        res[f"running_mean{step}"] = np.array(bn.running_mean)
+    res.update({f"init.{k}": np.array(v) for k, v in model.state_dict().items()})
     save(out, rank, res)
 
 
@@ -215,6 +240,7 @@ def save(out, rank, results):
 
 CASES = {"collectives": collectives, "train32": lambda out: train(out, "float32"),
          "train64": lambda out: train(out, "float64"), "no_sync": no_sync, "unused": unused,
+         "buffers": buffers,
          "mismatch": mismatch, "checkpoint": checkpoint, "raises": raises,
          "exits": exits}
 

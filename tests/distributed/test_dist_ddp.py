@@ -26,7 +26,7 @@ def train_one_process(dtype, global_batch=8, epochs=2):
     sampler = DistributedSampler(X, num_replicas=1, rank=0, shuffle=True, seed=0)
     for epoch in range(epochs):
         sampler.set_epoch(epoch)
-        idx = sampler.indices()
+        idx = sampler.order()
         for start in range(0, len(idx), global_batch):
             b = idx[start:start + global_batch]
             opt.zero_grad()
@@ -118,7 +118,27 @@ def test_parameters_used_by_some_ranks_average_and_unused_stay_none(tmp_path, n)
         (h.sum() + b(h).sum() if r == 0 else h.sum()).backward()
     for res in ranks:
         assert bool(res["c_grad_is_none"])
+        assert "convert the model (.double(), ...) before wrapping" in str(res["dtype_error"])
         for key, p in (("a.weight", a.weight), ("a.bias", a.bias), ("b.weight", b.weight),
                        ("b.bias", b.bias)):
             np.testing.assert_allclose(res[f"grad.{key}"], p.grad.numpy() / n, rtol=1e-12,
                                        atol=1e-14, err_msg=key)
+
+
+def test_buffers_come_from_rank_0_before_each_training_forward(tmp_path):
+    n = 2
+    ranks = trained(tmp_path, "buffers", n)
+    W = ranks[0]["init.0.weight"]
+    b = ranks[0]["init.0.bias"]
+
+    def batch_mean(x):  # what BatchNorm1d sees: the Linear layer's output, mean over rows
+        return (x @ W.T + b).mean(axis=0)
+
+    for rank, res in enumerate(ranks):
+        # step 0 starts from zeros on every rank and moves 10 % toward the rank's own batch
+        np.testing.assert_allclose(res["running_mean0"], 0.1 * batch_mean(res["x0"]),
+                                   rtol=1e-12, atol=1e-15)
+        # step 1 starts from rank 0's statistics, not this rank's
+        expected = 0.9 * ranks[0]["running_mean0"] + 0.1 * batch_mean(res["x1"])
+        np.testing.assert_allclose(res["running_mean1"], expected, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(ranks[0]["running_mean0"], ranks[1]["running_mean0"])

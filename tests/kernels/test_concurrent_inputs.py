@@ -3,7 +3,7 @@
 The binding checks its arguments with the GIL held, then runs C without it. Whatever C then
 reads must be the binding's own (copied labels, tuples holding the arrays) so that a thread
 writing a label or emptying a list cannot make the kernel read or write out of bounds. Each
-test here runs a reproducer of /work/shared/repro/robust as a scenario; those that crashed the
+test here runs one of the robustness reproducers (issue 14) as a scenario; those that crashed the
 interpreter run in a subprocess, so that a regression fails the test instead of the suite.
 """
 import math
@@ -14,14 +14,13 @@ import threading
 
 import numpy as np
 import pytest
-
 from conftest import child_python_env
+
 from fastgrad import _kernels as K
 
 
 def run_python(code, timeout=120):
-    """Runs code in a fresh interpreter that imports this session's fastgrad; returns
-    (returncode, stdout + stderr)."""
+    """Runs code in a fresh interpreter; returns (returncode, stdout + stderr)."""
     env, cwd = child_python_env()
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd)
@@ -234,6 +233,11 @@ def _calls(rng, dt):
     gelu = K.ACTIVATIONS["gelu"]
     bounded = lambda bound: (lambda out: np.all(np.abs(out) <= bound))
 
+    def stack():
+        ys, zs = K.dense_stack_forward(X, [W], [b], [gelu], [0.0], True)
+        K.dense_stack_backward(X, ys, zs, [W], [gelu], [0.0], dY, True, [dW], [db], [False])
+        return bounded(Kd + 1)(zs[0]) and np.all(np.isfinite(dW))
+
     def ce():
         try:
             total, counted = K.cross_entropy(logits, labels, -100, 0.1, loss, dlog)
@@ -258,6 +262,12 @@ def _calls(rng, dt):
         ("adam", [g], lambda: (K.adam_step_many([p], [g], [m], [v], None, 1e-3, 0.9, 0.999,
                                                 1e-8, 0.0, True, [3]),
                                np.all(np.isfinite(p)))[1]),
+        ("sgd", [g, m], lambda: (K.sgd_step_many([p], [g], [m], 1e-3, 0.9, 0.0, 0.0, False,
+                                                 False), np.all(np.isfinite(p)))[1]),
+        ("softmax_backward", [dy], lambda: (K.softmax_backward(y, dy, dx, 0, True),
+                                            np.all(np.isfinite(dx)))[1]),
+        ("sum_all", [x], lambda: abs(K.sum_all(x)) <= 4000),
+        ("dense_stack", [X, W, b, dY], stack),
     ]
 
 

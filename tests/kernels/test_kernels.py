@@ -472,6 +472,14 @@ def test_dense_stack_validation():
     dY = np.ones(ys[-1].shape, f32)
     with pytest.raises(ValueError, match="equally long"):
         K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs, dbs, [0, 0])
+    with pytest.raises(TypeError, match="ys must be a list or tuple"):
+        K.dense_stack_backward(X, np.stack(ys[:1]), zs, Ws, acts, params, dY, True, dWs, dbs,
+                               [0, 0, 0])
+    with pytest.raises(TypeError, match="Ws must be a list or tuple"):
+        K.dense_stack_forward(X, Ws[0], bs, acts, params, True)
+    # tuples are as good as lists
+    ys_t, _ = K.dense_stack_forward(X, tuple(Ws), tuple(bs), tuple(acts), tuple(params), True)
+    np.testing.assert_array_equal(ys_t[-1], ys[-1])
     with pytest.raises(ValueError, match=r"dW overlaps W.*\(layer 2\)"):
         K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY, True, dWs[:2] + [Ws[2]], dbs,
                                [0, 0, 0])

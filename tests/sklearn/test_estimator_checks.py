@@ -5,8 +5,8 @@ data's sizes (MLPModule, which takes in_features/out_features). Routed parameter
 (module__hidden_layer_sizes=...) are attributes the constructor sets beyond its signature, as
 in skorch, so an instance given some would fail check_no_attributes_set_in_init.
 
-MLPClassifier and MLPRegressor: checks expected to fail, with the reason (each is also run in the configuration where it
-passes, below):
+MLPClassifier and MLPRegressor: checks expected to fail, with the reason (each is also run in
+the configuration where it passes, below):
 
 - check_sample_weight_equivalence_on_dense_data / _on_sparse_data (MLPClassifier,
   MLPRegressor): they compare a weighted fit with a fit on repeated rows to rtol 1e-7. The

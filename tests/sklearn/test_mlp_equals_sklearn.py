@@ -195,17 +195,22 @@ def test_convergence_warning_as_sklearn(digits):
         fgsk.MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=2).fit(X, y)
 
 
-def test_verbose_prints_sklearn_lines(digits, capsys):
+@pytest.mark.parametrize("params, line", [
+    (dict(early_stopping=True), "Validation score: "),
+    (dict(solver="sgd", learning_rate="adaptive", tol=0.05, n_iter_no_change=1),
+     "Setting learning rate to"),
+    (dict(tol=0.05, n_iter_no_change=1), "Stopping."),
+])
+def test_verbose_prints_sklearn_lines(digits, capsys, params, line):
     X, y = digits
-    params = dict(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, verbose=True,
-                  random_state=0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=8, verbose=True, random_state=0, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sk.MLPClassifier(**params).fit(X, y)
         theirs = capsys.readouterr().out
         fgsk.MLPClassifier(dtype="float64", **params).fit(X, y)
         ours = capsys.readouterr().out
-    assert "Iteration 1, loss = " in ours and "Validation score: " in ours
+    assert "Iteration 1, loss = " in ours and line in ours
     assert ours == theirs
 
 
@@ -234,3 +239,23 @@ def test_progress_bar_when_asked(digits, capsys):
         sk.MLPClassifier(verbose=2, **params).fit(X, y)
     assert captured.out == capsys.readouterr().out
     assert captured.err.count("100%") == 3 and "epoch 3 [" in captured.err
+
+
+def test_subnormals_flushed_without_changing_the_fit(digits, monkeypatch):
+    """Dead units' weights decay geometrically under Adam and the L2 term; the per-epoch flush
+    keeps float32 values out of the (slow) subnormal range and changes no loss value."""
+    from fastgrad.sklearn import _mlp_base
+
+    X, y = digits
+    params = dict(hidden_layer_sizes=(128,), batch_size=10, learning_rate_init=0.01,
+                  max_iter=15, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flushed = fgsk.MLPClassifier(**params).fit(X, y)
+        monkeypatch.setattr(_mlp_base, "flush_subnormals", lambda arrays: None)
+        kept = fgsk.MLPClassifier(**params).fit(X, y)
+    floor = np.sqrt(np.finfo(np.float32).tiny)
+    assert any((np.abs(c) < floor).any() for c in kept.coefs_)  # the decay happened
+    for c in flushed.coefs_ + flushed._optimizer.state():
+        assert not ((c != 0) & (np.abs(c) < floor)).any()
+    np.testing.assert_array_equal(flushed.loss_curve_, kept.loss_curve_)
