@@ -13,8 +13,10 @@ disk (CPython 3.11); on the other Pythons pip would download the multi-gigabyte 
 the tests that compare with PyTorch skip there and run in the 3.11 session and in CI's main
 run. Slow tests run in CI's main run, not here (CI is unset in the sessions).
 """
+import atexit
 import glob
 import os
+import shutil
 import sys
 import tempfile
 
@@ -37,6 +39,7 @@ def _expose_pyenv_interpreters():
     on PATH, so link each installed 3.X interpreter under that name in a folder put first."""
     root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     links = tempfile.mkdtemp(prefix="fastgrad-nox-pythons-")
+    atexit.register(shutil.rmtree, links, ignore_errors=True)
     for version in PYTHONS:
         found = sorted(glob.glob(os.path.join(root, "versions", version + ".*", "bin", "python3")))
         if found:

@@ -14,8 +14,8 @@ import threading
 
 import numpy as np
 import pytest
-
 from conftest import child_python_env
+
 from fastgrad import _kernels as K
 
 
