@@ -19,7 +19,7 @@ class device:
     def __init__(self, type, index=None):
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
-        elif isinstance(type, int) and not isinstance(type, bool):  # torch: an int is a CUDA ordinal
+        elif isinstance(type, int) and not isinstance(type, bool):  # torch: a CUDA ordinal
             type, index = "cuda", type
         elif not isinstance(type, str):
             raise TypeError(f"device: expected a string such as 'cpu', got {type!r}")

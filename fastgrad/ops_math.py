@@ -132,7 +132,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.cond = np.array(cond, dtype=bool)  # a copy: changing the mask later changes nothing
         ctx.shapes = np.shape(a), np.shape(b)
         return np.where(cond, a, b)
 

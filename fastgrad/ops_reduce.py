@@ -8,7 +8,7 @@ the functions fg.<name> and Tensor.<name> call.
 import numpy as np
 
 from .autograd import ArrayFunction as Function
-from .ops import Max, MaxAlongDim, MaxResult, Mean, Sum, _nan_argmax
+from .ops import Max, MaxAlongDim, Mean, Sum, _nan_argmax
 from .ops_math import Maximum, Minimum, as_tensor_input
 from .ops_shape import normalize_dim
 from .tensor import Tensor
@@ -98,7 +98,7 @@ class Norm(Function):
     def forward(ctx, a, p, axes, keepdim):
         absa = np.abs(a)
         if p == np.inf:
-            out = np.max(absa, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+            out = np.max(absa, axis=axes, keepdims=True, initial=0)  # 0 for no elements
         elif p == -np.inf:
             out = np.min(absa, axis=axes, keepdims=True)
         elif p == 0:
@@ -189,6 +189,22 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 # ---- max, min and their positions --------------------------------------------------------------
 
+class ValuesIndices(tuple):
+    """(values, indices), as torch.max(dim) and torch.min(dim) return them (torch.return_types)."""
+
+    def __new__(cls, values, indices, name="max"):
+        out = super().__new__(cls, (values, indices))
+        out.name = name
+        return out
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return (f"fastgrad.return_types.{self.name}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+
 def _nan_argmin(a, dim):
     """argmin that, like PyTorch, picks a NaN when there is one (NaN is the min)."""
     idx = np.argmin(a, axis=dim)
@@ -249,11 +265,11 @@ def _extreme(name, whole, along, arg, pairwise):
             return whole.apply(x, tuple(range(x.ndim)), False)
         if x.ndim == 0:
             normalize_dim(dim, 0, f"{name}: dim")
-            return MaxResult(x.clone(), Tensor(np.array(0)))
+            return ValuesIndices(x.clone(), Tensor(np.array(0)), name)
         d = normalize_dim(dim, x.ndim, f"{name}: dim")
         values = along.apply(x, d, bool(keepdim))
         idx = arg(x.numpy(), d)
-        return MaxResult(values, Tensor(np.expand_dims(idx, d) if keepdim else idx))
+        return ValuesIndices(values, Tensor(np.expand_dims(idx, d) if keepdim else idx), name)
     extreme.__name__ = name
     extreme.__doc__ = (f"{name}(input): the {name}imum element; {name}(input, dim, keepdim) -> "
                        f"(values, indices) along dim; {name}(input, other): elementwise "
@@ -296,7 +312,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     (torch.unique). Not differentiable, as in PyTorch."""
     x = as_tensor_input(input)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique: dim")
-    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = np.unique(x.numpy(), return_inverse=True, return_counts=True,
+                                        axis=axis)
     out = [Tensor(values)]
     if return_inverse:
         out.append(Tensor(inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)))

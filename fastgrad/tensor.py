@@ -123,10 +123,11 @@ class Tensor:
     # every tutorial reads it once per parameter and step. Assigning goes to _set_grad.
 
     # ---- NumPy interop and Python conversions -------------------------------------------------
-    shape = property(lambda self: self._data.shape)
-    ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
-    is_leaf = property(lambda self: self.grad_fn is None)
+    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type.")
+    is_leaf = property(lambda self: self.grad_fn is None,
+                       doc="True for a tensor no recorded op made (its .grad is kept).")
 
     def numel(self):
         """Number of elements."""
@@ -398,6 +399,30 @@ class Tensor:
     def is_floating_point(self):
         """Whether the dtype is float32 or float64."""
         return self.dtype.kind == "f"
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.zeros(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.ones(*size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """fill_value in `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of `size` to be overwritten (zero-filled), in this tensor's dtype."""
+        return _factory.empty(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of data, in this tensor's dtype unless dtype says otherwise."""
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def pow(self, exponent):
         """self ** exponent (torch.pow)."""
@@ -706,6 +731,7 @@ for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.
 
 from . import device as _device  # noqa: E402  (the parity-ops methods above call these)
 from . import dtypes as _dtypes  # noqa: E402
+from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402

@@ -19,12 +19,15 @@ def test_alias_names_the_dtype_torch_names(name):
 
 
 @pytest.mark.parametrize("make, name", [
-    (make, name) for make in ["ones", "empty", "tensor", "arange", "full", "eye"] for name in ALIASES
+    (make, name) for make in ["ones", "empty", "tensor", "arange", "full", "eye"]
+    for name in ALIASES
     if (make, name) != ("arange", "bool")])  # torch.arange has no bool kernel
 def test_alias_works_as_dtype_everywhere(name, make):
-    calls = {"ones": lambda L, d: L.ones(2, 3, dtype=d), "empty": lambda L, d: L.empty(2, dtype=d) * 0,
+    calls = {"ones": lambda L, d: L.ones(2, 3, dtype=d),
+             "empty": lambda L, d: L.empty(2, dtype=d) * 0,
              "tensor": lambda L, d: L.tensor([0, 1], dtype=d),
-             "arange": lambda L, d: L.arange(4, dtype=d), "full": lambda L, d: L.full((2,), 1, dtype=d),
+             "arange": lambda L, d: L.arange(4, dtype=d),
+             "full": lambda L, d: L.full((2,), 1, dtype=d),
              "eye": lambda L, d: L.eye(3, dtype=d)}
     f = calls[make](fg, getattr(fg, name))
     t = calls[make](torch, getattr(torch, name))
@@ -46,7 +49,8 @@ def test_type_string_and_type_cast_match_torch():
         f, t = fg.tensor(a, dtype=getattr(fg, dtype)), torch.tensor(a, dtype=getattr(torch, dtype))
         assert f.type() == t.type()
     assert fg.tensor(a).type(fg.float64).dtype == torch.tensor(a).type(torch.float64).numpy().dtype
-    assert fg.tensor(a).type("torch.LongTensor").dtype == torch.tensor(a).type("torch.LongTensor").numpy().dtype
+    expected = torch.tensor(a).type("torch.LongTensor").numpy().dtype
+    assert fg.tensor(a).type("torch.LongTensor").dtype == expected
 
 
 def test_to_dtype_keeps_the_graph_and_returns_self_when_nothing_changes():
@@ -63,7 +67,8 @@ def test_to_dtype_keeps_the_graph_and_returns_self_when_nothing_changes():
     assert c is not x and not np.shares_memory(c.numpy(), x.numpy())
 
 
-@pytest.mark.parametrize("bad", ["float16", fg.float16, fg.half, np.complex64, object, "nonsense", 3.5])
+@pytest.mark.parametrize("bad", ["float16", fg.float16, fg.half, np.complex64, object, "nonsense",
+                                 3.5])
 def test_unsupported_dtype_is_refused_naming_the_argument(bad):
     with pytest.raises(TypeError, match="dtype"):
         fg.zeros(2, dtype=bad)

@@ -103,3 +103,18 @@ def test_inference_mode_records_no_graph_and_restores_grad_mode():
     assert not f(x).requires_grad and not g(x).requires_grad and fg.is_grad_enabled()
     with torch.inference_mode():
         assert not (torch.ones(2, requires_grad=True) * 2).requires_grad
+
+
+@pytest.mark.parametrize("expr", [
+    "x.new_zeros(2, 3)", "x.new_zeros((2,))", "x.new_ones(3)", "x.new_ones(2, dtype=L.long)",
+    "x.new_full((2, 2), 7)", "x.new_full((2,), 1.5)", "x.new_empty(2, 3).shape",
+    "x.new_tensor([1, 2])", "x.new_tensor([[1.5]])", "i.new_zeros(2)", "i.new_tensor([1.7])"])
+def test_new_constructors_take_the_tensors_dtype_as_torch(expr):
+    def env(L):
+        return {"L": L, "x": L.ones(2, dtype=L.float64), "i": L.ones(2, dtype=L.long)}
+    f, t = eval(expr, env(fg)), eval(expr, env(torch))
+    if isinstance(t, torch.Tensor):
+        assert f.dtype == t.numpy().dtype and tuple(f.shape) == tuple(t.shape)
+        np.testing.assert_array_equal(f.numpy(), t.numpy())
+    else:
+        assert tuple(f) == tuple(t)

@@ -30,7 +30,8 @@ CASES = [
     ("clamp_min", lambda L, x: x.clamp(min=0), [(3, 4)], ANY),
     ("clamp_max_positional", lambda L, x: x.clamp(None, 0.3), [(3, 4)], ANY),
     ("clip", lambda L, x: x.clip(-0.2, 0.2), [(3, 4)], ANY),
-    ("clamp_tensor_bounds", lambda L, x, lo, hi: L.clamp(x, lo, hi + 1), [(3, 4), (4,), (3, 1)], ANY),
+    ("clamp_tensor_bounds", lambda L, x, lo, hi: L.clamp(x, lo, hi + 1), [(3, 4), (4,), (3, 1)],
+     ANY),
     ("where_broadcast", lambda L, x, y: L.where(x > 0, x, y), [(3, 4), (1, 4)], ANY),
     ("where_scalar", lambda L, x: L.where(x > 0, x, 0.0), [(3, 4)], ANY),
     ("tensor_where", lambda L, x, y: x.where(x < 0, y), [(3, 4), (3, 4)], ANY),
@@ -74,7 +75,11 @@ CASES = [
     ("sum_dims", lambda L, x: x.sum(dim=(0, 2)), [(3, 4, 2)], ANY),
     ("fg_sum_neg", lambda L, x: L.sum(x, -1), [(3, 4, 2)], ANY),
     ("fg_sum_all", lambda L, x: L.sum(x), [(3, 4)], ANY),
+    ("sum_neg_keepdim", lambda L, x: x.sum(-1, keepdim=True), [(3, 4, 2)], ANY),
+    ("sum_neg_dims", lambda L, x: x.sum((-1, 0)), [(3, 4, 2)], ANY),
     ("mean_dim", lambda L, x: x.mean(1), [(3, 4, 2)], ANY),
+    ("mean_neg_dims_keepdim", lambda L, x: x.mean((0, -1), keepdim=True), [(3, 4, 2)], ANY),
+    ("mean_dim_kw", lambda L, x: x.mean(dim=-2), [(3, 4, 2)], ANY),
     ("fg_mean_dims_keepdim", lambda L, x: L.mean(x, (0, -1), keepdim=True), [(3, 4, 2)], ANY),
     ("prod_all", lambda L, x: x.prod(), [(3, 4)], ANY),
     ("prod_dim", lambda L, x: x.prod(1), [(3, 4)], ANY),
@@ -193,12 +198,14 @@ def test_round_is_half_to_even_with_zero_gradient_as_torch():
 
 def test_comparisons_match_torch():
     rng = np.random.default_rng(0)
-    a, b = rng.integers(0, 3, (3, 4)).astype(np.float32), rng.integers(0, 3, (4,)).astype(np.float32)
+    a = rng.integers(0, 3, (3, 4)).astype(np.float32)
+    b = rng.integers(0, 3, (4,)).astype(np.float32)
     for name in ["eq", "ne", "lt", "le", "gt", "ge"]:
         fa, ta = fg.tensor(a), torch.tensor(a)
         np.testing.assert_array_equal(getattr(fa, name)(fg.tensor(b)).numpy(),
                                       getattr(ta, name)(torch.tensor(b)).numpy())
-        np.testing.assert_array_equal(getattr(fa, name)(1.0).numpy(), getattr(ta, name)(1.0).numpy())
+        np.testing.assert_array_equal(getattr(fa, name)(1.0).numpy(),
+                                      getattr(ta, name)(1.0).numpy())
         np.testing.assert_array_equal(getattr(fg, name)(fa, fg.tensor(b)).numpy(),
                                       getattr(torch, name)(ta, torch.tensor(b)).numpy())
 
@@ -313,3 +320,36 @@ def test_allclose_and_equal_answer_as_torch(other):
                 results.append(None)
         if results[1] is not None:
             assert results[0] == results[1]
+
+
+def test_changing_a_mask_after_the_op_does_not_change_its_gradient():
+    x = fg.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    mask = x.detach() > 0
+    y = x.masked_fill(mask, 0.0) + fg.where(mask, x, 0.0) * 2
+    mask[0] = False  # in place, after the ops recorded it
+    y.sum().backward()
+    t = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    tm = t.detach() > 0
+    (t.masked_fill(tm, 0.0) + torch.where(tm, t, 0.0) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("expr", ["x.sin()", "x.cos()", "x.log1p()", "x.prod()", "x.norm()",
+                                  "L.maximum(x, x * 2)", "x.max(0)[0] * x"])
+def test_changing_a_saved_input_in_place_raises_at_backward_as_torch(expr):
+    for L in (fg, torch):
+        x = L.tensor(np.array([0.5, 1.5, 2.5]), requires_grad=True)
+        h = x * 1  # a non-leaf, so it may be changed in place
+        y = eval(expr, {"L": L, "x": h})
+        with L.no_grad():
+            h.add_(1)
+        with pytest.raises(RuntimeError, match=r"modified by an in-?place operation"):
+            y.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_dim_print_as_torch_return_types(name):
+    a = np.arange(6.0).reshape(2, 3)
+    f, t = getattr(fg.tensor(a), name)(1), getattr(torch.tensor(a), name)(1)
+    assert repr(f).split("(")[0].replace("fastgrad", "torch") == repr(t).split("(")[0]
+    assert repr(f).count("values=") == repr(f).count("indices=") == 1
