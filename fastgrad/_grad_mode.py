@@ -11,6 +11,7 @@ state = _State()
 
 
 def is_grad_enabled():
+    """Whether operations in this thread record the graph for backward()."""
     return state.enabled
 
 
@@ -53,10 +54,12 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
+    """Record the graph again inside, even within no_grad (context manager and decorator)."""
     mode = True
 
 
 class set_grad_enabled(_GradMode):
+    """Turn graph recording on (mode=True) or off; a context manager or, called alone, a setting."""
     def __init__(self, mode):
         self.mode = bool(mode)
         self._prev = is_grad_enabled()

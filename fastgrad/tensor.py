@@ -123,10 +123,11 @@ class Tensor:
     # every tutorial reads it once per parameter and step. Assigning goes to _set_grad.
 
     # ---- NumPy interop and Python conversions -------------------------------------------------
-    shape = property(lambda self: self._data.shape)
-    ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
-    is_leaf = property(lambda self: self.grad_fn is None)
+    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type.")
+    is_leaf = property(lambda self: self.grad_fn is None,
+                       doc="True for a tensor no recorded op made (its .grad is kept).")
 
     def numel(self):
         """Number of elements."""

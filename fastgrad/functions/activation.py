@@ -34,7 +34,7 @@ class ActivationFunction(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        dy = np.asarray(g, ctx.dtype, order="C")  # (np.ascontiguousarray would make 0-d 1-d)
+        dy = np.asarray(g, ctx.dtype, order="C")  # a 0-d gradient stays 0-d
         dx = np.empty_like(dy)
         _kernels.act_backward(ctx.act, ctx.param, x, y, dy, dx)
         return dx

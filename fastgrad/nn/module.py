@@ -18,6 +18,8 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
+    """Base class of layers and models, as torch.nn.Module: set Parameters and Modules as
+    attributes, define forward()."""
     # Counts changes to any module's attributes. Plans cached from module attributes (a
     # Sequential's fused runs) compare it with the count they were built at, one integer
     # compare per call, and rebuild when anything was assigned or deleted since.
@@ -31,6 +33,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -61,6 +64,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register `param` (a Parameter, or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
                             f"got {type(param).__name__}")
@@ -76,29 +80,35 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Register the submodule `module` under `name`."""
         setattr(self, name, module)
 
     # ---- traversal ------------------------------------------------------------------------------
     def named_modules(self, prefix=""):
+        """Yield (name, module) for this module and every submodule, depth first."""
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """Yield this module and every submodule, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Yield (name, module) for the direct submodules."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self):
+        """Yield the direct submodules."""
         for _, child in self.named_children():
             yield child
 
     def named_parameters(self, prefix="", recurse=True):
+        """Yield (dotted name, Parameter) for this module and (with recurse) its submodules."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -122,6 +132,7 @@ class Module:
         return iter(cached[1])
 
     def named_buffers(self, prefix="", recurse=True):
+        """Yield (dotted name, buffer) for the registered buffers."""
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
             for name, b in module._buffers.items():
@@ -129,19 +140,23 @@ class Module:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
 
     def buffers(self, recurse=True):
+        """Yield the registered buffers."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (Dropout, BatchNorm) here and in submodules; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """Set evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset every parameter gradient: to None (set_to_none=True, the default) or to zeros."""
         for p in self.parameters():  # kept from call to call (see parameters)
             if set_to_none or p._grad is None:
                 p._grad = None
@@ -149,6 +164,7 @@ class Module:
                 p._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -174,9 +190,11 @@ class Module:
         return self
 
     def float(self):
+        """Convert parameters and floating buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self):
+        """Convert parameters and floating buffers to float64; returns self."""
         return self.to(np.float64)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -227,6 +245,7 @@ class Module:
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside this module's parentheses in repr(); subclasses override it."""
         return ""
 
     def __repr__(self):
