@@ -424,7 +424,7 @@ cdef class _Walk:
     back to None if the walk fails, so no half-written gradient is left)."""
 
     cdef unsigned long long held  # bit k: lock k is held for the running op
-    cdef list created  # tensor, the .grad array made for it, tensor, array, ...
+    cdef list created  # the tensors whose .grad this walk made
 
     cdef release_held(self):
         cdef int k
@@ -434,12 +434,9 @@ cdef class _Walk:
             _release(k)
 
     cdef rollback(self):
-        cdef Py_ssize_t i
         if self.created is not None:
-            for i in range(0, len(self.created), 2):
-                t = self.created[i]
-                if t._grad is self.created[i + 1]:
-                    t._grad = None
+            for t in self.created:
+                t._grad = None
 
 
 def run_backward(root, gradient, bint retain_graph):
@@ -613,7 +610,7 @@ def grad_targets(tensors, needs, list grads):
                 if walk is not None:
                     if walk.created is None:
                         walk.created = []
-                    walk.created += (t, targets[i])
+                    walk.created.append(t)
                 continue
             if cnp.PyArray_CheckExact(old):
                 g = old

@@ -25,12 +25,14 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        self._prev = is_grad_enabled()
-        set_grad_enabled_flag(self.mode)
+        # The thread-local read and written directly: `with no_grad()` wraps every manual
+        # update step of the tutorials.
+        self._prev = state.enabled
+        state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        set_grad_enabled_flag(self._prev)
+        state.enabled = self._prev
         return False
 
     def __call__(self, fn):

@@ -674,9 +674,7 @@ def _engine_copy(s, src):
 def _rebase(t, op):
     """Records an in-place change of a leaf that does not require grad: t becomes the output
     of op applied to its old values (a snapshot, as the op may save them for backward)."""
-    old = Tensor.__new__(Tensor)
-    Tensor.__init__(old, t._data.copy())
-    out = op(old)
+    out = op(Tensor(t._data.copy()))
     _write(t, out._data, "in-place operation")
     t.grad_fn = out.grad_fn
     t.requires_grad = out.requires_grad
