@@ -281,7 +281,7 @@ def train_to_accuracy(run, target=0.97, max_epochs=200):
             opt.step()
         spent += time.perf_counter() - t0
         with fg.no_grad():
-            acc = float((model(run["Xte"]).data.argmax(axis=1) == run["yte"]).mean())
+            acc = float((model(run["Xte"]).numpy().argmax(axis=1) == run["yte"]).mean())
         if acc >= target:
             return spent, epoch, acc
     return float("nan"), max_epochs, acc

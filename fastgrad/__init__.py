@@ -13,13 +13,29 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from . import autograd
 from .factory import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .factory import (as_tensor, empty, empty_like, eye, full_like, is_tensor, linspace, rand_like,
+                      randint, randn_like, randperm)
+from ._grad_mode import inference_mode
+from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, isclose, le, log,
+                       log1p, lt, masked_fill, matmul, maximum, minimum, mm, ne, pow, round, sin,
+                       sqrt, where)
+from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
+from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
+                        transpose, unsqueeze)
+from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
+from .size import Size
+from .device import device, get_default_device, set_default_device
+from . import accelerator, backends, cuda
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from . import data, datasets, nn, optim
 from . import distributed
 from .io import load, save
 
-from numpy import float32, float64  # noqa: E402  (dtype=fg.float32 reads like PyTorch)
+# dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
+from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
+from .dtypes import float16  # noqa: E402  (named, refused as dtype= until supported)
+float, double, long, int, half = float32, float64, int64, int32, float16
 
 from ._version import __version__  # noqa: E402
 from . import _threadpool  # noqa: E402
@@ -34,6 +50,7 @@ def set_num_threads(n):
 
 
 def get_num_threads():
+    """The number of threads the C kernels use."""
     return _kernels.get_num_threads()
 
 
@@ -46,4 +63,13 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "autograd", "gradcheck", "GradcheckError", "manual_seed", "set_num_threads",
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
-           "from_numpy", "float32", "float64"]
+           "from_numpy", "float32", "float64",
+           "as_tensor", "empty", "empty_like", "eye", "full_like", "is_tensor", "linspace",
+           "rand_like", "randint", "randn_like", "randperm", "inference_mode", "clamp", "clip",
+           "cos", "eq", "exp", "ge", "gt", "le", "log", "log1p", "lt", "masked_fill", "matmul",
+           "maximum", "minimum", "mm", "ne", "sin", "sqrt", "where", "argmax", "argmin", "mean",
+           "norm", "prod", "std", "unique", "var", "cat", "concatenate", "clone", "squeeze",
+           "stack", "t", "unsqueeze", "log_softmax", "relu", "sigmoid", "softmax", "tanh", "Size",
+           "device", "get_default_device", "set_default_device", "accelerator", "backends",
+           "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
+           "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose"]

@@ -15,7 +15,7 @@ def accuracy(model, X, y) -> float:
 
     model.eval()
     with fg.no_grad():
-        pred = model(X).data.argmax(axis=1)
+        pred = model(X).numpy().argmax(axis=1)
     model.train()
     return float((pred == y).mean())
 

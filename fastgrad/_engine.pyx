@@ -7,16 +7,34 @@ training step (README) went from 26 to 21 us. It holds no kernels and no maths: 
 forward and local derivative stay in Python beside each other (ops.py, nn/), and Tensor, its
 checks and its hooks stay in tensor.py.
 
-    Context        one node of the graph: the op, its input tensors, what it saved
-    apply          runs an op's forward and, when a gradient will be wanted, records its node
-    run_backward   the chain rule: from the output back to every leaf, summing over paths
+    Context         one node of the graph: the op, its input tensors, what it saved
+    apply           runs an op's forward on arrays and, when a gradient will be wanted,
+                    records its node (fastgrad's own ops)
+    apply_tensors   the same for a user's autograd.Function, on Tensors as in PyTorch
+    run_backward    the chain rule: from the output back to every leaf, summing over paths
+
+Gradients land in leaves under a lock (one of a few stripes, chosen by the tensor), so two
+threads calling backward() through shared parameters both land their contributions.
 """
 cimport numpy as cnp
+
+cdef extern from "Python.h":
+    ctypedef struct PyThreadState
+    ctypedef struct PyInterpreterState
+    PyThreadState *PyThreadState_Get()
+    PyInterpreterState *PyThreadState_GetInterpreter(PyThreadState *)
+    PyThreadState *PyInterpreterState_ThreadHead(PyInterpreterState *)
+    PyThreadState *PyThreadState_Next(PyThreadState *)
+    int __builtin_ctzll(unsigned long long) nogil
+from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
+                               PyThread_allocate_lock, PyThread_get_thread_ident,
+                               PyThread_release_lock, PyThread_tss_create, PyThread_tss_get,
+                               PyThread_tss_set, PyThread_type_lock)
 
 import numpy as np
 
 from . import _grad_mode
-from .tensor import Tensor, _run_hooks
+from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
 
@@ -24,15 +42,18 @@ cdef object _mode = _grad_mode.state  # thread-local; read through, never cached
 
 
 cdef class Context:
-    """One node of the graph: the op (fn), its inputs (parents, None where an argument was
-    not a tensor), which of them want a gradient, and what forward saved for backward.
-    Forward may also set any attribute of its own on it (ctx.reduction = ...)."""
+    """One node of the graph (what `t.grad_fn` is): the op (fn), its inputs (parents, None
+    where an argument was not a tensor), which of them want a gradient, and what forward
+    saved for backward. Forward may also set any attribute of its own on it
+    (ctx.reduction = ...)."""
 
     cdef public object fn
     cdef public tuple parents
     cdef public tuple needs_input_grad
     cdef public tuple saved_tensors
     cdef public bint _released
+    cdef public bint _tensor_level  # a user's autograd.Function: Tensors in and out
+    cdef unsigned long long _saved_at  # the in-place epoch when forward saved its tensors
     cdef dict __dict__
 
     def __init__(self, fn, parents, needs_input_grad):
@@ -46,24 +67,83 @@ cdef class Context:
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
         self._released = False
+        self._tensor_level = False
+        self._saved_at = _epoch
 
     @property
     def name(self):
-        return self.fn.__name__ + "Backward"
+        """PyTorch's name for the node of this op, e.g. AddBackward0."""
+        name = self.fn.__name__
+        if name.endswith("Function") and len(name) > 8:
+            name = name[:len(name) - 8]
+        return name + "Backward0"
 
-    def save_for_backward(self, *arrays):
-        self.saved_tensors = arrays
+    def __repr__(self):
+        return f"<{self.name} object at {id(self):#x}>"
 
-    cpdef tuple backward(self, grad):
-        """The op's local derivative times grad: one gradient per input (None for none)."""
+    def save_for_backward(self, *tensors):
+        """Keeps what backward needs (ctx.saved_tensors). A tensor saved here and changed in
+        place before backward() makes backward raise, as in PyTorch."""
+        self.saved_tensors = tensors
+        self._saved_at = _epoch
+
+    cpdef tuple backward(self, grad, output=None):
+        """The op's local derivative times grad: one gradient per input (None for none).
+        output, the tensor this node made, is checked too when it was saved."""
         if self._released:
             raise RuntimeError(f"{self.name}: trying to backward through the graph a second "
                                "time; pass retain_graph=True to the first backward()")
+        if _epoch != self._saved_at and self.saved_tensors:  # something changed in place since
+            self._check_saved(output)
+        if self._tensor_level:
+            return self._tensor_backward(grad)
         grads = self.fn.backward(self, grad)
-        # A user's backward may return one gradient bare, or Tensors (unwrapped by the walk).
         if type(grads) is tuple:
             return grads
         return tuple(grads) if isinstance(grads, tuple) else (grads,)
+
+    cdef _check_saved(self, output):
+        """Raises if a tensor forward saved was changed in place after it was saved: its
+        last change is later than the save (PyTorch's version check)."""
+        if self._tensor_level:
+            changed = [t for t in self.saved_tensors
+                       if isinstance(t, Tensor) and getattr(t, "_version", 0) > self._saved_at]
+        else:
+            candidates = [p for p in self.parents if p is not None]
+            if output is not None:
+                candidates.append(output)
+            changed = [t for t in candidates if getattr(t, "_version", 0) > self._saved_at
+                       and _saved(self.saved_tensors, t._data)]
+        if changed:
+            t = changed[0]
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"in-place operation: a {t.dtype} tensor of shape {tuple(t.shape)} that "
+                f"{self.name} saved was changed after forward; compute the gradient first, "
+                "or change a copy (x = x + y instead of x += y)")
+
+    cdef tuple _tensor_backward(self, grad):
+        """A user's backward: receives the gradient as a Tensor, returns one gradient (Tensor
+        or None) per argument of forward; the arrays go back to the walk."""
+        grads = self.fn.backward(self, new_tensor(grad, None))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        cdef Py_ssize_t expected = len(self.parents), got = len(grads), i
+        if got < expected or any(g is not None for g in grads[expected:]):
+            raise RuntimeError(f"function {self.name} returned an incorrect number of gradients "
+                               f"(expected {expected}, got {got})")
+        out = []
+        for i in range(expected):
+            g = grads[i]
+            if g is None:
+                out.append(None)
+                continue
+            if self.parents[i] is None:
+                raise RuntimeError(f"function {self.name} returned a gradient other than None "
+                                   f"at position {i + 1}, but forward's argument there is not "
+                                   "a tensor")
+            out.append(g._data if isinstance(g, Tensor) else np.asarray(g))
+        return tuple(out)
 
     cpdef release(self):
         """Frees what forward saved once backward has used it (PyTorch's retain_graph=False)."""
@@ -71,12 +151,53 @@ cdef class Context:
         self._released = True
 
 
+cdef bint _saved(tuple saved, data):
+    """Whether the array data is among what forward saved (or inside a saved list or tuple,
+    as a stack of layers saves its weights)."""
+    for s in saved:
+        if s is data or ((type(s) is list or type(s) is tuple) and _holds(s, data)):
+            return True
+    return False
+
+
+cdef bint _holds(seq, obj):
+    for item in seq:
+        if item is obj:
+            return True
+    return False
+
+
+# ---- in-place changes ----------------------------------------------------------------------------
+# Every in-place change of a tensor takes the next value of one process-wide counter (its
+# "epoch") and stores it as the tensor's _version. A node remembers the epoch when forward saved
+# its tensors: if the counter has not moved since, nothing can have changed (one comparison per
+# node, the usual case); if it has, a saved tensor whose _version is later was changed after
+# being saved, and backward raises instead of using the changed values.
+
+cdef unsigned long long _epoch = 0
+
+
+cpdef modified(t):
+    """Records that t's values were just changed in place."""
+    global _epoch
+    _epoch += 1
+    t._version = _epoch
+
+
+def modified_all(tensors):
+    """modified() for each of tensors (an optimizer step changes every parameter)."""
+    global _epoch
+    _epoch += 1
+    for t in tensors:
+        t._version = _epoch
+
+
 cpdef object new_tensor(object data, object grad_fn):
     """A Tensor around an array that is already what a tensor holds (no conversion): the
     constructor of every op's output."""
     t = Tensor.__new__(Tensor)
-    t.data = data
-    t.grad = None
+    t._data = data
+    t._grad = None
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
     t._retains_grad = False
@@ -84,10 +205,94 @@ cpdef object new_tensor(object data, object grad_fn):
     return t
 
 
+# ---- the arithmetic operators' fast paths ----------------------------------------------------------
+
+cpdef object binary(op, ufunc, a, b, bint reflected):
+    """a (op) b, or b (op) a when reflected, for a Tensor a, when no type promotion is needed:
+    b a Python number and a floating point, or b a Tensor of a's dtype. Without a gradient to
+    record, an elementwise op is its ufunc alone (no graph node: updates by hand, evaluation).
+    None when promotion is needed (the caller promotes)."""
+    cdef cnp.ndarray ad = a._data
+    if type(b) is float or type(b) is int:
+        if not cnp.PyArray_ISFLOAT(ad):
+            return None
+        if ufunc is not None and not (a.requires_grad and _mode.enabled):
+            return _result(ufunc(b, ad) if reflected else ufunc(ad, b))
+        return op.apply(b, a) if reflected else op.apply(a, b)
+    if reflected or not isinstance(b, Tensor):
+        return None
+    bd = b._data
+    if cnp.PyArray_TYPE(ad) != cnp.PyArray_TYPE(<cnp.ndarray?>bd):
+        return None
+    if ufunc is not None and not ((a.requires_grad or b.requires_grad) and _mode.enabled):
+        return _result(ufunc(ad, bd))
+    return op.apply(a, b)
+
+
+cdef class GradAttribute:
+    """The accumulated gradient as a Tensor sharing memory with it, or None (torch.Tensor.grad);
+    the same Tensor while the gradient array is the same. Assign a Tensor of the tensor's shape
+    and dtype, or None."""
+
+    def __get__(self, t, owner):
+        if t is None:
+            return self
+        g = t._grad
+        if g is None:
+            return None
+        view = getattr(t, "_grad_view", None)
+        if view is None or view._data is not g:
+            view = new_tensor(g, None)
+            t._grad_view = view
+        return view
+
+    def __set__(self, t, value):
+        _set_grad(t, value)
+
+
+def operator(op, ufunc, bint reflected, promote):
+    """The Tensor method for a (op) b (b (op) a when reflected), compiled as every step runs
+    it: binary's fast path, else the operands promoted as PyTorch does (promote(x, y))."""
+    def method(a, b):
+        out = binary(op, ufunc, a, b, reflected)
+        if out is not None:
+            return out
+        return op.apply(*(promote(b, a) if reflected else promote(a, b)))
+    return method
+
+
+def inplace_operator(ufunc, fallback):
+    """The Tensor method for a (op)= b, compiled: inplace's fast path, else
+    fallback(a, b) (PyTorch's rules, recording, errors)."""
+    def method(a, b):
+        done = inplace(a, b, ufunc)
+        return done if done is not None else fallback(a, b)
+    return method
+
+
+cdef inline object _result(out):
+    """A ufunc's result as a tensor (NumPy gives a scalar for 0-d operands)."""
+    return new_tensor(out if cnp.PyArray_CheckExact(out) else np.asarray(out), None)
+
+
+cpdef object inplace(t, other, ufunc):
+    """t (op)= other in place when nothing is to be recorded and the result fits t; None
+    otherwise (the caller applies PyTorch's rules, records the op or explains the error)."""
+    if _mode.enabled and (t.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+        return None
+    data = t._data
+    try:
+        ufunc(data, other._data if isinstance(other, Tensor) else other, data)  # out=data
+    except (TypeError, ValueError):
+        return None
+    modified(t)
+    return t
+
+
 def apply(cls, *args):
-    """Function.apply: forward on the arrays inside the tensor arguments (other arguments are
-    passed as they are); the output records a Context when grad mode is on, some input
-    requires grad and the output is floating point."""
+    """Function.apply for fastgrad's own ops: forward on the arrays inside the tensor
+    arguments (other arguments are passed as they are); the output records a Context when
+    grad mode is on, some input requires grad and the output is floating point."""
     cdef Py_ssize_t n = len(args), i
     cdef list parents = [None] * n
     cdef list needs = [False] * n
@@ -97,7 +302,7 @@ def apply(cls, *args):
         a = args[i]
         if isinstance(a, Tensor):
             parents[i] = a
-            inputs[i] = a.data
+            inputs[i] = a._data
             if a.requires_grad:
                 needs[i] = wanted = True
     cdef Context ctx = Context.__new__(Context)
@@ -108,6 +313,133 @@ def apply(cls, *args):
     if wanted and cnp.PyArray_ISFLOAT(<cnp.ndarray>out) and _mode.enabled:
         return new_tensor(out, ctx)
     return new_tensor(out, None)
+
+
+def apply_tensors(cls, *args):
+    """Function.apply for a user's autograd.Function, as PyTorch's: forward receives the
+    arguments as given (Tensors) and runs without recording; its output Tensor records one
+    Context when grad mode is on and some input requires grad."""
+    cdef Py_ssize_t n = len(args), i
+    cdef list parents = [None] * n
+    cdef list needs = [False] * n
+    cdef bint wanted = False
+    for i in range(n):
+        a = args[i]
+        if isinstance(a, Tensor):
+            parents[i] = a
+            if a.requires_grad:
+                needs[i] = wanted = True
+    cdef Context ctx = Context.__new__(Context)
+    ctx._start(cls, tuple(parents), tuple(needs))
+    ctx._tensor_level = True
+    recording = _mode.enabled
+    _mode.enabled = False
+    try:
+        out = cls.forward(ctx, *args)
+    finally:
+        _mode.enabled = recording
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"{cls.__name__}.forward returned {len(out)} outputs; fastgrad's "
+                        "autograd.Function supports one output Tensor")
+    if not isinstance(out, Tensor):
+        out = new_tensor(np.asarray(out), None)
+    if not (wanted and recording and cnp.PyArray_ISFLOAT(<cnp.ndarray>out._data)):
+        return out if out.grad_fn is None else new_tensor(out._data, None)
+    if out.grad_fn is None and not out.requires_grad and not _holds(args, out):
+        out.grad_fn = ctx  # a new tensor forward made: it becomes the node's output
+        out.requires_grad = True
+        return out
+    return new_tensor(out._data, ctx)
+
+
+# ---- gradients into leaves, under a lock --------------------------------------------------------
+# A leaf's .grad is guarded by one of 64 locks, chosen by the tensor's identity: two threads
+# landing gradients in the same parameter take turns; two models rarely share a lock. The locks
+# are C-level (re-entrant per thread), as every training step takes one per parameter.
+
+cdef enum:
+    N_STRIPES = 64
+
+cdef PyThread_type_lock _locks[N_STRIPES]
+cdef unsigned long _owner[N_STRIPES]
+cdef int _depth[N_STRIPES]
+for _k in range(N_STRIPES):
+    _locks[_k] = PyThread_allocate_lock()
+    if _locks[_k] == NULL:
+        raise MemoryError("fastgrad._engine: cannot allocate the gradient locks")
+
+
+cdef inline int _stripe(t):
+    return (<Py_ssize_t><void *>t >> 4) & (N_STRIPES - 1)
+
+
+cdef void _acquire(int k):
+    """Takes lock k, waiting without the GIL if another thread holds it."""
+    cdef unsigned long me = PyThread_get_thread_ident()
+    if _depth[k] and _owner[k] == me:
+        _depth[k] += 1
+        return
+    if not PyThread_acquire_lock(_locks[k], NOWAIT_LOCK):
+        with nogil:
+            PyThread_acquire_lock(_locks[k], WAIT_LOCK)
+    _owner[k] = me
+    _depth[k] = 1
+
+
+cdef void _release(int k):
+    _depth[k] -= 1
+    if _depth[k] == 0:
+        PyThread_release_lock(_locks[k])
+
+
+cdef inline bint _threads() noexcept:
+    """Whether another Python thread exists: with none, no other backward() can run
+    meanwhile (only this thread could start one), and the locks are skipped."""
+    cdef PyThreadState *head = PyInterpreterState_ThreadHead(
+        PyThreadState_GetInterpreter(PyThreadState_Get()))
+    return head != NULL and PyThreadState_Next(head) != NULL
+
+
+cpdef accumulate_leaf(t, g):
+    """t.grad += g (a new array the first time), under t's lock."""
+    if not _threads():
+        t._accumulate_grad(g)
+        return
+    cdef int k = _stripe(t)
+    _acquire(k)
+    try:
+        t._accumulate_grad(g)
+    finally:
+        _release(k)
+
+
+cdef Py_tss_t _walk_key  # the _Walk of the backward() running in this thread, if any
+if PyThread_tss_create(&_walk_key) != 0:
+    raise MemoryError("fastgrad._engine: cannot create thread-specific storage")
+
+
+cdef class _Walk:
+    """What one backward() has done that must be undone or released: the locks an op that
+    writes into leaves' .grad holds while it runs, and the .grad arrays made on the way (set
+    back to None if the walk fails, so no half-written gradient is left)."""
+
+    cdef unsigned long long held  # bit k: lock k is held for the running op
+    cdef list created  # tensor, the .grad array made for it, tensor, array, ...
+
+    cdef release_held(self):
+        cdef int k
+        while self.held:
+            k = __builtin_ctzll(self.held)
+            self.held &= self.held - 1
+            _release(k)
+
+    cdef rollback(self):
+        cdef Py_ssize_t i
+        if self.created is not None:
+            for i in range(0, len(self.created), 2):
+                t = self.created[i]
+                if t._grad is self.created[i + 1]:
+                    t._grad = None
 
 
 def run_backward(root, gradient, bint retain_graph):
@@ -121,6 +453,9 @@ def run_backward(root, gradient, bint retain_graph):
     cdef Context ctx
     cdef tuple parents, input_grads
     cdef Py_ssize_t i, n
+    cdef _Walk walk = _Walk.__new__(_Walk)
+    cdef void *outer = PyThread_tss_get(&_walk_key)
+    PyThread_tss_set(&_walk_key, <void *>walk)
     recording = _mode.enabled
     _mode.enabled = False  # the derivatives' own arithmetic records no graph
     try:
@@ -131,9 +466,12 @@ def run_backward(root, gradient, bint retain_graph):
             if t._hooks:
                 g = _run_hooks(t, g)
             if t._retains_grad:
-                t._accumulate_grad(g)
+                accumulate_leaf(t, g)
             ctx = t.grad_fn
-            input_grads = ctx.backward(g)  # the local derivative times the upstream gradient
+            try:
+                input_grads = ctx.backward(g, t)  # the local derivative times the upstream gradient
+            finally:
+                walk.release_held()
             if not retain_graph:
                 ctx.release()
             parents = ctx.parents
@@ -143,9 +481,9 @@ def run_backward(root, gradient, bint retain_graph):
                 parent = parents[i]
                 if pg is None or parent is None or not parent.requires_grad:
                     continue
-                if not cnp.PyArray_CheckExact(pg):
-                    pg = np.asarray(pg.data if isinstance(pg, Tensor) else pg)
-                if pg.shape != parent.data.shape:
+                if not cnp.PyArray_CheckExact(pg) or not cnp.PyArray_ISFLOAT(<cnp.ndarray>pg):
+                    pg = _real_gradient(pg, ctx)
+                if pg.shape != parent._data.shape:
                     raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
                                        f"{pg.shape} for an input of shape {parent.shape}")
                 key = id(parent)
@@ -153,11 +491,29 @@ def run_backward(root, gradient, bint retain_graph):
                 grads[key] = pg if prev is None else prev + pg  # sum over every path
                 if prev is None and parent.grad_fn is None:
                     leaves[key] = parent
-        # A leaf has no inputs, so its gradient is complete once every op has run.
-        for key, leaf in leaves.items():
-            leaf._accumulate_grad(_run_hooks(leaf, grads[key]))
+        # A leaf has no inputs, so its gradient is complete once every op has run. Its hooks
+        # all run before any .grad changes, so a failing hook leaves every .grad as it was.
+        finished = [(leaf, _run_hooks(leaf, grads[key])) for key, leaf in leaves.items()]
+        for leaf, g in finished:
+            accumulate_leaf(leaf, g)
+    except BaseException:
+        walk.rollback()
+        raise
     finally:
         _mode.enabled = recording
+        PyThread_tss_set(&_walk_key, outer)
+
+
+cdef object _real_gradient(pg, Context ctx):
+    """An op's gradient as a real array: a Tensor unwrapped, integers made float; complex or
+    object values refused (they would be silently coerced)."""
+    pg = np.asarray(pg._data if isinstance(pg, Tensor) else pg)
+    if pg.dtype.kind in "biu":
+        return pg.astype(np.float32)
+    if pg.dtype.kind != "f":
+        raise TypeError(f"{ctx.name}.backward returned a gradient of dtype {pg.dtype}; "
+                        "gradients hold real numbers")
+    return pg
 
 
 cpdef list topological_order(root):
@@ -165,10 +521,12 @@ cpdef list topological_order(root):
     consumes it (outputs first).
 
     Iterative depth-first search, so deep graphs never hit a recursion limit; parents are
-    visited in argument order, so the order and hence the float sums are deterministic.
+    visited in argument order, so the order and hence the float sums are deterministic. A
+    cycle (only possible by editing a node's parents by hand) raises.
     """
     # The usual graph, a model's output through a loss, is a chain: each op has one op input.
     cdef list order = [root], ops
+    cdef set seen = None  # a chain longer than any real one is checked for a cycle
     t = root
     while True:
         ops = [p for p in (<Context?>t.grad_fn).parents if p is not None and p.grad_fn is not None]
@@ -177,25 +535,45 @@ cpdef list topological_order(root):
         if len(ops) > 1:
             break  # branches or joins: the general search below
         t = ops[0]
+        if len(order) >= 100_000:
+            if seen is None:
+                seen = set()
+            if id(t) in seen:
+                _cycle(t)
+            seen.add(id(t))
         order.append(t)
 
     order = []
-    cdef set visited = set()  # ids; the order list keeps the tensors alive
+    cdef dict state = {}  # id -> 1 while its inputs are being searched, 2 once it is placed
     cdef list stack = [(root, False)]
     while stack:
         t, expanded = stack.pop()
         if expanded:  # all of t's inputs are in order already: t finishes after them
+            state[id(t)] = 2
             order.append(t)
             continue
-        if id(t) in visited:
+        s = state.get(id(t), 0)
+        if s == 2:
             continue
-        visited.add(id(t))
+        if s == 1:  # reached again from its own inputs
+            _cycle(t)
+        state[id(t)] = 1
         stack.append((t, True))
         for parent in reversed((<Context?>t.grad_fn).parents):
-            if parent is not None and parent.grad_fn is not None and id(parent) not in visited:
-                stack.append((parent, False))
+            if parent is not None and parent.grad_fn is not None:
+                s = state.get(id(parent), 0)
+                if s == 1:
+                    _cycle(parent)
+                if s == 0:
+                    stack.append((parent, False))
     order.reverse()
     return order
+
+
+cdef _cycle(t):
+    raise RuntimeError(f"the graph has a cycle through a tensor made by {t.grad_fn.name} "
+                       f"(shape {tuple(t.shape)}): a node's parents were set to one of its "
+                       "own consumers")
 
 
 def grad_targets(tensors, needs, list grads):
@@ -208,6 +586,10 @@ def grad_targets(tensors, needs, list grads):
     wants a gradient gets a new array, also stored in grads[i] for the op to return to the
     walk. A tensor that wants none gets None.
 
+    Inside backward(), the leaves' locks are taken here and released by the walk once the op
+    has returned, so another thread's backward cannot write the same .grad meanwhile; a new
+    .grad made here is set back to None if the walk fails.
+
     Entries are settled last to first, the order a stack's backward writes them (top layer
     first): a tensor passed twice gets a new .grad at its last entry and "+=" at the others.
     """
@@ -215,15 +597,23 @@ def grad_targets(tensors, needs, list grads):
     cdef list targets = [None] * n
     cdef list accumulate = [0] * n
     cdef cnp.ndarray data, g
+    cdef void *running = PyThread_tss_get(&_walk_key)
+    cdef _Walk walk = <_Walk>running if running != NULL else None
+    if walk is not None and _threads():
+        _lock_leaves(walk, tensors, needs)
     for i in reversed(range(n)):
         if not needs[i]:
             continue
         t = tensors[i]
-        data = t.data
+        data = t._data
         if t.grad_fn is None and not t._hooks:
-            old = t.grad
+            old = t._grad
             if old is None:
-                t.grad = targets[i] = _empty_like(data)
+                t._grad = targets[i] = _empty_like(data)
+                if walk is not None:
+                    if walk.created is None:
+                        walk.created = []
+                    walk.created += (t, targets[i])
                 continue
             if cnp.PyArray_CheckExact(old):
                 g = old
@@ -236,6 +626,23 @@ def grad_targets(tensors, needs, list grads):
                     continue
         grads[i] = targets[i] = _empty_like(data)
     return targets, accumulate
+
+
+cdef _lock_leaves(_Walk walk, tensors, needs):
+    """Takes the locks of the leaves among tensors, in one global order (no deadlock)."""
+    cdef Py_ssize_t i
+    cdef unsigned long long want = 0
+    cdef int k
+    for i in range(len(tensors)):
+        if needs[i]:
+            t = tensors[i]
+            if t.grad_fn is None:
+                want |= 1ULL << _stripe(t)
+    want &= ~walk.held
+    for k in range(N_STRIPES):
+        if want >> k & 1:
+            _acquire(k)
+            walk.held |= 1ULL << k
 
 
 cdef inline cnp.ndarray _empty_like(cnp.ndarray a):

@@ -11,6 +11,7 @@ state = _State()
 
 
 def is_grad_enabled():
+    """Whether operations in this thread record the graph for backward()."""
     return state.enabled
 
 
@@ -53,10 +54,12 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
+    """Record the graph again inside, even within no_grad (context manager and decorator)."""
     mode = True
 
 
 class set_grad_enabled(_GradMode):
+    """Turn graph recording on (mode=True) or off; a context manager or, called alone, a setting."""
     def __init__(self, mode):
         self.mode = bool(mode)
         self._prev = is_grad_enabled()
@@ -68,3 +71,27 @@ class set_grad_enabled(_GradMode):
     def __exit__(self, *exc):
         set_grad_enabled_flag(self._prev)
         return False
+
+
+class inference_mode(_GradMode):
+    """no_grad under PyTorch's name for inference (torch.inference_mode); a context manager
+    and a decorator. inference_mode(False) leaves grad mode as it is."""
+
+    mode = False
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode without parentheses, as PyTorch allows
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        self._active = bool(mode)
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        if self._active:
+            set_grad_enabled_flag(False)
+        return self
+
+    def __call__(self, fn):
+        return super().__call__(fn) if self._active else fn

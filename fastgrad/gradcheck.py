@@ -28,7 +28,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     if isinstance(inputs, Tensor) or not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     inputs = tuple(
-        Tensor(np.array(x.data, dtype=np.float64), requires_grad=True)
+        Tensor(np.array(x._data, dtype=np.float64), requires_grad=True)
         if isinstance(x, Tensor) and x.requires_grad else x
         for x in inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -38,33 +38,33 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor) and o.requires_grad]
     if not outs:
         raise ValueError("gradcheck: no output requires grad")
-    sizes = [o.data.size for o in outs]
+    sizes = [o._data.size for o in outs]
 
     # Analytical Jacobian, row by row: backward() of each output element in turn.
-    analytical = {i: np.zeros((sum(sizes), inputs[i].data.size)) for i in checked}
+    analytical = {i: np.zeros((sum(sizes), inputs[i]._data.size)) for i in checked}
     row = 0
     for o in outs:
-        for k in range(o.data.size):
+        for k in range(o._data.size):
             for i in checked:
-                inputs[i].grad = None
-            seed = np.zeros(o.data.shape, dtype=o.data.dtype)
+                inputs[i]._grad = None
+            seed = np.zeros(o._data.shape, dtype=o._data.dtype)
             seed.flat[k] = 1
             o.backward(seed, retain_graph=True)
             for i in checked:
-                g = inputs[i].grad
+                g = inputs[i]._grad
                 analytical[i][row] = 0 if g is None else g.ravel()
             row += 1
 
     # Numerical Jacobian, column by column: nudge one input element both ways.
     worst = None
     for i in checked:
-        flat = inputs[i].data.reshape(-1)
+        flat = inputs[i]._data.reshape(-1)
         for k in range(flat.size):
             orig = flat[k]
             flat[k] = orig + eps
-            plus = np.concatenate([np.ravel(o.data) for o in _outputs(fn, inputs)[:len(outs)]])
+            plus = np.concatenate([np.ravel(o._data) for o in _outputs(fn, inputs)[:len(outs)]])
             flat[k] = orig - eps
-            minus = np.concatenate([np.ravel(o.data) for o in _outputs(fn, inputs)[:len(outs)]])
+            minus = np.concatenate([np.ravel(o._data) for o in _outputs(fn, inputs)[:len(outs)]])
             flat[k] = orig
             numerical = (plus - minus) / (2 * eps)
             ana = analytical[i][:, k]

@@ -78,14 +78,14 @@ def save(state_dict: Dict[str, Any], path: PathLike) -> None:
 
 def _is_leaf(value):
     return (isinstance(value, (np.ndarray, np.generic, bool, int, float))
-            or isinstance(getattr(value, "data", None), np.ndarray))
+            or isinstance(getattr(value, "_data", None), np.ndarray))
 
 
 def _to_savable_array(value, key):
     if isinstance(value, np.ndarray):
         array = value
-    elif isinstance(getattr(value, "data", None), np.ndarray):  # a fastgrad Tensor
-        array = value.data
+    elif isinstance(getattr(value, "_data", None), np.ndarray):  # a fastgrad Tensor
+        array = value._data
     elif isinstance(value, (bool, int, float, np.generic)):
         array = np.asarray(value)
     else:

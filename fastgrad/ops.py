@@ -10,7 +10,9 @@ normalisation) are in fastgrad/functions/; they follow the same pattern with the
 import numpy as np
 
 from . import _kernels
-from .autograd import Function
+from .autograd import ArrayFunction as Function
+from ._engine import operator
+from .tensor import Tensor
 from .functions.activation import ActivationFunction
 
 
@@ -84,7 +86,9 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        n = _small_int_exponent(a, b)
+        ctx.n = n
+        out = np.power(a, b) if n is None else _int_power(a, n)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -94,13 +98,41 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = unbroadcast(g * b * np.power(a, b - 1), np.shape(a))
+            n = ctx.n
+            da = np.power(a, b - 1) if n is None else _int_power(a, n - 1)
+            ga = unbroadcast(g * (b if n is None else a.dtype.type(n)) * da, np.shape(a))
         if need_b:
             with np.errstate(divide="ignore", invalid="ignore"):
                 # a^b with a <= 0 has no real log; PyTorch uses 0 where a == 0 and b >= 0.
                 log_a = np.where(np.asarray(a) == 0, 0, np.log(np.where(np.asarray(a) > 0, a, np.nan)))
             gb = unbroadcast(g * out * log_a, np.shape(b))
         return ga, gb
+
+
+def _small_int_exponent(a, b):
+    """b as an int when a is a float array and b a number equal to a small integer: such
+    powers are a few multiplications (np.power calls pow() for every element, ~30x slower)."""
+    if (isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, bool)
+            and a.dtype.kind == "f" and b == int(b) and -8 <= b <= 8):
+        return int(b)
+    return None
+
+
+def _int_power(a, n):
+    """a ** n for an integer n in [-8, 8], by repeated squaring."""
+    if n < 0:
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(_int_power(a, -n))
+    if n == 0:
+        return np.ones_like(a)
+    result, base = None, a
+    while True:
+        if n & 1:
+            result = base.copy() if result is None else result * base
+        n >>= 1
+        if not n:
+            return result
+        base = base * base
 
 
 class Neg(Function):
@@ -347,40 +379,28 @@ def install_tensor_methods(Tensor):
     def _index(idx):
         if isinstance(idx, tuple):
             return tuple(_index(i) for i in idx)
-        return idx.data if isinstance(idx, Tensor) else idx
+        return idx._data if isinstance(idx, Tensor) else idx
 
     def _dim_axis(dim, axis, keepdim, keepdims):
         return (axis if dim is None else dim), bool(keepdims if keepdims is not None else keepdim)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Sum over `dim` (an int, a tuple, or None for all), as torch.Tensor.sum."""
         ax, kd = _dim_axis(dim, axis, keepdim, keepdims)
         return Sum.apply(self, ax, kd)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Mean over `dim` (an int, a tuple, or None for all), as torch.Tensor.mean."""
         ax, kd = _dim_axis(dim, axis, keepdim, keepdims)
         return Mean.apply(self, ax, kd)
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """max() or max(axis=...) -> values (NumPy); max(dim) -> (values, indices) (PyTorch)."""
-        if dim is None:
-            ax, kd = _dim_axis(None, axis, keepdim, keepdims)
-            return Max.apply(self, ax, kd)
-        d = _axes(dim, self.ndim)[0]
-        values = MaxAlongDim.apply(self, d, bool(keepdim))
-        idx = _nan_argmax(self.data, d)
-        return MaxResult(values, Tensor(np.expand_dims(idx, d) if keepdim else idx))
-
-    def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return Tensor(np.argmax(self.data))
-        idx = _nan_argmax(self.data, _axes(dim, self.ndim)[0])
-        return Tensor(np.expand_dims(idx, dim) if keepdim else idx)
-
     def reshape(self, *shape):
+        """The same values in a new shape (one entry may be -1), as torch.Tensor.reshape."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return Reshape.apply(self, tuple(int(s) for s in shape))
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions start_dim..end_dim merged into one, as torch.Tensor.flatten."""
         if self.ndim == 0:
             return Reshape.apply(self, (1,))
         s, e = _axes(start_dim, self.ndim)[0], _axes(end_dim, self.ndim)[0]
@@ -398,22 +418,50 @@ def install_tensor_methods(Tensor):
         return Permute.apply(self, tuple(axes))
 
     def permute(self, *dims):
+        """The dimensions reordered as `dims`, as torch.Tensor.permute."""
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         return Permute.apply(self, _axes(tuple(dims), self.ndim))
 
     def _act(name):
         code = _kernels.ACTIVATIONS[name]
-        return lambda self: ActivationFunction.apply(self, code, 0.0)
+        method = lambda self: ActivationFunction.apply(self, code, 0.0)  # noqa: E731
+        method.__doc__ = f"{name}(x) elementwise, as torch.Tensor.{name}."
+        return method
 
     def _compare(ufunc):
-        return lambda self, other: Tensor(ufunc(self.data, getattr(other, "data", other)))
+        def compare(self, other):
+            if isinstance(other, Tensor):
+                other = other._data
+            elif not isinstance(other, (np.ndarray, np.generic, int, float, bool, list, tuple)):
+                return NotImplemented  # e.g. pytest.approx, which then compares itself
+            return Tensor(ufunc(self._data, other))
+        return compare
+
+    def _binary(op, ufunc=None):
+        """The operator and its reflected form: the engine's fast path when the dtypes need
+        no promotion, else PyTorch's promotion first."""
+        return operator(op, ufunc, False, promote), operator(op, ufunc, True, promote)
+
+    add, radd = _binary(Add, np.add)
+    sub, rsub = _binary(Sub, np.subtract)
+    mul, rmul = _binary(Mul, np.multiply)
+    float_div, float_rdiv = _binary(Div, np.true_divide)
+
+    def div(a, b):  # true division of integers gives the default float dtype (PyTorch)
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_div(a, b)
+
+    def rdiv(a, b):
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_rdiv(a, b)
+    pow_, rpow = _binary(Pow)
 
     methods = dict(
-        __add__=lambda a, b: Add.apply(a, b), __radd__=lambda a, b: Add.apply(b, a),
-        __sub__=lambda a, b: Sub.apply(a, b), __rsub__=lambda a, b: Sub.apply(b, a),
-        __mul__=lambda a, b: Mul.apply(a, b), __rmul__=lambda a, b: Mul.apply(b, a),
-        __truediv__=lambda a, b: Div.apply(a, b), __rtruediv__=lambda a, b: Div.apply(b, a),
-        __pow__=lambda a, b: Pow.apply(a, b), __rpow__=lambda a, b: Pow.apply(b, a),
+        __add__=add, __radd__=radd, __sub__=sub, __rsub__=rsub,
+        __mul__=mul, __rmul__=rmul, __truediv__=div, __rtruediv__=rdiv,
+        __pow__=pow_, __rpow__=rpow,
         __matmul__=lambda a, b: MatMul.apply(a, b), __rmatmul__=lambda a, b: MatMul.apply(b, a),
         __neg__=lambda a: Neg.apply(a), __pos__=lambda a: a,
         __getitem__=lambda a, idx: GetItem.apply(a, _index(idx)),
@@ -424,14 +472,57 @@ def install_tensor_methods(Tensor):
         abs=lambda a: Abs.apply(a), __abs__=lambda a: Abs.apply(a),
         relu=_act("relu"), tanh=_act("tanh"), sigmoid=_act("sigmoid"),
         matmul=lambda a, b: MatMul.apply(a, b),
-        sum=sum, mean=mean, max=max, argmax=argmax, reshape=reshape, view=reshape,
+        sum=sum, mean=mean, reshape=reshape, view=reshape,
         flatten=flatten, transpose=transpose, permute=permute,
-        T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim))))),
-        float=lambda a: a.to(np.float32), double=lambda a: a.to(np.float64),
-        to=lambda a, dtype: Cast.apply(a, np.dtype(dtype)),
+        T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim)))),
+                   doc="The dimensions reversed (a matrix transposed), as torch.Tensor.T."),
     )
+    docs = dict(exp="e**x elementwise.", log="Natural logarithm elementwise.",
+                sqrt="Square root elementwise.", abs="Absolute value elementwise.",
+                matmul="Matrix product self @ other, as torch.matmul.")
+    for name, doc in docs.items():
+        methods[name].__doc__ = doc
     for name, fn in methods.items():
-        setattr(Tensor, name, fn)
+        if name not in Tensor.__dict__:  # a method the class defines itself takes precedence
+            setattr(Tensor, name, fn)
+
+
+# ---- type promotion -----------------------------------------------------------------------------
+
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+_DEFAULT = {0: np.dtype(np.bool_), 1: np.dtype(np.int64), 2: np.dtype(np.float32)}
+
+
+def _kind(v):
+    """(category, dtype, priority) of an operand, as PyTorch ranks them: a tensor with
+    dimensions (2) over a 0-d tensor or NumPy scalar (1) over a Python number (0, whose dtype
+    is the default of its category)."""
+    if isinstance(v, (bool, int, float)):  # np.float64 is a float: a Python number
+        return (0 if isinstance(v, bool) else 1 if isinstance(v, int) else 2), None, 0
+    arr = v._data if isinstance(v, Tensor) else v if isinstance(v, np.ndarray) else np.asarray(v)
+    dt = arr.dtype
+    return _CATEGORY.get(dt.kind, 3), dt, (2 if arr.ndim else 1)
+
+
+def promote(a, b):
+    """a and b converted to the dtype PyTorch gives a binary op on them: the highest category
+    (bool < integer < float) wins, and within it the operands of highest priority; a float32
+    tensor with a Python or NumPy float stays float32. A tensor keeps its graph (Cast)."""
+    ka, kb = _kind(a), _kind(b)
+    category = max(ka[0], kb[0])
+    if category == 3:
+        return a, b  # complex or object: NumPy's own error or result
+    top = [k for k in (ka, kb) if k[0] == category]
+    priority = max(k[2] for k in top)
+    dtypes = [k[1] for k in top if k[2] == priority and k[1] is not None]
+    dtype = np.result_type(*dtypes) if dtypes else _DEFAULT[category]
+    return _as(a, dtype), _as(b, dtype)
+
+
+def _as(v, dtype):
+    if isinstance(v, Tensor):
+        return v if v._data.dtype == dtype else Cast.apply(v, dtype)
+    return np.asarray(v, dtype=dtype)
 
 
 class Cast(Function):
@@ -443,13 +534,3 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):  # a change of precision: the gradient goes back in the input's dtype
         return g.astype(ctx.dtype, copy=False)
-
-
-class MaxResult(tuple):
-    """(values, indices), as torch.max(dim) returns."""
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])

@@ -6,104 +6,182 @@ the output back to every leaf, multiplying each op's local derivative into the g
 arrives from above, and summing where a tensor feeds several ops. The ops themselves, each
 forward beside its derivative, live in ops.py; the graph node and the walk, which every op of
 every step goes through, are compiled in _engine.pyx.
+
+Storage: a tensor keeps its values in the NumPy array `_data` and its gradient in the array
+`_grad` (or None). The engine, the optimizers and the kernels read and write those arrays.
+Users see them as PyTorch shows them: `t.data` and `t.grad` are Tensors sharing that memory.
 """
 import numpy as np
 
+from . import _grad_mode
+
 _FLOAT_TYPES = (np.float32, np.float64)
+# The dtypes a tensor may hold (PyTorch's dense CPU dtypes that NumPy has, but float16).
+_SUPPORTED = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32,
+                                             np.int16, np.int8, np.uint8, np.bool_))
+_INT64 = np.iinfo(np.int64)
+_mode = _grad_mode.state
 
 
 def _as_dtype(dtype):
-    """dtype= takes NumPy dtypes or their names; only float32/float64 tensors carry gradients."""
+    """dtype= takes fastgrad's aliases, NumPy dtypes or their names; float16 and complex types
+    are refused until fastgrad supports them."""
     try:
-        return np.dtype(dtype)
+        dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"dtype must be a NumPy dtype or its name, got {dtype!r}") from None
+        raise TypeError(f"dtype must be a dtype such as fastgrad.float32 or its name, "
+                        f"got {dtype!r}") from None
+    if dt not in _SUPPORTED:
+        raise TypeError(f"dtype {dt} is not supported by fastgrad (supported: float32, float64, "
+                        "int64, int32, int16, int8, uint8, bool)")
+    return dt
 
 
-def _to_array(data, dtype=None):
-    """Converts user data to the array a tensor holds: float32 by default, float64 kept,
-    integers kept as int64 (class labels), C-contiguous."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if dtype is not None:
-        return np.ascontiguousarray(data, dtype=_as_dtype(dtype))
-    arr = np.asarray(data)
+def _inferred_dtype(arr, data):
+    """The dtype PyTorch would give data (already converted to arr): Python floats become
+    float32, a NumPy float64 array or scalar stays float64, integers become int64."""
     kind = arr.dtype.kind
-    if kind == "f":  # Python floats become float32; a float64 NumPy array stays float64
-        keep64 = arr.dtype == np.float64 and isinstance(data, (np.ndarray, np.floating))
-        target = np.float64 if keep64 else np.float32
-    elif kind in "iu":
-        target = np.int64
-    elif kind == "b":
-        target = np.bool_
+    if kind == "f":
+        if arr.dtype == np.float32:
+            return arr.dtype
+        if arr.dtype == np.float64:
+            keep64 = isinstance(data, (np.ndarray, np.floating, Tensor))
+            return np.dtype(np.float64 if keep64 else np.float32)
+        raise TypeError(f"cannot make a tensor from {arr.dtype} data: fastgrad supports float32 "
+                        "and float64 (convert with .astype(np.float32))")
+    if kind in "iu":
+        if arr.dtype.itemsize == 8 and kind == "u" and arr.size and arr.max() > _INT64.max:
+            raise ValueError(f"integer value {arr.max()} does not fit in int64 (the dtype of "
+                             "integer tensors)")
+        return np.dtype(np.int64)
+    if kind == "b":
+        return np.dtype(np.bool_)
+    if kind == "O":
+        _refuse_object(arr)
+    raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype}; fastgrad holds real "
+                    "numbers (float32, float64, integers, bool)")
+
+
+def _refuse_object(arr):
+    for v in arr.flat:
+        if isinstance(v, int) and not _INT64.min <= v <= _INT64.max:
+            raise ValueError(f"integer value {v} does not fit in int64 (the dtype of integer "
+                             "tensors)")
+    raise TypeError("cannot make a tensor from a sequence of mixed or non-numeric values")
+
+
+def _to_array(data, dtype=None, copy=False):
+    """Converts user data to the array a tensor holds (dtype rules above), C-contiguous and
+    of the same shape: a 0-d input stays 0-d. A copy when copy is true or conversion needs it."""
+    if isinstance(data, Tensor):
+        data = data._data
+    if dtype is not None:
+        dt = _as_dtype(dtype)
+        arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
+        if arr.dtype.kind in "cO":
+            _inferred_dtype(arr, data)  # raises with the reason
     else:
-        raise TypeError(f"cannot make a tensor from data of dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=target)
+        arr = data if isinstance(data, np.ndarray) else np.asarray(data)
+        dt = _inferred_dtype(arr, data)
+    return np.array(arr, dtype=dt, order="C", copy=True if copy else None)
 
 
 class Tensor:
-    """An n-dimensional array with autograd; `data` is a NumPy array, `grad` one or None."""
+    """An n-dimensional array with autograd (torch.Tensor): values in `data`, gradient in
+    `grad` (a Tensor or None), both sharing memory with what the engine updates."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks",
-                 "__weakref__")
+    # _grad_view (the Tensor .grad last returned) and _version (when the values were last
+    # changed in place, see _engine.modified) are set only once needed: every op's output is a
+    # new Tensor, and each attribute set there costs the training step.
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks",
+                 "_grad_view", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
-        if requires_grad and self.data.dtype.type not in _FLOAT_TYPES:
+        self._data = _to_array(data, dtype)
+        if requires_grad and self._data.dtype.type not in _FLOAT_TYPES:
             raise TypeError("only float32 and float64 tensors can require gradients, "
-                            f"not {self.data.dtype}")
+                            f"not {self._data.dtype}")
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None  # the Context of the op that made this tensor; None for a leaf
         self._retains_grad = False
         self._hooks = None
 
-    # ---- NumPy interop ------------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
-    is_leaf = property(lambda self: self.grad_fn is None)
+    # ---- data and grad: Tensors over the arrays the engine uses -------------------------------
+    @property
+    def data(self):
+        """The values as a Tensor sharing memory, outside the graph (torch.Tensor.data)."""
+        return _engine.new_tensor(self._data, None)
+
+    @data.setter
+    def data(self, value):
+        self._data = _to_array(value)
+
+    # .grad, the accumulated gradient as a Tensor sharing memory with the array _grad (or
+    # None), is compiled (_engine.GradAttribute, set below the class): the manual update of
+    # every tutorial reads it once per parameter and step. Assigning goes to _set_grad.
+
+    # ---- NumPy interop and Python conversions -------------------------------------------------
+    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type.")
+    is_leaf = property(lambda self: self.grad_fn is None,
+                       doc="True for a tensor no recorded op made (its .grad is kept).")
 
     def numel(self):
-        return self.data.size
+        """Number of elements."""
+        return self._data.size
 
     def dim(self):
-        return self.data.ndim
+        """Number of dimensions."""
+        return self._data.ndim
 
     def numpy(self):
-        return self.data
+        """The values as a NumPy array, sharing memory (no copy)."""
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, not shape {self.shape}")
-        return self.data.item()
+        """The one element as a Python number."""
+        if self._data.size != 1:
+            raise ValueError("item() needs a tensor with one element, not shape "
+                             f"{self._data.shape}")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        """The values as (nested) Python lists; a 0-d tensor gives a number."""
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
-            return self.data.copy() if copy else self.data
-        return self.data.astype(dtype)
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return self._data.copy() if copy else self._data
+        return self._data.astype(dtype)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = f", dtype={self.data.dtype}" if self.data.dtype != np.float32 else ""
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extra = f", dtype={self._data.dtype}" if self._data.dtype != np.float32 else ""
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats the number of a one-element tensor (as PyTorch)."""
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
+            return format(self._data.item(), spec)
+        return format(str(self), spec)
+
     def __bool__(self):
-        return bool(self.data)
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self._data.shape} is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self._data.item())
 
     def __float__(self):
         return float(self.item())
@@ -111,23 +189,32 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        """A one-element integer tensor used as an index (list[t.argmax()])."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            f"index (got dtype {self._data.dtype}, shape {self._data.shape})")
+        return int(self._data.item())
+
     __hash__ = object.__hash__  # == is elementwise (see ops.py), yet tensors stay hashable
 
     # ---- graph bookkeeping ---------------------------------------------------------------------
     def detach(self):
         """The same data, cut from the graph."""
-        return _engine.new_tensor(self.data, None)
+        return _engine.new_tensor(self._data, None)
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.type not in _FLOAT_TYPES:
-            raise TypeError(f"only float tensors can require gradients, not {self.data.dtype}")
+        """Sets requires_grad in place (leaves only, as PyTorch)."""
+        if requires_grad and self._data.dtype.type not in _FLOAT_TYPES:
+            raise TypeError(f"only float tensors can require gradients, not {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be changed on leaf tensors; use detach()")
         self.requires_grad = bool(requires_grad)
         return self
 
     def zero_grad(self):
-        self.grad = None
+        """Drops the gradient (sets it to None)."""
+        self._grad = None
 
     def retain_grad(self):
         """Keep .grad on a non-leaf tensor too (leaves always keep theirs)."""
@@ -136,8 +223,8 @@ class Tensor:
         self._retains_grad = True
 
     def register_hook(self, hook):
-        """hook(grad) runs when this tensor's gradient is computed; a non-None return replaces
-        the gradient. Returns a handle whose remove() unregisters it."""
+        """hook(grad) runs when this tensor's gradient is computed; a returned Tensor (of the
+        same shape) replaces the gradient. Returns a handle whose remove() unregisters it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
@@ -152,19 +239,22 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(did the graph get built under no_grad, or from detached data?)")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError("backward() without a gradient needs a scalar output; got "
                                    f"shape {self.shape}")
-            gradient = (np.array(1, self.data.dtype) if self.data.ndim == 0
-                        else np.ones(self.data.shape, self.data.dtype))
+            gradient = (np.array(1, self._data.dtype) if self._data.ndim == 0
+                        else np.ones(self._data.shape, self._data.dtype))
         else:
-            gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
-            if gradient.shape != self.data.shape:
+            gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
+            if gradient.dtype.kind not in "biuf":
+                raise TypeError("backward(gradient): the gradient must hold real numbers, got "
+                                f"dtype {gradient.dtype}")
+            if gradient.shape != self._data.shape:
                 raise ValueError(f"backward(gradient): gradient shape {gradient.shape} does not "
-                                 f"match tensor shape {self.data.shape}")
-            gradient = gradient.astype(self.data.dtype, copy=False)
+                                 f"match tensor shape {self._data.shape}")
+            gradient = gradient.astype(self._data.dtype, copy=False)
         if self.grad_fn is None:
-            self._accumulate_grad(_run_hooks(self, gradient))
+            _engine.accumulate_leaf(self, _run_hooks(self, gradient))
             return
         _final_callbacks.begin()
         ran_to_end = False
@@ -175,19 +265,439 @@ class Tensor:
             _final_callbacks.finish(ran_to_end)  # e.g. DistributedDataParallel's averaging
 
     def _accumulate_grad(self, g):
-        if self.grad is None:
+        """.grad += g (a new array the first time); the caller holds the accumulation lock."""
+        if self._grad is None:
             # Copy: g may be shared with another input of the same op (e.g. both sides of +).
-            self.grad = np.array(g, dtype=self.data.dtype, copy=True)
+            self._grad = np.array(g, dtype=self._data.dtype, copy=True)
         else:
-            self.grad += g
+            self._grad += g
+
+    # ---- in-place operations (PyTorch's rules) --------------------------------------------------
+    # += -= *= /= are compiled (_engine.inplace_operator, set below the class): the manual
+    # update of every tutorial, p -= lr * p.grad, runs them once per parameter and step.
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other, in place."""
+        return _inplace(self, np.add, "__add__", other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        """self -= alpha * other, in place."""
+        return _inplace(self, np.subtract, "__sub__", other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        """self *= other, in place."""
+        return _inplace(self, np.multiply, "__mul__", other)
+
+    def div_(self, other):
+        """self /= other, in place."""
+        return _inplace(self, np.true_divide, "__truediv__", other)
+
+    def zero_(self):
+        """Fills with zeros, in place."""
+        _check_inplace(self, None)
+        self._data[...] = 0
+        _engine.modified(self)
+        return self
+
+    def fill_(self, value):
+        """Fills with value, in place."""
+        _check_inplace(self, None)
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        _engine.modified(self)
+        return self
+
+    def copy_(self, src):
+        """Copies src's values into self (broadcast, cast to self's dtype), in place."""
+        if _check_inplace(self, src):
+            return _rebase(self, lambda s: _engine_copy(s, src))
+        _write(self, np.broadcast_to(_values(src), self._data.shape), "copy_")
+        return self
+
+    def clamp_(self, min=None, max=None):
+        """Clips to [min, max], in place (either bound may be None)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        _check_inplace(self, None)
+        np.clip(self._data, _values(min), _values(max), out=self._data)
+        _engine.modified(self)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fills with draws from U(a, b) (fastgrad's seeded generator), in place."""
+        _check_inplace(self, None)
+        self._data[...] = _random.generator().uniform(a, b, self._data.shape)
+        _engine.modified(self)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fills with draws from N(mean, std^2) (fastgrad's seeded generator), in place."""
+        _check_inplace(self, None)
+        self._data[...] = _random.generator().normal(mean, std, self._data.shape)
+        _engine.modified(self)
+        return self
+
+    def __setitem__(self, index, value):
+        """t[index] = value, in place (outside the graph, as under no_grad)."""
+        _check_inplace(self, value)
+        self._data[_unwrap_index(index)] = _values(value)
+        _engine.modified(self)
+
+    # ---- PyTorch Tensor methods (parity-ops) ---------------------------------------------------
+    # Doors into the modules where each op is written once, for both t.<name>(...) and
+    # fg.<name>(t, ...): ops_math (elementwise), ops_shape, ops_reduce, dtypes, device.
+    def size(self, dim=None):
+        """The shape as fg.Size, or the length of one dimension (torch.Tensor.size)."""
+        if dim is None:
+            return _Size(self.shape)
+        return self.shape[_shape.normalize_dim(dim, self.ndim, "size: dim")]
+
+    device = property(lambda self: _device.CPU, doc="Always the CPU (fastgrad runs there).")
+    is_cuda = False
+
+    def cpu(self):
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises: fastgrad has no CUDA."""
+        _device.check("cuda" if device is None else device, "Tensor.cuda: device")
+
+    def to(self, *args, **kwargs):
+        """to(dtype), to(device), to(device, dtype), to(other): a cast when the dtype changes,
+        else the tensor itself (a copy with copy=True); the device must be the CPU."""
+        dtype, copy = _device.parse_to(args, kwargs, "Tensor.to")
+        if dtype is None or dtype == self.dtype:
+            return _shape.clone(self) if copy else self
+        return _ops.Cast.apply(self, dtype)
+
+    def type(self, dtype=None):
+        """type() is PyTorch's type string ('torch.FloatTensor'); type(dtype) casts."""
+        if dtype is None:
+            return _dtypes.type_name(self.dtype)
+        return self.to(_dtypes.from_type_name(dtype) or _dtypes.resolve(dtype, "type: dtype"))
+
+    def float(self):
+        """A float32 copy, or the tensor itself if it is float32 already."""
+        return self.to(_dtypes.float32)
+
+    def double(self):
+        """A float64 copy, or the tensor itself if it is float64 already."""
+        return self.to(_dtypes.float64)
+
+    def long(self):
+        """An int64 copy (truncating floats toward zero), or the tensor itself."""
+        return self.to(_dtypes.int64)
+
+    def int(self):
+        """An int32 copy (truncating floats toward zero), or the tensor itself."""
+        return self.to(_dtypes.int32)
+
+    def bool(self):
+        """A bool copy (nonzero is True), or the tensor itself."""
+        return self.to(_dtypes.bool_)
+
+    def is_floating_point(self):
+        """Whether the dtype is float32 or float64."""
+        return self.dtype.kind == "f"
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.zeros(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.ones(*size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """fill_value in `size`, in this tensor's dtype unless dtype says otherwise."""
+        return _factory.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of `size` to be overwritten (zero-filled), in this tensor's dtype."""
+        return _factory.empty(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new leaf holding a copy of data, in this tensor's dtype unless dtype says otherwise."""
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def pow(self, exponent):
+        """self ** exponent (torch.pow)."""
+        return _math.pow(self, exponent)
+
+    def sin(self):
+        """Elementwise sine."""
+        return _math.sin(self)
+
+    def cos(self):
+        """Elementwise cosine."""
+        return _math.cos(self)
+
+    def log1p(self):
+        """Elementwise log(1 + x)."""
+        return _math.log1p(self)
+
+    def round(self, decimals=0):
+        """Rounds half to even (torch.round); zero gradient."""
+        return _math.round(self, decimals)
+
+    def clamp(self, min=None, max=None):
+        """Each element limited to [min, max] (torch.clamp)."""
+        return _math.clamp(self, min, max)
+
+    clip = clamp
+
+    def where(self, condition, other):
+        """self where condition holds, else other (Tensor.where)."""
+        return _math.where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        """A copy with value where mask is True (Tensor.masked_fill)."""
+        return _math.masked_fill(self, mask, value)
+
+    def maximum(self, other):
+        """Elementwise larger of self and other."""
+        return _math.maximum(self, other)
+
+    def minimum(self, other):
+        """Elementwise smaller of self and other."""
+        return _math.minimum(self, other)
+
+    def eq(self, other):
+        """self == other, elementwise."""
+        return _math.eq(self, other)
+
+    def ne(self, other):
+        """self != other, elementwise."""
+        return _math.ne(self, other)
+
+    def lt(self, other):
+        """self < other, elementwise."""
+        return _math.lt(self, other)
+
+    def le(self, other):
+        """self <= other, elementwise."""
+        return _math.le(self, other)
+
+    def gt(self, other):
+        """self > other, elementwise."""
+        return _math.gt(self, other)
+
+    def ge(self, other):
+        """self >= other, elementwise."""
+        return _math.ge(self, other)
+
+    def mm(self, mat2):
+        """Matrix product of two 2-d tensors (torch.mm)."""
+        return _math.mm(self, mat2)
+
+    def unsqueeze(self, dim):
+        """A new dimension of size 1 at dim."""
+        return _shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        """Dimensions of size 1 removed (all, or those of dim)."""
+        return _shape.squeeze(self, dim)
+
+    def view_as(self, other):
+        """Reshaped to other's shape."""
+        return _shape.view_as(self, other)
+
+    def expand(self, *sizes):
+        """Broadcast to sizes without copying; -1 keeps a dimension."""
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        """Broadcast to other's shape."""
+        return _shape.expand_as(self, other)
+
+    def repeat(self, *repeats):
+        """Tiled repeats[i] times along each dimension."""
+        return _shape.repeat(self, *repeats)
+
+    def t(self):
+        """The transpose of a matrix (torch.t)."""
+        return _shape.t(self)
+
+    def clone(self):
+        """A copy that stays in the graph."""
+        return _shape.clone(self)
+
+    def contiguous(self):
+        """Itself when C-contiguous, else a contiguous copy."""
+        return _shape.contiguous(self)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """Product over dim, or of all elements."""
+        return _reduce.prod(self, dim, keepdim, dtype=dtype)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The vector p-norm over dim (all elements by default)."""
+        return _reduce.norm(self, p, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance over dim, unbiased by default."""
+        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation over dim, unbiased by default."""
+        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """max(): the largest element; max(dim, keepdim) -> (values, indices); max(other):
+        elementwise; max(axis=, keepdims=) as NumPy's."""
+        if axis is not None or keepdims is not None:
+            return _ops.Max.apply(self, axis, bool(keepdims))
+        return _reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """min(): the smallest element; min(dim, keepdim) -> (values, indices); min(other):
+        elementwise; min(axis=, keepdims=) as NumPy's."""
+        if axis is not None or keepdims is not None:
+            return _reduce.Min.apply(self, _reduce.normalize_dims(axis, self.ndim, "axis"),
+                                     bool(keepdims))
+        return _reduce.min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest element, of the flattened tensor or along dim."""
+        return _reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest element, of the flattened tensor or along dim."""
+        return _reduce.argmin(self, dim, keepdim)
+
+
+def _set_grad(t, value):
+    """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""
+    if value is None:
+        t._grad = t._grad_view = None
+        return
+    g = value._data if isinstance(value, Tensor) else value
+    if not isinstance(g, np.ndarray):
+        raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+    if g.shape != t._data.shape:
+        raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has shape "
+                           f"{t._data.shape}")
+    if g.dtype != t._data.dtype:
+        raise TypeError(f"assigned grad has dtype {g.dtype}, but the tensor has dtype "
+                        f"{t._data.dtype}")
+    t._grad = g
+    t._grad_view = value if isinstance(value, Tensor) else None
+
+
+def _values(x):
+    """The array (or number) behind a Tensor argument."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _unwrap_index(idx):
+    if isinstance(idx, tuple):
+        return tuple(_unwrap_index(i) for i in idx)
+    return idx._data if isinstance(idx, Tensor) else idx
+
+
+def _check_inplace(t, other):
+    """PyTorch's rules for changing t in place. Returns True when the change must be recorded
+    in the graph (grad mode on and other requires grad, t being a leaf that does not)."""
+    if not _mode.enabled:
+        return False
+    other_needs = isinstance(other, Tensor) and other.requires_grad
+    if not (t.requires_grad or other_needs):
+        return False
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError("a leaf tensor that requires grad is being used in an in-place "
+                           "operation; wrap the update in `with fastgrad.no_grad():`")
+    if t.grad_fn is not None:
+        raise RuntimeError("in-place operation on a tensor that is part of the graph "
+                           "(it requires grad and was made by an op) is not supported; use the "
+                           "out-of-place form (x = x + y) instead")
+    return True
+
+
+def _inplace(t, ufunc, method, other):
+    """t (op)= other in place: the arithmetic of += -= *= /= and add_ sub_ mul_ div_."""
+    if _check_inplace(t, other):
+        return _rebase(t, lambda s: getattr(s, method)(other))
+    data, o = t._data, _values(other)
+    try:
+        ufunc(data, o, out=data, casting="same_kind")
+    except (TypeError, ValueError):
+        _explain_inplace_failure(data, o, ufunc, method)
+        raise
+    _engine.modified(t)
+    return t
+
+
+def _explain_inplace_failure(data, o, ufunc, what):
+    """Raises PyTorch's error for an in-place op that cannot store its result in data: a
+    result of another kind (float into an integer tensor) or of a larger shape."""
+    try:
+        result = ufunc(data, o)
+    except (TypeError, ValueError):
+        return  # the operands themselves do not go together: NumPy's error stands
+    if not np.can_cast(result.dtype, data.dtype, "same_kind"):
+        raise RuntimeError(f"{what} in place: result type {result.dtype} can't be cast to the "
+                           f"tensor's dtype {data.dtype}") from None
+    if result.shape != data.shape:
+        raise RuntimeError(f"{what} in place: an operand of shape {np.shape(o)} gives a result "
+                           f"of shape {result.shape}, not the tensor's shape {data.shape}") from None
+
+
+def _write(t, result, what, other=None):
+    """Stores result into t's array (cast to t's dtype as PyTorch does; a float result into an
+    integer tensor is refused) and counts the change."""
+    data = t._data
+    result = np.asarray(result)
+    if result.shape != data.shape:
+        shape = np.shape(_values(other)) if other is not None else result.shape
+        raise RuntimeError(f"{what} in place: the result of shape {result.shape} (from shapes "
+                           f"{data.shape} and {shape}) does not fit the tensor's shape "
+                           f"{data.shape}")
+    if not np.can_cast(result.dtype, data.dtype, "same_kind"):
+        raise RuntimeError(f"{what} in place: result type {result.dtype} can't be cast to the "
+                           f"tensor's dtype {data.dtype}")
+    np.copyto(data, result, casting="same_kind")
+    _engine.modified(t)
+
+
+def _engine_copy(s, src):
+    """copy_ recorded in the graph: the result is src (broadcast to s's shape, in s's dtype)."""
+    from .ops import Cast
+    out = src if isinstance(src, Tensor) else Tensor(src)
+    out = out + s * 0  # broadcasts to s's shape; d(out)/d(src) = 1, as copy_'s derivative
+    return out if out.dtype == s.dtype else Cast.apply(out, s.dtype)
+
+
+def _rebase(t, op):
+    """Records an in-place change of a leaf that does not require grad: t becomes the output
+    of op applied to its old values (a snapshot, as the op may save them for backward)."""
+    old = Tensor.__new__(Tensor)
+    Tensor.__init__(old, t._data.copy())
+    out = op(old)
+    _write(t, out._data, "in-place operation")
+    t.grad_fn = out.grad_fn
+    t.requires_grad = out.requires_grad
+    return t
 
 
 def _run_hooks(t, g):
-    """t's gradient after its hooks: each sees the current one and may replace it."""
+    """t's gradient after its hooks: each receives it as a Tensor and may return a
+    replacement of the same shape (a real-valued Tensor or array)."""
     for hook in t._hooks or ():
-        replaced = hook(g)
-        if replaced is not None:
-            g = np.asarray(getattr(replaced, "data", replaced))
+        replaced = hook(_engine.new_tensor(g, None))
+        if replaced is None:
+            continue
+        r = np.asarray(replaced._data if isinstance(replaced, Tensor) else replaced)
+        if r.shape != g.shape:
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} has changed the size "
+                               f"of the gradient: expected shape {g.shape}, got {r.shape}")
+        if r.dtype.kind not in "biuf":
+            raise TypeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
+                            f"dtype {r.dtype}; gradients hold real numbers")
+        g = r if r.dtype == g.dtype else r.astype(g.dtype)
     return g
 
 
@@ -198,17 +708,33 @@ class _HookHandle:
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
+        """Unregisters the hook."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
 
 
-def tensor(data, requires_grad=False, dtype=None):
-    """fg.tensor(data): a new leaf tensor holding a copy of data."""
-    arr = data.data if isinstance(data, Tensor) else data
-    return Tensor(np.array(arr, copy=True), requires_grad=requires_grad, dtype=dtype)
+def tensor(data, requires_grad=False, dtype=None, device=None):
+    """fg.tensor(data): a new leaf tensor holding a copy of data (torch.tensor)."""
+    _device.check(device, "tensor: device")
+    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor defined first)
+from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor first)
+from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)
+Tensor.grad = _engine.GradAttribute()
+for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.subtract, "__sub__"),
+                               ("__imul__", np.multiply, "__mul__"),
+                               ("__itruediv__", np.true_divide, "__truediv__")):
+    setattr(Tensor, _name, _engine.inplace_operator(
+        _ufunc, lambda t, other, u=_ufunc, m=_method: _inplace(t, u, m, other)))
+
+from . import device as _device  # noqa: E402  (the parity-ops methods above call these)
+from . import dtypes as _dtypes  # noqa: E402
+from . import factory as _factory  # noqa: E402
+from . import ops_math as _math  # noqa: E402
+from . import ops_reduce as _reduce  # noqa: E402
+from . import ops_shape as _shape  # noqa: E402
+from .size import Size as _Size  # noqa: E402

@@ -8,7 +8,7 @@ SoftmaxFunction normalises over one dimension (softmax or log-softmax).
 import numpy as np
 
 from .. import _kernels
-from ..autograd import Function
+from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
 
 ACT = _kernels.ACTIVATIONS
@@ -34,7 +34,7 @@ class ActivationFunction(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        dy = np.ascontiguousarray(g, ctx.dtype)
+        dy = np.asarray(g, ctx.dtype, order="C")  # a 0-d gradient stays 0-d
         dx = np.empty_like(dy)
         _kernels.act_backward(ctx.act, ctx.param, x, y, dy, dx)
         return dx
@@ -74,7 +74,7 @@ class SoftplusFunction(Function):
     @staticmethod
     def backward(ctx, g):
         x, band = ctx.saved_tensors
-        dy = np.ascontiguousarray(g, x.dtype)
+        dy = np.asarray(g, x.dtype, order="C")
         dx = np.empty_like(x)
         _kernels.act_backward(ACT["softplus"], ctx.beta, x, None, dy, dx)
         if band is not None:
@@ -103,7 +103,7 @@ class SoftmaxFunction(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         dx = np.empty_like(y)
-        _kernels.softmax_backward(y, np.ascontiguousarray(g, y.dtype), dx, ctx.dim, ctx.log)
+        _kernels.softmax_backward(y, np.asarray(g, y.dtype, order="C"), dx, ctx.dim, ctx.log)
         return dx
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _kernels
 from .._grad_mode import is_grad_enabled
 from .._engine import grad_targets
-from ..autograd import Function
+from ..autograd import ArrayFunction as Function
 
 ACT = _kernels.ACTIVATIONS
 

@@ -10,7 +10,7 @@ double in _kernels.sum_all's fixed order, so results are reproducible run to run
 import numpy as np
 
 from .. import _kernels
-from ..autograd import Function
+from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -169,7 +169,8 @@ class MSEFunction(Function):
 
     @staticmethod
     def forward(ctx, x, t, reduction):
-        x, t = np.ascontiguousarray(x), np.ascontiguousarray(t)
+        # (np.ascontiguousarray would make a 0-d array 1-d)
+        x, t = (np.ascontiguousarray(x), np.ascontiguousarray(t)) if x.ndim else (x, t)
         dx = np.empty_like(x)
         ctx.dx, ctx.reduction = dx, reduction
         if reduction == "none":

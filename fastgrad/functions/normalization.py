@@ -7,7 +7,7 @@ Arithmetic stays in the input's dtype, as PyTorch's does.
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import ArrayFunction as Function
 
 
 def _normalized_backward(dxhat, xhat, rstd, axes):

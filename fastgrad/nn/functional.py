@@ -21,7 +21,7 @@ _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _tensor(x):
@@ -45,36 +45,44 @@ def dense(input, weight, bias=None, activation="none", param=0.0):
 # ---- activations --------------------------------------------------------------------------------
 
 def relu(input, inplace=False):
+    """max(0, x) elementwise (`inplace` is accepted and ignored), as torch.nn.functional.relu."""
     return _act.elementwise(_tensor(input), "relu")
 
 
 def tanh(input):
+    """tanh(x) elementwise."""
     return _act.elementwise(_tensor(input), "tanh")
 
 
 def sigmoid(input):
+    """1 / (1 + exp(-x)) elementwise."""
     return _act.elementwise(_tensor(input), "sigmoid")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x."""
     return _act.elementwise(_tensor(input), "leaky_relu",
                             _checks.number(negative_slope, "negative_slope", "leaky_relu"))
 
 
 def gelu(input, approximate="none"):
+    """x * Phi(x); approximate="tanh" uses the tanh formula, as torch.nn.functional.gelu."""
     approximate = _checks.gelu_approximate(approximate, "gelu")
     return _act.elementwise(_tensor(input), "gelu" if approximate == "none" else "gelu_tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
     return _act.elementwise(_tensor(input), "elu", _checks.number(alpha, "alpha", "elu"))
 
 
 def silu(input, inplace=False):
+    """x * sigmoid(x)."""
     return _act.elementwise(_tensor(input), "silu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
     beta = _checks.softplus_beta(beta, "softplus")
     threshold = _checks.number(threshold, "threshold", "softplus")
     return _act.SoftplusFunction.apply(_tensor(input), beta, threshold)
@@ -91,12 +99,14 @@ def _softmax_dim(x, dim, fn):
 
 
 def softmax(input, dim=None, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`."""
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "softmax"), False)
 
 
 def log_softmax(input, dim=None, dtype=None):
+    """log(softmax(x)) along `dim`, computed stably."""
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
@@ -137,8 +147,9 @@ def _constant(value, x, fn, name):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """Squared error, reduced by `reduction` ("mean", "sum" or "none")."""
     _check_reduction(reduction)
-    x = input.data if type(input) is Tensor else None
+    x = input._data if type(input) is Tensor else None
     if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
             and x.dtype.kind == "f" and target.shape == x.shape):
         return _loss.MSEFunction.apply(input, target, reduction)  # already what _like would make
@@ -147,12 +158,14 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
+    """Absolute error, reduced by `reduction` ("mean", "sum" or "none")."""
     _check_reduction(reduction)
     x = _float_input(input)
     return _loss.L1Function.apply(x, _like(target, x, "l1_loss"), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Squared error below `delta`, linear above it, reduced by `reduction`."""
     _check_reduction(reduction)
     delta = _checks.number(delta, "delta", "huber_loss")
     if not delta > 0:
@@ -162,13 +175,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) with optional `weight`, reduced by `reduction`."""
     _check_reduction(reduction)
     x = _float_input(input)
     t = _like(target, x, "binary_cross_entropy")
-    outside = (x.data < 0) | (x.data > 1)  # NaN is neither, so it propagates
+    outside = (x._data < 0) | (x._data > 1)  # NaN is neither, so it propagates
     if np.any(outside):
         raise ValueError("binary_cross_entropy: every input element must be in [0, 1] (a "
-                         f"probability), got {x.data[outside].flat[0]}; for logits use "
+                         f"probability), got {x._data[outside].flat[0]}; for logits use "
                          "binary_cross_entropy_with_logits")
     w = _constant(weight, x, "binary_cross_entropy", "weight")
     return _loss.BCEFunction.apply(x, t, reduction, w)
@@ -176,6 +190,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
+    """binary_cross_entropy of sigmoid(input), computed stably; pos_weight weighs positives."""
     _check_reduction(reduction)
     x = _float_input(input)
     t = _like(target, x, "binary_cross_entropy_with_logits")
@@ -277,8 +292,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if (weight is None and type(input) is Tensor and type(target) is np.ndarray
             and type(ignore_index) is int and _INT64_MIN <= ignore_index <= _INT64_MAX
             and type(label_smoothing) is float
-            and input.data.ndim == 2 and input.data.dtype.kind == "f" and target.ndim == 1
-            and target.dtype == _INT64 and len(target) == len(input.data)
+            and input._data.ndim == 2 and input._data.dtype.kind == "f" and target.ndim == 1
+            and target.dtype == _INT64 and len(target) == len(input._data)
             and reduction in _loss.REDUCTIONS):
         # A batch of rows and its int64 class indices, as a training step passes them: the
         # binding checks the rest (each label a class or ignore_index, label_smoothing in
@@ -322,6 +337,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 # ---- normalisation and dropout ------------------------------------------------------------------
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dimensions, then scale and shift."""
     x = _float_input(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)
@@ -348,7 +364,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if p is not None and tuple(np.shape(_data(p))) != (c,):
             raise ValueError(f"batch_norm: {name} shape {tuple(np.shape(_data(p)))} does not "
                              f"match the {c} channels of input shape {x.shape}")
-    if training and x.size // max(c, 1) <= 1:
+    if training and x.numel() // max(c, 1) <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input shape {x.shape}")
     if not training and (running_mean is None or running_var is None):

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..device import check as check_device
 from . import functional as F
 from . import init
 from ..functions.dense import ACT, DenseStackFunction
@@ -14,8 +15,9 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features), initialised as PyTorch does:
     W and b uniform in +-1/sqrt(in_features) (kaiming_uniform_ with a = sqrt(5))."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_device(device, "Linear: device")
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
@@ -28,12 +30,14 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Draw weight and bias from U(-k, k), k = 1/sqrt(in_features), as PyTorch does."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        """x @ weight.T + bias."""
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -70,6 +74,7 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add `module` at the end; returns self."""
         self.add_module(str(len(self._modules)), module)
         return self
 
@@ -137,6 +142,7 @@ class _DenseRun:
 
 
 class Identity(Module):
+    """Returns its input unchanged; takes and ignores any arguments, as torch.nn.Identity."""
     def __init__(self, *args, **kwargs):
         super().__init__()
 
@@ -145,6 +151,7 @@ class Identity(Module):
 
 
 class Flatten(Module):
+    """Flattens dimensions start_dim..end_dim into one, as torch.nn.Flatten."""
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim

@@ -9,6 +9,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..device import parse_to
+
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -16,6 +18,8 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
+    """Base class of layers and models, as torch.nn.Module: set Parameters and Modules as
+    attributes, define forward()."""
     # Counts changes to any module's attributes. Plans cached from module attributes (a
     # Sequential's fused runs) compare it with the count they were built at, one integer
     # compare per call, and rebuild when anything was assigned or deleted since.
@@ -29,6 +33,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -59,6 +64,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register `param` (a Parameter, or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
                             f"got {type(param).__name__}")
@@ -74,29 +80,35 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Register the submodule `module` under `name`."""
         setattr(self, name, module)
 
     # ---- traversal ------------------------------------------------------------------------------
     def named_modules(self, prefix=""):
+        """Yield (name, module) for this module and every submodule, depth first."""
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """Yield this module and every submodule, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Yield (name, module) for the direct submodules."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self):
+        """Yield the direct submodules."""
         for _, child in self.named_children():
             yield child
 
     def named_parameters(self, prefix="", recurse=True):
+        """Yield (dotted name, Parameter) for this module and (with recurse) its submodules."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -107,10 +119,20 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        """Every parameter once, in named_parameters' order (torch.nn.Module.parameters).
+        Tutorials call it at every step, so the list is kept until a module attribute
+        changes anywhere (Module.generation)."""
+        if not recurse:
+            return iter([p for p in self._parameters.values() if p is not None])
+        cached = self.__dict__.get("_parameters_cache")
+        if cached is None or cached[0] != Module.generation:
+            found = tuple(p for _, p in self.named_parameters())
+            cached = (Module.generation, found)
+            object.__setattr__(self, "_parameters_cache", cached)
+        return iter(cached[1])
 
     def named_buffers(self, prefix="", recurse=True):
+        """Yield (dotted name, buffer) for the registered buffers."""
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
             for name, b in module._buffers.items():
@@ -118,56 +140,61 @@ class Module:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
 
     def buffers(self, recurse=True):
+        """Yield the registered buffers."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (Dropout, BatchNorm) here and in submodules; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """Set evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        # Called every step: the parameter list is kept until any module attribute changes.
-        cached = self.__dict__.get("_zero_grad_params")
-        if cached is None or cached[0] != Module.generation:
-            cached = (Module.generation, tuple(self.parameters()))
-            object.__setattr__(self, "_zero_grad_params", cached)
-        for p in cached[1]:
-            if set_to_none or p.grad is None:
-                p.grad = None
+        """Reset every parameter gradient: to None (set_to_none=True, the default) or to zeros."""
+        for p in self.parameters():  # kept from call to call (see parameters)
+            if set_to_none or p._grad is None:
+                p._grad = None
             else:
-                p.grad[...] = 0
+                p._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     # ---- dtype ----------------------------------------------------------------------------------
-    def to(self, dtype):
-        """Converts every parameter, gradient and float buffer to dtype, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, **kwargs):
+        """to(dtype), to(device), to(device, dtype) (PyTorch's Module.to): converts every
+        parameter, gradient and float buffer to dtype, in place; the device must be the CPU."""
+        dtype, _ = parse_to(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
         if dtype.type not in (np.float32, np.float64):
             raise TypeError(f"Module.to: dtype must be float32 or float64, not {dtype}")
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p.data.dtype != dtype:
-                    p.data = p.data.astype(dtype)
-                    if p.grad is not None:
-                        p.grad = p.grad.astype(dtype)
+                if p is not None and p._data.dtype != dtype:
+                    p._data = p._data.astype(dtype)
+                    if p._grad is not None:
+                        p._grad = p._grad.astype(dtype)
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
                     m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
         return self
 
     def float(self):
+        """Convert parameters and floating buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self):
+        """Convert parameters and floating buffers to float64; returns self."""
         return self.to(np.float64)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -178,7 +205,7 @@ class Module:
             dot = mod_prefix + "." if mod_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
-                    out[dot + name] = p.data
+                    out[dot + name] = p._data
             for name, b in module._buffers.items():
                 if b is not None and name not in module._non_persistent:
                     out[dot + name] = b
@@ -218,6 +245,7 @@ class Module:
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside this module's parentheses in repr(); subclasses override it."""
         return ""
 
     def __repr__(self):
@@ -232,7 +260,7 @@ class Module:
 def _as_numpy(value, key):
     """State-dict values may be NumPy arrays, fastgrad tensors, numbers or (CPU) torch tensors."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor, without importing torch
         return value.detach().cpu().numpy()
     try:

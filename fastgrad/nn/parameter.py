@@ -14,7 +14,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
         if arr.dtype.kind != "f":
             arr = arr.astype(np.float32)
         super().__init__(arr, requires_grad=requires_grad)

@@ -33,7 +33,7 @@ class Adagrad(Optimizer):
     @staticmethod
     def _init_state(state, param, group):
         state["step"] = 0
-        state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+        state["sum"] = np.full_like(param._data, group["initial_accumulator_value"])
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
@@ -41,7 +41,7 @@ class Adagrad(Optimizer):
             check_hyperparameter(group, name)
 
     def _update(self, param, grad, state, group):
-        p = param.data
+        p = param._data
         check_state_shapes(p, state)
         state["step"] += 1
         g = decayed_grad(p, grad, group["weight_decay"], group["maximize"])

@@ -40,10 +40,10 @@ class Adam(Optimizer):
         params, datas, grads, ms, vs, steps = [], [], [], [], [], []
         vmaxs = [] if amsgrad else None
         for p in group["params"]:
-            grad = p.grad
+            grad = p._grad
             if grad is None:
                 continue
-            data = p.data
+            data = p._data
             s = state[p]
             if not s:
                 s["step"] = 0

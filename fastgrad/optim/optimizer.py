@@ -1,9 +1,10 @@
 """Optimizer: the base class of every fastgrad optimizer, shaped like torch.optim.Optimizer.
 
 An optimizer holds `param_groups` (a list of dicts: "params" plus the hyper-parameters of that
-group) and `state` (parameter -> dict of buffers such as momentum). A parameter is anything with
-a `.data` NumPy array (float32/float64, updated in place) and a `.grad` NumPy array or None;
-parameters whose `.grad` is None are skipped by `step()`.
+group) and `state` (parameter -> dict of buffers such as momentum). A parameter is a fastgrad
+Tensor: the optimizer updates its values array (`_data`, float32/float64) in place from its
+gradient array (`_grad`), and skips parameters whose gradient is None. Each update counts as an
+in-place change of the parameter, so a graph that saved it refuses a later backward().
 
 `state_dict()` has PyTorch's layout: {"state": {index: {...}}, "param_groups": [{..., "params":
 [indices]}]}, indices numbering the parameters in group order. Buffers are NumPy arrays shared
@@ -14,6 +15,8 @@ import numbers
 from collections import defaultdict
 
 import numpy as np
+
+from .._engine import modified, modified_all
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -29,9 +32,8 @@ required = _RequiredParameter()
 
 
 def _is_parameter(obj):
-    # A fastgrad Tensor/Parameter carries its values in a NumPy `.data`; a bare ndarray also has a
-    # `.data` attribute (a memoryview), so it must be told apart explicitly.
-    return not isinstance(obj, np.ndarray) and isinstance(getattr(obj, "data", None), np.ndarray)
+    # A fastgrad Tensor/Parameter carries its values in a NumPy `_data`.
+    return not isinstance(obj, np.ndarray) and isinstance(getattr(obj, "_data", None), np.ndarray)
 
 
 def to_python(value):
@@ -98,9 +100,9 @@ class Optimizer:
             if not _is_parameter(p):
                 raise TypeError("optimizer can only optimize Parameters (objects with a NumPy "
                                 f"`.data`), but one of the params is {type(p).__name__}")
-            if p.data.dtype not in _FLOAT_DTYPES:
+            if p._data.dtype not in _FLOAT_DTYPES:
                 raise TypeError(f"optimizer can only optimize float32/float64 parameters, "
-                                f"got dtype {p.data.dtype}")
+                                f"got dtype {p._data.dtype}")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter group contains the same parameter more than once")
         group["params"] = params
@@ -126,13 +128,13 @@ class Optimizer:
         if set_to_none:  # the branch out of the loop: this runs every training step
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is not None:
-                        p.grad = None
+                    if p._grad is not None:
+                        p._grad = None
             return
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad[...] = 0
+                if p._grad is not None:
+                    p._grad[...] = 0
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss if given."""
@@ -148,8 +150,9 @@ class Optimizer:
         with a kernel over a list of parameters override this to make one call per group."""
         state = self.state
         for p in group["params"]:
-            if p.grad is not None:
+            if p._grad is not None:
                 self._update(p, _checked_grad(p), state[p], group)
+                modified(p)
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError
@@ -265,6 +268,7 @@ def step_many(kernel, params, datas, grads, maximize, args):
         kernel(datas, grads, *args)
     except (TypeError, ValueError):
         kernel(datas, _checked_grads(params, maximize), *args)
+    modified_all(params)
 
 
 def _checked_grads(params, maximize):
@@ -281,13 +285,13 @@ def _checked_grads(params, maximize):
 
 def _checked_grad(param):
     """The gradient as a C-contiguous array of the parameter's dtype (no copy if it is one)."""
-    grad = param.grad
+    grad = param._grad
     if not isinstance(grad, np.ndarray):
-        grad = np.asarray(getattr(grad, "data", grad))
-    if grad.shape != param.data.shape:
+        grad = np.asarray(grad)
+    if grad.shape != param._data.shape:
         raise ValueError(f"gradient shape {grad.shape} does not match parameter shape "
-                         f"{param.data.shape}")
-    return np.ascontiguousarray(grad, dtype=param.data.dtype)
+                         f"{param._data.shape}")
+    return np.ascontiguousarray(grad, dtype=param._data.dtype)
 
 
 def _loaded_state_value(param, index, name, value):
@@ -301,7 +305,7 @@ def _loaded_state_value(param, index, name, value):
     array = np.asarray(value)
     if array.ndim == 0:
         return array.item()
-    if array.shape != param.data.shape:
+    if array.shape != param._data.shape:
         raise ValueError(f"state of parameter {index}, {name!r}: shape {array.shape} does not "
-                         f"match the parameter's shape {param.data.shape}")
-    return np.array(array, dtype=param.data.dtype, order="C", copy=True)
+                         f"match the parameter's shape {param._data.shape}")
+    return np.array(array, dtype=param._data.dtype, order="C", copy=True)

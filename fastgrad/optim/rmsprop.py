@@ -31,7 +31,7 @@ class RMSprop(Optimizer):
             check_hyperparameter(group, name)
 
     def _update(self, param, grad, state, group):
-        p = param.data
+        p = param._data
         check_state_shapes(p, state)
         if not state:
             state["step"] = 0

@@ -39,18 +39,18 @@ class SGD(Optimizer):
         params, datas, grads = [], [], []
         bufs, first = ([], []) if momentum != 0 else (None, False)
         for p in group["params"]:
-            grad = p.grad
+            grad = p._grad
             if grad is None:
                 continue
             params.append(p)
-            datas.append(p.data)
+            datas.append(p._data)
             grads.append(grad)
             if momentum != 0:
                 s = state[p]
                 buf = s.get("momentum_buffer")
                 first.append(buf is None)  # the kernel fills a new buffer, never reading it
                 if buf is None:
-                    buf = s["momentum_buffer"] = np.empty_like(p.data)
+                    buf = s["momentum_buffer"] = np.empty_like(p._data)
                 bufs.append(buf)
         if not params:
             return

@@ -185,7 +185,7 @@ def test_matmul_of_views_forward_and_backward(case, dtype):
     g = rng.normal(size=(6, 3))
     (out * fg.tensor(g, dtype=dtype)).sum().backward()
 
-    A, B = a.data.astype(np.float64), b.data.astype(np.float64)  # the values actually used
+    A, B = a.numpy().astype(np.float64), b.numpy().astype(np.float64)  # the values actually used
     tol = 2e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out.data, view_a(A) @ view_b(B), rtol=tol, atol=tol)
     np.testing.assert_allclose(a.grad, _view_adjoint(view_a, shape_a, g @ view_b(B).T),

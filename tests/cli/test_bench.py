@@ -48,5 +48,5 @@ def test_train_to_accuracy_reaches_the_target_and_reports_the_models_accuracy():
     seconds, epochs, acc = bench.train_to_accuracy(run, target=0.97, max_epochs=40)
     assert seconds > 0 and 1 <= epochs < 40
     # the accuracy it reports is the model's, recomputed here by hand
-    logits = run["model"](run["Xte"]).data
+    logits = run["model"](run["Xte"]).numpy()
     assert acc == float(np.mean(np.argmax(logits, axis=1) == run["yte"])) >= 0.97

@@ -25,7 +25,7 @@ def one_by_one(model, x):
 
 
 def grads(model):
-    return [None if p.grad is None else p.grad.copy() for p in model.parameters()]
+    return [None if p.grad is None else p.grad.numpy().copy() for p in model.parameters()]
 
 
 @pytest.mark.parametrize("acts", [(nn.ReLU, nn.Tanh), (nn.Sigmoid, None), (None, nn.ReLU)])
@@ -34,7 +34,7 @@ def test_matches_modules_one_by_one(acts, rng):
     x = fg.tensor(rng.standard_normal((4, 5)), requires_grad=True, dtype=np.float64)
     out = model(x)
     out.backward(np.arange(12.0).reshape(4, 3))
-    fused, fused_dx = grads(model), x.grad.copy()
+    fused, fused_dx = grads(model), x.grad.numpy().copy()
     model.zero_grad()
     x.zero_grad()
     ref = one_by_one(model, x)
@@ -53,15 +53,15 @@ def test_against_finite_differences(rng):
     model(x).sum().backward()
     eps = 1e-6
     for p in model.parameters():  # and dL/dp for one element of every parameter
-        k = p.data.size // 2
-        flat = p.data.reshape(-1)
+        k = p.numpy().size // 2
+        flat = p.numpy().reshape(-1)
         orig = flat[k]
         flat[k] = orig + eps
-        plus = model(x).data.sum()
+        plus = model(x).numpy().sum()
         flat[k] = orig - eps
-        minus = model(x).data.sum()
+        minus = model(x).numpy().sum()
         flat[k] = orig
-        assert p.grad.reshape(-1)[k] == pytest.approx((plus - minus) / (2 * eps), rel=1e-6, abs=1e-8)
+        assert p.grad.numpy().reshape(-1)[k] == pytest.approx((plus - minus) / (2 * eps), rel=1e-6, abs=1e-8)
 
 
 def test_gradients_accumulate_over_backward_calls(rng):
@@ -95,10 +95,10 @@ def test_frozen_layer_gets_no_gradient(rng):
 def test_hook_on_a_weight_sees_the_gradient(rng):
     model = net(nn.ReLU, nn.ReLU)
     seen = []
-    model[2].weight.register_hook(lambda g: seen.append(g.copy()) or g * 2)
+    model[2].weight.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
     x = rng.standard_normal((6, 5))
     model(x).sum().backward()
-    doubled = model[2].weight.grad.copy()
+    doubled = model[2].weight.grad.numpy().copy()
     model.zero_grad()
     h = F.relu(F.linear(x, model[0].weight, model[0].bias))
     F.relu(F.linear(h, model[2].weight, model[2].bias))  # same path, one op at a time
@@ -110,7 +110,7 @@ def test_shared_layer_used_twice_sums_both_uses(rng):
     model = nn.Sequential(shared, nn.Tanh(), shared)
     x = fg.tensor(rng.standard_normal((3, 4)), requires_grad=True, dtype=np.float64)
     model(x).sum().backward()
-    fused = shared.weight.grad.copy()
+    fused = shared.weight.grad.numpy().copy()
     shared.zero_grad()
     F.linear(F.tanh(F.linear(x, shared.weight, shared.bias)), shared.weight, shared.bias).sum().backward()
     assert np.allclose(fused, shared.weight.grad, rtol=1e-13)

@@ -47,7 +47,7 @@ def train(model, X, y, steps=STEPS, start=None):
         opt.zero_grad()
         loss_fn(model(X[step % len(X)]), y[step % len(y)]).backward()
         opt.step()
-    return [p.data.copy() for p in model.parameters()]
+    return [p.numpy().copy() for p in model.parameters()]
 
 
 def digest(params):

@@ -245,14 +245,14 @@ def test_linear_default_init_bounds_match_pytorch():
     fg.manual_seed(3)
     lin = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    for p in (lin.weight.data, lin.bias.data):
+    for p in (lin.weight.numpy(), lin.bias.numpy()):
         assert p.min() >= -bound and p.max() <= bound
         assert p.max() > 0.95 * bound and p.min() < -0.95 * bound  # uniform, filling the range
 
 
 def test_manual_seed_makes_init_repeatable():
     fg.manual_seed(7)
-    a = nn.Linear(4, 4).weight.data.copy()
+    a = nn.Linear(4, 4).weight.numpy().copy()
     fg.manual_seed(7)
     assert np.array_equal(a, nn.Linear(4, 4).weight.data)
 
@@ -263,8 +263,8 @@ def test_linear_forward_backward_against_numpy(dtype, shape, rng):
     lin = nn.Linear(5, 4).to(dtype)
     x = fg.tensor(rng.standard_normal(shape), requires_grad=True, dtype=dtype)
     y = lin(x)
-    W, b = lin.weight.data.astype(np.float64), lin.bias.data.astype(np.float64)
-    x64 = x.data.astype(np.float64)
+    W, b = lin.weight.numpy().astype(np.float64), lin.bias.numpy().astype(np.float64)
+    x64 = x.numpy().astype(np.float64)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert y.shape == shape[:-1] + (4,)
     assert np.allclose(y.data, x64 @ W.T + b, atol=tol)
@@ -294,7 +294,7 @@ def test_linear_input_mismatch_names_both_shapes(wrap):
 def test_linear_accepts_int_and_noncontiguous_input(rng):
     lin = nn.Linear(3, 2)
     x = np.arange(12).reshape(4, 3)
-    ref = x.astype(np.float64) @ lin.weight.data.T.astype(np.float64) + lin.bias.data
+    ref = x.astype(np.float64) @ lin.weight.numpy().T.astype(np.float64) + lin.bias.data
     assert np.allclose(lin(x).data, ref, atol=1e-5)
     xf = np.asfortranarray(rng.standard_normal((6, 4)))[:, ::-1][:, :3]
     assert np.allclose(lin(xf).data, xf @ lin.weight.data.T + lin.bias.data, atol=1e-5)

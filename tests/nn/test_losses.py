@@ -22,7 +22,7 @@ def _run(fn, x, t, g_shape_rng, requires_target_grad=True):
     out = fn(xf, tf)
     g = g_shape_rng(out.shape).astype(x.dtype)
     out.backward(g)
-    return out.data, xf.grad, tf.grad, g
+    return out.numpy(), xf.grad, tf.grad, g
 
 
 def _run_torch(torch, fn, x, t, g, requires_target_grad=True):
@@ -127,7 +127,7 @@ def test_bce_clamps_log_at_minus_100_like_torch():
     torch = torch_or_skip()
     p = np.array([0.0, 1.0, 0.0, 1.0])
     y = np.array([1.0, 0.0, 0.0, 1.0])
-    ours = F.binary_cross_entropy(p, y, reduction="none").data
+    ours = F.binary_cross_entropy(p, y, reduction="none").numpy()
     np.testing.assert_array_equal(ours, [100.0, 100.0, 0.0, 0.0])
     np.testing.assert_array_equal(ours, torch.nn.functional.binary_cross_entropy(
         torch.tensor(p), torch.tensor(y), reduction="none").numpy())
@@ -295,7 +295,7 @@ def _value_and_grads(fn, x, t, g, target_grad=False):
     tf = fg.Tensor(t, requires_grad=True) if target_grad else t
     out = fn(xf, tf)
     out.backward(np.asarray(g, out.dtype) if np.ndim(g) else np.asarray(g, x.dtype))
-    return out.data, xf.grad, (tf.grad if target_grad else None)
+    return out.numpy(), xf.grad, (tf.grad if target_grad else None)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
@@ -567,7 +567,7 @@ def test_mse_takes_any_layout_for_prediction_and_target(layout):
     target = memory_layouts(target64)[layout]
     loss = F.mse_loss(pred, target)
     loss.backward()
-    p, t = pred.data, np.asarray(target, np.float64)
+    p, t = pred.numpy(), np.asarray(target, np.float64)
     np.testing.assert_allclose(loss.item(), ((p - t) ** 2).mean(), rtol=1e-12)
     np.testing.assert_allclose(pred.grad, 2 * (p - t) / p.size, rtol=1e-12)
 

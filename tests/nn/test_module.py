@@ -35,9 +35,9 @@ def test_parameters_children_train_eval():
 
 def test_load_state_dict_copies_in_place_and_checks():
     a, b = mlp(), nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3))
-    w = b[0].weight.data
+    w = b[0].weight.numpy()
     b.load_state_dict(a.state_dict())
-    assert w is b[0].weight.data and np.array_equal(w, a[0].weight.data)
+    assert w is b[0].weight.numpy() and np.array_equal(w, a[0].weight.numpy())
     bad = dict(a.state_dict())
     bad["0.weight"] = np.zeros((5, 7), np.float32)
     with pytest.raises(ValueError, match=r"0\.weight.*\(5, 7\).*\(7, 5\)"):
@@ -73,7 +73,7 @@ def test_sequential_fusion_equals_separate_ops(rng):
     x = fg.tensor(rng.standard_normal((6, 5)), requires_grad=True, dtype=np.float64)
     fused = m(x)
     fused.sum().backward()
-    grads = [p.grad.copy() for p in m.parameters()] + [x.grad.copy()]
+    grads = [p.grad.numpy().copy() for p in m.parameters()] + [x.grad.numpy().copy()]
     m.zero_grad()
     x.zero_grad()
     h = F.relu(F.linear(x, m[0].weight, m[0].bias))  # the same network, one op at a time
@@ -151,7 +151,7 @@ def _mlp(dtype=np.float32):
 
 def _mlp_reference(model, x, y):
     """Forward, mean cross-entropy and every gradient of the MLP, in float64 NumPy."""
-    W1, b1, W2, b2 = (p.data.astype(np.float64) for p in model.parameters())
+    W1, b1, W2, b2 = (p.numpy().astype(np.float64) for p in model.parameters())
     h = np.tanh(x @ W1.T + b1)
     z = h @ W2.T + b2
     p = np.exp(z - z.max(1, keepdims=True))
