@@ -65,8 +65,6 @@ def test_requirements(python):
         name = Requirement(line).name
         if name == "torch" and python not in TORCH_PYTHONS:
             continue
-        if name == "scikit-learn" and python == "3.9":
-            line = "scikit-learn>=1.6,<1.7"  # 1.7 needs Python 3.10; 1.6 is the last for 3.9
         wanted.append(line)
     return wanted
 
