@@ -8,7 +8,7 @@ import numpy as np
 _generator = np.random.default_rng()
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> None:
     """Seed fastgrad's process-wide generator (as torch.manual_seed does for PyTorch)."""
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):

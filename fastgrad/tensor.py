@@ -11,6 +11,8 @@ Storage: a tensor keeps its values in the NumPy array `_data` and its gradient i
 `_grad` (or None). The engine, the optimizers and the kernels read and write those arrays.
 Users see them as PyTorch shows them: `t.data` and `t.grad` are Tensors sharing that memory.
 """
+from typing import Any
+
 import numpy as np
 
 from . import _grad_mode
@@ -137,11 +139,11 @@ class Tensor:
         """Number of dimensions."""
         return self._data.ndim
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The values as a NumPy array, sharing memory (no copy)."""
         return self._data
 
-    def item(self):
+    def item(self) -> Any:
         """The one element as a Python number."""
         if self._data.size != 1:
             raise ValueError("item() needs a tensor with one element, not shape "
@@ -199,7 +201,7 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise (see ops.py), yet tensors stay hashable
 
     # ---- graph bookkeeping ---------------------------------------------------------------------
-    def detach(self):
+    def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
         return _engine.new_tensor(self._data, None)
 
@@ -233,7 +235,7 @@ class Tensor:
         return _HookHandle(self._hooks, hook)
 
     # ---- the chain rule -----------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=)."""
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad "
@@ -561,7 +563,7 @@ class Tensor:
                                      bool(keepdims))
         return _reduce.min(self, dim, keepdim)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         """Index of the largest element, of the flattened tensor or along dim."""
         return _reduce.argmax(self, dim, keepdim)
 
@@ -711,7 +713,8 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def tensor(data, requires_grad=False, dtype=None, device=None):
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+           device: Any = None) -> "Tensor":
     """fg.tensor(data): a new leaf tensor holding a copy of data (torch.tensor)."""
     _device.check(device, "tensor: device")
     return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)

@@ -1,13 +1,14 @@
 """Data sets shipped inside the package, so examples and tests run offline."""
 import gzip
 import os
+from typing import Tuple
 
 import numpy as np
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_digits():
+def load_digits() -> Tuple[np.ndarray, np.ndarray]:
     """The UCI optical-recognition handwritten digits: 1,797 8x8 images, 10 classes.
 
     Returns (X, y): X float32 of shape (1797, 64) with pixel counts 0..16, y int64 labels 0..9.

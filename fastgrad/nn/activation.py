@@ -12,7 +12,7 @@ from ..functions.activation import KERNEL_SOFTPLUS_THRESHOLD
 
 class ReLU(Module):
     """max(0, x) elementwise, as torch.nn.ReLU (`inplace` is accepted and ignored)."""
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
 
     def forward(self, x):
@@ -45,7 +45,7 @@ class Sigmoid(Module):
 
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope * x, as torch.nn.LeakyReLU."""
-    def __init__(self, negative_slope=0.01, inplace=False):
+    def __init__(self, negative_slope=0.01, inplace=False) -> None:
         super().__init__()
         self.negative_slope = _checks.number(negative_slope, "negative_slope", "LeakyReLU")
 
@@ -62,7 +62,7 @@ class LeakyReLU(Module):
 
 class GELU(Module):
     """x * Phi(x), approximate="tanh" for the tanh formula, as torch.nn.GELU."""
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate="none") -> None:
         super().__init__()
         self.approximate = _checks.gelu_approximate(approximate, "GELU")
 
@@ -79,7 +79,7 @@ class GELU(Module):
 
 class ELU(Module):
     """x where x > 0, else alpha * (exp(x) - 1), as torch.nn.ELU."""
-    def __init__(self, alpha=1.0, inplace=False):
+    def __init__(self, alpha=1.0, inplace=False) -> None:
         super().__init__()
         self.alpha = _checks.number(alpha, "alpha", "ELU")
 
@@ -96,7 +96,7 @@ class ELU(Module):
 
 class SiLU(Module):
     """x * sigmoid(x) (swish), as torch.nn.SiLU."""
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
 
     def forward(self, x):
@@ -109,7 +109,7 @@ class SiLU(Module):
 
 class Softplus(Module):
     """log(1 + exp(beta * x)) / beta, linear above `threshold`, as torch.nn.Softplus."""
-    def __init__(self, beta=1.0, threshold=20.0):
+    def __init__(self, beta=1.0, threshold=20.0) -> None:
         super().__init__()
         self.beta = _checks.softplus_beta(beta, "Softplus")
         self.threshold = _checks.number(threshold, "threshold", "Softplus")
@@ -128,7 +128,7 @@ class Softplus(Module):
 
 class Softmax(Module):
     """exp(x) / sum(exp(x)) along `dim`, as torch.nn.Softmax."""
-    def __init__(self, dim=None):
+    def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
 

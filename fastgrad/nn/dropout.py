@@ -6,7 +6,7 @@ from .module import Module
 
 class Dropout(Module):
     """In train mode, zeroes elements with probability p, scales the rest by 1/(1-p) (torch.nn.Dropout)."""
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p=0.5, inplace=False) -> None:
         super().__init__()
         p = _checks.number(p, "p", "Dropout")
         if not 0.0 <= p <= 1.0:

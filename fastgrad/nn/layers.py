@@ -1,5 +1,6 @@
 """Layers: Linear and the containers and shape modules around it."""
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -9,13 +10,15 @@ from . import init
 from ..functions.dense import ACT, DenseStackFunction
 from .module import Module
 from .parameter import Parameter
+from ..tensor import Tensor
 
 
 class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features), initialised as PyTorch does:
     W and b uniform in +-1/sqrt(in_features) (kaiming_uniform_ with a = sqrt(5))."""
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "Linear: device")
         for name, v in (("in_features", in_features), ("out_features", out_features)):
@@ -54,7 +57,10 @@ class Sequential(Module):
     running the modules one by one (the tests check it).
     """
 
-    def __init__(self, *modules):
+    if TYPE_CHECKING:  # a Sequential returns a Tensor, for type checkers
+        def __call__(self, input: Any) -> Tensor: ...
+
+    def __init__(self, *modules: Module) -> None:
         super().__init__()
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
@@ -143,7 +149,7 @@ class _DenseRun:
 
     __slots__ = ("acts", "params", "weights")
 
-    def __init__(self, pairs):
+    def __init__(self, pairs) -> None:
         self.acts = [ACT[fused[0] if fused else "none"] for _, fused in pairs]
         self.params = [float(fused[1]) if fused else 0.0 for _, fused in pairs]
         self.weights = [p for linear, _ in pairs for p in (linear.weight, linear.bias)]
@@ -154,7 +160,7 @@ class _DenseRun:
 
 class Identity(Module):
     """Returns its input unchanged; takes and ignores any arguments, as torch.nn.Identity."""
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__()
 
     def forward(self, x):
@@ -163,7 +169,7 @@ class Identity(Module):
 
 class Flatten(Module):
     """Flattens dimensions start_dim..end_dim into one, as torch.nn.Flatten."""
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim=1, end_dim=-1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 

@@ -1,14 +1,20 @@
 """Loss modules: the module forms of the losses in functional.py."""
+from typing import TYPE_CHECKING, Any
+
 from . import _checks
 from . import functional as F
 from .module import Module
+from ..tensor import Tensor
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction="mean") -> None:
         super().__init__()
         F._check_reduction(reduction)
         self.reduction = reduction
+
+    if TYPE_CHECKING:  # what a loss returns, for type checkers (Module.__call__ says Any)
+        def __call__(self, input: Any, target: Any) -> Tensor: ...
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
@@ -28,7 +34,7 @@ class L1Loss(_Loss):
 
 class HuberLoss(_Loss):
     """Squared error below `delta`, linear above it, as torch.nn.HuberLoss."""
-    def __init__(self, reduction="mean", delta=1.0):
+    def __init__(self, reduction="mean", delta=1.0) -> None:
         super().__init__(reduction)
         self.delta = _checks.number(delta, "delta", "HuberLoss")
         if not self.delta > 0:
@@ -42,7 +48,7 @@ class _WeightedLoss(_Loss):
     """A loss with an optional weight, kept as a buffer as PyTorch does (so it moves with
     .to(dtype) and appears in state_dict under 'weight')."""
 
-    def __init__(self, weight=None, reduction="mean"):
+    def __init__(self, weight=None, reduction="mean") -> None:
         super().__init__(reduction)
         if weight is not None:
             self.register_buffer("weight", F._data(weight).copy())
@@ -52,7 +58,7 @@ class _WeightedLoss(_Loss):
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices given log-probabilities, as torch.nn.NLLLoss."""
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean") -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
@@ -62,7 +68,8 @@ class NLLLoss(_WeightedLoss):
 
 class CrossEntropyLoss(_WeightedLoss):
     """Cross entropy of class indices (or probabilities) given logits (torch.nn.CrossEntropyLoss)."""
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean",
+                 label_smoothing=0.0) -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = _checks.number(label_smoothing, "label_smoothing",
@@ -83,7 +90,7 @@ class BCELoss(_WeightedLoss):
 
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross entropy of logits (sigmoid folded in, stable), as torch.nn.BCEWithLogitsLoss."""
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+    def __init__(self, weight=None, reduction="mean", pos_weight=None) -> None:
         super().__init__(weight, reduction)
         if pos_weight is not None:
             self.register_buffer("pos_weight", F._data(pos_weight).copy())

@@ -6,6 +6,7 @@ names PyTorch does ("0.weight", "2.running_mean", ...) and a PyTorch state dict 
 one-to-one into the same architecture.
 """
 from collections import namedtuple
+from typing import Any, Dict, Iterator, Tuple, TypeVar
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from ..device import parse_to
 from ..tensor import Tensor
 from .parameter import Parameter
 
+_M = TypeVar("_M", bound="Module")
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -36,7 +38,7 @@ class Module:
         """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     # ---- registration ---------------------------------------------------------------------------
@@ -123,7 +125,8 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[Tuple[str, Parameter]]:
         """Yield (dotted name, Parameter) for this module and (with recurse) its submodules."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
@@ -134,7 +137,7 @@ class Module:
                 seen.add(id(p))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter once, in named_parameters' order (torch.nn.Module.parameters).
         Tutorials call it at every step, so the list is kept until a module attribute
         changes anywhere (Module.generation)."""
@@ -161,17 +164,17 @@ class Module:
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self: _M, mode: bool = True) -> _M:
         """Set training mode (Dropout, BatchNorm) here and in submodules; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self: _M) -> _M:
         """Set evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter gradient: to None (set_to_none=True, the default) or to zeros."""
         for p in self.parameters():  # kept from call to call (see parameters)
             if set_to_none or p._grad is None:
@@ -218,7 +221,7 @@ class Module:
         return self.to(np.float64)
 
     # ---- state ----------------------------------------------------------------------------------
-    def state_dict(self, prefix=""):
+    def state_dict(self, prefix: str = "") -> Dict[str, Any]:
         """Name -> NumPy array for every parameter and persistent buffer (shares memory)."""
         out = {}
         for mod_prefix, module in self.named_modules(prefix):

@@ -16,7 +16,7 @@ def _count(value, name, cls):
 class LayerNorm(Module):
     """Normalises over the last dimensions (normalized_shape), then a learnable scale and shift."""
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=None):
+                 dtype=None) -> None:
         super().__init__()
         shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
                  else tuple(normalized_shape))
@@ -49,7 +49,7 @@ class BatchNorm1d(Module):
     the running statistics, unless track_running_stats=False."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
+                 track_running_stats=True, dtype=None) -> None:
         super().__init__()
         self.num_features = _count(num_features, "num_features", "BatchNorm1d")
         if momentum is not None and not 0.0 <= float(momentum) <= 1.0:

@@ -16,7 +16,7 @@ from .optimizer import Optimizer, to_python
 class LRScheduler:
     """Base class: subclasses implement `get_lr()` (the lrs for `self.last_epoch`)."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer, last_epoch=-1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -72,7 +72,7 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the lr by gamma every step_size epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1) -> None:
         _check_positive_int("step_size", step_size)
         _check_finite("gamma", gamma)
         self.step_size = step_size
@@ -91,7 +91,7 @@ class StepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the lr by gamma every epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer, gamma, last_epoch=-1) -> None:
         _check_finite("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -112,7 +112,7 @@ class CosineAnnealingLR(LRScheduler):
     changes group["lr"] by hand sees the same behaviour as in PyTorch.
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1) -> None:
         if isinstance(T_max, bool) or not isinstance(T_max, numbers.Real) or not T_max > 0:
             raise ValueError(f"Expected positive T_max, but got {T_max!r}")
         _check_finite("eta_min", eta_min)
@@ -151,7 +151,7 @@ class OneCycleLR(LRScheduler):
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
                  max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+                 last_epoch=-1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:

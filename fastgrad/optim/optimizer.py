@@ -13,6 +13,7 @@ with the live state (as PyTorch's are): deep-copy the dict to keep a snapshot.
 import math
 import numbers
 from collections import defaultdict
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class Optimizer:
 
     _state_buffers = ()  # what a parameter's state must hold once it has any (load_state_dict)
 
-    def __init__(self, params, defaults):
+    def __init__(self, params, defaults) -> None:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -123,7 +124,7 @@ class Optimizer:
             check_hyperparameter(group, "lr")
 
     # ---- the update -------------------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default) or to zeros in place."""
         if set_to_none:  # the branch out of the loop: this runs every training step
             for group in self.param_groups:
@@ -136,7 +137,7 @@ class Optimizer:
                 if p._grad is not None:
                     p._grad[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """One update of every parameter that has a gradient; returns closure()'s loss if given."""
         loss = None
         if closure is not None:
@@ -158,7 +159,7 @@ class Optimizer:
         raise NotImplementedError
 
     # ---- checkpoints ------------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """{"state": {index: {name: array/number}}, "param_groups": [{..., "params": [index]}]}"""
         index = {}
         groups = []

@@ -8,6 +8,7 @@ column instead of sample by sample.
 import bisect
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class TensorDataset(Dataset):
     """Samples are rows: dataset[i] == (tensors[0][i], tensors[1][i], ...), each a Tensor
     (PyTorch's TensorDataset). Takes Tensors or NumPy arrays with equal first dimensions."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor or array")
         self.arrays = tuple(_as_array(a) for a in tensors)
