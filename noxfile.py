@@ -3,7 +3,7 @@ oldest NumPy that pyproject.toml claims. Each session installs the package (buil
 tree, like `pip install .`) and the test extra into a fresh environment, and tests the
 installed copy (FASTGRAD_TEST_INSTALLED=1, see conftest.py).
 
-    nox                          # every session (about 5 minutes each on 2 cores)
+    nox                          # every session (minutes each: installs, a build, the suite)
     nox -s "tests-3.9"           # one Python; CI runs the oldest and the newest
     nox -s oldest_numpy
     nox -s "tests-3.12" -- -x tests/nn     # arguments after -- go to pytest

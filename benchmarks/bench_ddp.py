@@ -1,6 +1,7 @@
 """Data-parallel training on one machine: 2 ranks x 1 thread against 1 rank x 2 threads and 1 x 1.
 
-    python benchmarks/bench_ddp.py [--workloads M L] [--rounds 3]
+    PYTHONPATH=. python benchmarks/bench_ddp.py [--workloads M L] [--rounds 3]
+    pytest benchmarks/bench_ddp.py      # each configuration once (FASTGRAD_BENCH_FULL=1: M and L)
 
 Each configuration runs in its own processes (the 2-rank one under mpiexec), the three
 interleaved round by round so that a slow spell of the machine falls on all of them; the
@@ -154,6 +155,29 @@ def main():
               f"{one / two_threads:.2f}; 2-rank scaling efficiency "
               f"{one / (2 * two_ranks['step']):.0%}")
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+
+
+def test_ddp_configurations(benchmark):
+    """Each configuration's step, run once in its own processes (quick: M, a few steps); the
+    timed figure is the whole run, the per-step medians are in extra_info."""
+    import pytest
+
+    from mode import pick
+
+    if mpiexec() is None:
+        pytest.skip("mpiexec not found: install the `distributed` extra (mpi4py, mpich)")
+    pytest.importorskip("mpi4py", reason="mpi4py not installed: the `distributed` extra")
+    names, steps = pick((["M"], 3), (["M", "L"], 5))
+
+    def everything():
+        return {f"{name} {config}": run_config(config, name, steps, 1)
+                for name in names for config in CONFIGS}
+
+    figures = benchmark.pedantic(everything, rounds=1, iterations=1)
+    for label, fig in figures.items():
+        benchmark.extra_info[label + " ms/step"] = round(fig["step"] * 1e3, 2)
+        assert fig["ranks"] == CONFIGS[label.split()[1]][0]
+        assert fig["threads"] == CONFIGS[label.split()[1]][1]
 
 
 if __name__ == "__main__":

@@ -75,9 +75,13 @@ _write_optable()
 
 
 def _escape(line):
-    """A line of plain prose made inert for reStructuredText: * | and word_ are literal."""
-    line = line.replace("\\", "\\\\").replace("*", "\\*").replace("|", "\\|")
-    return re.sub(r"(\w)_(?=\W|$)", r"\1\\_", line)
+    """A line of plain prose made inert for reStructuredText: outside `code` spans, * | and
+    the underscore after a word (a link target in reST) are literal characters."""
+    parts = re.split(r"(``.*?``|`[^`]*`)", line)
+    for i in range(0, len(parts), 2):  # the even parts lie outside backquotes
+        text = parts[i].replace("\\", "\\\\").replace("*", "\\*").replace("|", "\\|")
+        parts[i] = re.sub(r"(\w)_", r"\1\\_", text)
+    return "".join(parts)
 
 
 def docstring_as_written(app, what, name, obj, options, lines):
@@ -100,5 +104,12 @@ def docstring_as_written(app, what, name, obj, options, lines):
     lines[:] = out
 
 
+def not_ours(app, what, name, obj, skip, options):
+    """Leaves out members another library adds (scikit-learn's set_*_request methods)."""
+    module = getattr(obj, "__module__", None) or ""
+    return True if module and not module.startswith("fastgrad") else None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", docstring_as_written)
+    app.connect("autodoc-skip-member", not_ours)

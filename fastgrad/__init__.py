@@ -54,6 +54,7 @@ def set_num_threads(n):
 
 
 def get_num_threads():
+    """The number of threads the C kernels use."""
     return _kernels.get_num_threads()
 
 

@@ -34,7 +34,7 @@ from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
 import numpy as np
 
 from . import _grad_mode
-from .tensor import Tensor, _run_hooks
+from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
 
@@ -205,6 +205,90 @@ cpdef object new_tensor(object data, object grad_fn):
     return t
 
 
+# ---- the arithmetic operators' fast paths ----------------------------------------------------------
+
+cpdef object binary(op, ufunc, a, b, bint reflected):
+    """a (op) b, or b (op) a when reflected, for a Tensor a, when no type promotion is needed:
+    b a Python number and a floating point, or b a Tensor of a's dtype. Without a gradient to
+    record, an elementwise op is its ufunc alone (no graph node: updates by hand, evaluation).
+    None when promotion is needed (the caller promotes)."""
+    cdef cnp.ndarray ad = a._data
+    if type(b) is float or type(b) is int:
+        if not cnp.PyArray_ISFLOAT(ad):
+            return None
+        if ufunc is not None and not (a.requires_grad and _mode.enabled):
+            return _result(ufunc(b, ad) if reflected else ufunc(ad, b))
+        return op.apply(b, a) if reflected else op.apply(a, b)
+    if reflected or not isinstance(b, Tensor):
+        return None
+    bd = b._data
+    if cnp.PyArray_TYPE(ad) != cnp.PyArray_TYPE(<cnp.ndarray?>bd):
+        return None
+    if ufunc is not None and not ((a.requires_grad or b.requires_grad) and _mode.enabled):
+        return _result(ufunc(ad, bd))
+    return op.apply(a, b)
+
+
+cdef class GradAttribute:
+    """The accumulated gradient as a Tensor sharing memory with it, or None (torch.Tensor.grad);
+    the same Tensor while the gradient array is the same. Assign a Tensor of the tensor's shape
+    and dtype, or None."""
+
+    def __get__(self, t, owner):
+        if t is None:
+            return self
+        g = t._grad
+        if g is None:
+            return None
+        view = getattr(t, "_grad_view", None)
+        if view is None or view._data is not g:
+            view = new_tensor(g, None)
+            t._grad_view = view
+        return view
+
+    def __set__(self, t, value):
+        _set_grad(t, value)
+
+
+def operator(op, ufunc, bint reflected, promote):
+    """The Tensor method for a (op) b (b (op) a when reflected), compiled as every step runs
+    it: binary's fast path, else the operands promoted as PyTorch does (promote(x, y))."""
+    def method(a, b):
+        out = binary(op, ufunc, a, b, reflected)
+        if out is not None:
+            return out
+        return op.apply(*(promote(b, a) if reflected else promote(a, b)))
+    return method
+
+
+def inplace_operator(ufunc, fallback):
+    """The Tensor method for a (op)= b, compiled: inplace's fast path, else
+    fallback(a, b) (PyTorch's rules, recording, errors)."""
+    def method(a, b):
+        done = inplace(a, b, ufunc)
+        return done if done is not None else fallback(a, b)
+    return method
+
+
+cdef inline object _result(out):
+    """A ufunc's result as a tensor (NumPy gives a scalar for 0-d operands)."""
+    return new_tensor(out if cnp.PyArray_CheckExact(out) else np.asarray(out), None)
+
+
+cpdef object inplace(t, other, ufunc):
+    """t (op)= other in place when nothing is to be recorded and the result fits t; None
+    otherwise (the caller applies PyTorch's rules, records the op or explains the error)."""
+    if _mode.enabled and (t.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+        return None
+    data = t._data
+    try:
+        ufunc(data, other._data if isinstance(other, Tensor) else other, data)  # out=data
+    except (TypeError, ValueError):
+        return None
+    modified(t)
+    return t
+
+
 def apply(cls, *args):
     """Function.apply for fastgrad's own ops: forward on the arrays inside the tensor
     arguments (other arguments are passed as they are); the output records a Context when
@@ -340,7 +424,7 @@ cdef class _Walk:
     back to None if the walk fails, so no half-written gradient is left)."""
 
     cdef unsigned long long held  # bit k: lock k is held for the running op
-    cdef list created  # tensor, the .grad array made for it, tensor, array, ...
+    cdef list created  # the tensors whose .grad this walk made
 
     cdef release_held(self):
         cdef int k
@@ -350,12 +434,9 @@ cdef class _Walk:
             _release(k)
 
     cdef rollback(self):
-        cdef Py_ssize_t i
         if self.created is not None:
-            for i in range(0, len(self.created), 2):
-                t = self.created[i]
-                if t._grad is self.created[i + 1]:
-                    t._grad = None
+            for t in self.created:
+                t._grad = None
 
 
 def run_backward(root, gradient, bint retain_graph):
@@ -529,7 +610,7 @@ def grad_targets(tensors, needs, list grads):
                 if walk is not None:
                     if walk.created is None:
                         walk.created = []
-                    walk.created += (t, targets[i])
+                    walk.created.append(t)
                 continue
             if cnp.PyArray_CheckExact(old):
                 g = old

@@ -11,6 +11,7 @@ state = _State()
 
 
 def is_grad_enabled():
+    """Whether operations in this thread record the graph for backward()."""
     return state.enabled
 
 
@@ -24,12 +25,14 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        self._prev = is_grad_enabled()
-        set_grad_enabled_flag(self.mode)
+        # The thread-local read and written directly: `with no_grad()` wraps every manual
+        # update step of the tutorials.
+        self._prev = state.enabled
+        state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        set_grad_enabled_flag(self._prev)
+        state.enabled = self._prev
         return False
 
     def __call__(self, fn):
@@ -53,10 +56,12 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
+    """Record the graph again inside, even within no_grad (context manager and decorator)."""
     mode = True
 
 
 class set_grad_enabled(_GradMode):
+    """Turn graph recording on (mode=True) or off; a context manager or, called alone, a setting."""
     def __init__(self, mode):
         self.mode = bool(mode)
         self._prev = is_grad_enabled()

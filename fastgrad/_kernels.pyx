@@ -11,6 +11,11 @@ Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-c
 misaligned arrays, read-only outputs, outputs overlapping inputs, and bad scalar arguments;
 IndexError for an out-of-range class label.
 
+What C reads without the GIL belongs to the call: its arrays are held by the call's own
+references (lists of arrays are copied into tuples), and values that index memory (the class
+labels of cross_entropy) are copied before they are checked, so another thread that writes an
+argument meanwhile can change results but never make a kernel read or write out of bounds.
+
 Activations are named and numbered by the C table (csrc/activation.h): ACTIVATIONS maps each
 name to its code, ACTIVATION_READS says which saved tensor its derivative reads (x, the input or
 pre-activation Z; y, the output Y), and ACT_<NAME> is each code.
@@ -465,16 +470,11 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
     """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
     except one dW buffer shared by several layers (or one db), written by each in turn. Each
     layer was checked on its own already; the arrays are the checked ndarrays or None."""
-    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L, n = 1 + 5 * L + 1
-    arrays, names = [dY], ["dY"]
-    for l in range(L):
-        arrays.append(dWs[l]); names.append(f"dWs[{l}]")
-    for l in range(L):
-        arrays.append(dbs[l]); names.append(f"dbs[{l}]")
-    arrays.append(X); names.append("X")
+    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L
+    arrays = [dY, *dWs, *dbs, X]
     for l in range(L):
         arrays += [ys[l], zs[l], Ws[l]]
-        names += [f"ys[{l}]", f"zs[{l}]", f"Ws[{l}]"]
+    cdef Py_ssize_t n = len(arrays)
     cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
     if lo == NULL:
         raise MemoryError()
@@ -492,11 +492,25 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
                 if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
                     continue
                 # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
-                _disjoint(arrays[i], names[i], arrays[j], names[j], fn,
+                _disjoint(arrays[i], _stack_name(i, L), arrays[j], _stack_name(j, L), fn,
                           (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
     finally:
         PyMem_Free(lo)
     return 0
+
+
+cdef str _stack_name(Py_ssize_t i, Py_ssize_t L):
+    """The name of entry i of _stack_disjoint's arrays, for its message."""
+    if i == 0:
+        return "dY"
+    if i <= L:
+        return f"dWs[{i - 1}]"
+    if i <= 2 * L:
+        return f"dbs[{i - 1 - L}]"
+    if i == 2 * L + 1:
+        return "X"
+    i -= 2 * L + 2
+    return f"{('ys', 'zs', 'Ws')[i % 3]}[{i // 3}]"
 
 
 # ---- elementwise ------------------------------------------------------------------------------

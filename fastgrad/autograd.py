@@ -25,10 +25,12 @@ class ArrayFunction:
 
     @staticmethod
     def forward(ctx, *inputs):
+        """The op's output from its inputs; save what backward needs on ctx."""
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
     def backward(ctx, grad):
+        """The gradient of each input (None where none is needed) from the output's gradient."""
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     # forward on the tensors' arrays, recording a Context (the graph node) linking the output

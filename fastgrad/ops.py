@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _kernels
 from .autograd import ArrayFunction as Function
+from ._engine import operator
 from .tensor import Tensor
 from .functions.activation import ActivationFunction
 
@@ -384,18 +385,22 @@ def install_tensor_methods(Tensor):
         return (axis if dim is None else dim), bool(keepdims if keepdims is not None else keepdim)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Sum over `dim` (an int, a tuple, or None for all), as torch.Tensor.sum."""
         ax, kd = _dim_axis(dim, axis, keepdim, keepdims)
         return Sum.apply(self, ax, kd)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Mean over `dim` (an int, a tuple, or None for all), as torch.Tensor.mean."""
         ax, kd = _dim_axis(dim, axis, keepdim, keepdims)
         return Mean.apply(self, ax, kd)
 
     def reshape(self, *shape):
+        """The same values in a new shape (one entry may be -1), as torch.Tensor.reshape."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return Reshape.apply(self, tuple(int(s) for s in shape))
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions start_dim..end_dim merged into one, as torch.Tensor.flatten."""
         if self.ndim == 0:
             return Reshape.apply(self, (1,))
         s, e = _axes(start_dim, self.ndim)[0], _axes(end_dim, self.ndim)[0]
@@ -413,12 +418,15 @@ def install_tensor_methods(Tensor):
         return Permute.apply(self, tuple(axes))
 
     def permute(self, *dims):
+        """The dimensions reordered as `dims`, as torch.Tensor.permute."""
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         return Permute.apply(self, _axes(tuple(dims), self.ndim))
 
     def _act(name):
         code = _kernels.ACTIVATIONS[name]
-        return lambda self: ActivationFunction.apply(self, code, 0.0)
+        method = lambda self: ActivationFunction.apply(self, code, 0.0)  # noqa: E731
+        method.__doc__ = f"{name}(x) elementwise, as torch.Tensor.{name}."
+        return method
 
     def _compare(ufunc):
         def compare(self, other):
@@ -429,22 +437,25 @@ def install_tensor_methods(Tensor):
             return Tensor(ufunc(self._data, other))
         return compare
 
-    def _binary(op):
-        def method(a, b):
-            # Same dtypes, or a float tensor with a Python number: NumPy's result is PyTorch's.
-            if ((type(b) is float or type(b) is int) and a._data.dtype.kind == "f"
-                    or isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
-                return op.apply(a, b)
-            return op.apply(*promote(a, b))
+    def _binary(op, ufunc=None):
+        """The operator and its reflected form: the engine's fast path when the dtypes need
+        no promotion, else PyTorch's promotion first."""
+        return operator(op, ufunc, False, promote), operator(op, ufunc, True, promote)
 
-        def reflected(a, b):
-            return op.apply(*promote(b, a))
-        return method, reflected
+    add, radd = _binary(Add, np.add)
+    sub, rsub = _binary(Sub, np.subtract)
+    mul, rmul = _binary(Mul, np.multiply)
+    float_div, float_rdiv = _binary(Div, np.true_divide)
 
-    add, radd = _binary(Add)
-    sub, rsub = _binary(Sub)
-    mul, rmul = _binary(Mul)
-    div, rdiv = _binary(Div)
+    def div(a, b):  # true division of integers gives the default float dtype (PyTorch)
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_div(a, b)
+
+    def rdiv(a, b):
+        if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
+            a = a.to(np.float32)
+        return float_rdiv(a, b)
     pow_, rpow = _binary(Pow)
 
     methods = dict(
@@ -463,8 +474,14 @@ def install_tensor_methods(Tensor):
         matmul=lambda a, b: MatMul.apply(a, b),
         sum=sum, mean=mean, reshape=reshape, view=reshape,
         flatten=flatten, transpose=transpose, permute=permute,
-        T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim))))),
+        T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim)))),
+                   doc="The dimensions reversed (a matrix transposed), as torch.Tensor.T."),
     )
+    docs = dict(exp="e**x elementwise.", log="Natural logarithm elementwise.",
+                sqrt="Square root elementwise.", abs="Absolute value elementwise.",
+                matmul="Matrix product self @ other, as torch.matmul.")
+    for name, doc in docs.items():
+        methods[name].__doc__ = doc
     for name, fn in methods.items():
         if name not in Tensor.__dict__:  # a method the class defines itself takes precedence
             setattr(Tensor, name, fn)

@@ -118,39 +118,16 @@ class Tensor:
     def data(self, value):
         self._data = _to_array(value)
 
-    @property
-    def grad(self):
-        """The accumulated gradient as a Tensor sharing memory with it, or None."""
-        g = self._grad
-        if g is None:
-            return None
-        view = getattr(self, "_grad_view", None)
-        if view is None or view._data is not g:  # the same Tensor while the array is the same
-            view = self._grad_view = _engine.new_tensor(g, None)
-        return view
-
-    @grad.setter
-    def grad(self, value):
-        if value is None:
-            self._grad = self._grad_view = None
-            return
-        g = value._data if isinstance(value, Tensor) else value
-        if not isinstance(g, np.ndarray):
-            raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
-        if g.shape != self._data.shape:
-            raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has shape "
-                               f"{self._data.shape}")
-        if g.dtype != self._data.dtype:
-            raise TypeError(f"assigned grad has dtype {g.dtype}, but the tensor has dtype "
-                            f"{self._data.dtype}")
-        self._grad = g
-        self._grad_view = value if isinstance(value, Tensor) else None
+    # .grad, the accumulated gradient as a Tensor sharing memory with the array _grad (or
+    # None), is compiled (_engine.GradAttribute, set below the class): the manual update of
+    # every tutorial reads it once per parameter and step. Assigning goes to _set_grad.
 
     # ---- NumPy interop and Python conversions -------------------------------------------------
-    shape = property(lambda self: self._data.shape)
-    ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
-    is_leaf = property(lambda self: self.grad_fn is None)
+    shape = property(lambda self: self._data.shape, doc="The size of each dimension, a tuple.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The element type.")
+    is_leaf = property(lambda self: self.grad_fn is None,
+                       doc="True for a tensor no recorded op made (its .grad is kept).")
 
     def numel(self):
         """Number of elements."""
@@ -296,17 +273,8 @@ class Tensor:
             self._grad += g
 
     # ---- in-place operations (PyTorch's rules) --------------------------------------------------
-    def __iadd__(self, other):
-        return _inplace(self, np.add, "__add__", other)
-
-    def __isub__(self, other):
-        return _inplace(self, np.subtract, "__sub__", other)
-
-    def __imul__(self, other):
-        return _inplace(self, np.multiply, "__mul__", other)
-
-    def __itruediv__(self, other):
-        return _inplace(self, np.true_divide, "__truediv__", other)
+    # += -= *= /= are compiled (_engine.inplace_operator, set below the class): the manual
+    # update of every tutorial, p -= lr * p.grad, runs them once per parameter and step.
 
     def add_(self, other, alpha=1):
         """self += alpha * other, in place."""
@@ -602,6 +570,24 @@ class Tensor:
         return _reduce.argmin(self, dim, keepdim)
 
 
+def _set_grad(t, value):
+    """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""
+    if value is None:
+        t._grad = t._grad_view = None
+        return
+    g = value._data if isinstance(value, Tensor) else value
+    if not isinstance(g, np.ndarray):
+        raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+    if g.shape != t._data.shape:
+        raise RuntimeError(f"assigned grad has shape {g.shape}, but the tensor has shape "
+                           f"{t._data.shape}")
+    if g.dtype != t._data.dtype:
+        raise TypeError(f"assigned grad has dtype {g.dtype}, but the tensor has dtype "
+                        f"{t._data.dtype}")
+    t._grad = g
+    t._grad_view = value if isinstance(value, Tensor) else None
+
+
 def _values(x):
     """The array (or number) behind a Tensor argument."""
     return x._data if isinstance(x, Tensor) else x
@@ -688,9 +674,7 @@ def _engine_copy(s, src):
 def _rebase(t, op):
     """Records an in-place change of a leaf that does not require grad: t becomes the output
     of op applied to its old values (a snapshot, as the op may save them for backward)."""
-    old = Tensor.__new__(Tensor)
-    Tensor.__init__(old, t._data.copy())
-    out = op(old)
+    out = op(Tensor(t._data.copy()))
     _write(t, out._data, "in-place operation")
     t.grad_fn = out.grad_fn
     t.requires_grad = out.requires_grad
@@ -733,12 +717,17 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine  # noqa: E402  (the engine and the ops need Tensor defined first)
-from . import _final_callbacks  # noqa: E402
+from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor first)
 from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)
+Tensor.grad = _engine.GradAttribute()
+for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.subtract, "__sub__"),
+                               ("__imul__", np.multiply, "__mul__"),
+                               ("__itruediv__", np.true_divide, "__truediv__")):
+    setattr(Tensor, _name, _engine.inplace_operator(
+        _ufunc, lambda t, other, u=_ufunc, m=_method: _inplace(t, u, m, other)))
 
 from . import device as _device  # noqa: E402  (the parity-ops methods above call these)
 from . import dtypes as _dtypes  # noqa: E402

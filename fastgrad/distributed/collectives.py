@@ -129,7 +129,7 @@ def all_gather(tensor_list: Sequence[TensorLike], tensor: TensorLike, group: Any
 def _array_of(where, tensor):
     """The writable NumPy array a collective reads and writes in place."""
     if isinstance(tensor, Tensor):
-        array = tensor.numpy()
+        array = tensor._data
     elif isinstance(tensor, np.ndarray):
         array = tensor
     else:

@@ -32,14 +32,17 @@ class Normal(Distribution):
 
     @property
     def mean(self):
+        """loc."""
         return self.loc
 
     @property
     def stddev(self):
+        """scale."""
         return self.scale
 
     @property
     def variance(self):
+        """scale squared."""
         return self.scale * self.scale
 
     def _noise(self, sample_shape):

@@ -122,15 +122,19 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def items(self):
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def clear(self):
+        """Removes every module."""
         for key in list(self._modules):
             delattr(self, key)
 

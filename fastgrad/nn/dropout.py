@@ -5,6 +5,7 @@ from .module import Module
 
 
 class Dropout(Module):
+    """In train mode, zeroes elements with probability p, scales the rest by 1/(1-p) (torch.nn.Dropout)."""
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         p = _checks.number(p, "p", "Dropout")

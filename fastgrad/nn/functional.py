@@ -45,36 +45,44 @@ def dense(input, weight, bias=None, activation="none", param=0.0):
 # ---- activations --------------------------------------------------------------------------------
 
 def relu(input, inplace=False):
+    """max(0, x) elementwise (`inplace` is accepted and ignored), as torch.nn.functional.relu."""
     return _act.elementwise(_tensor(input), "relu")
 
 
 def tanh(input):
+    """tanh(x) elementwise."""
     return _act.elementwise(_tensor(input), "tanh")
 
 
 def sigmoid(input):
+    """1 / (1 + exp(-x)) elementwise."""
     return _act.elementwise(_tensor(input), "sigmoid")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x."""
     return _act.elementwise(_tensor(input), "leaky_relu",
                             _checks.number(negative_slope, "negative_slope", "leaky_relu"))
 
 
 def gelu(input, approximate="none"):
+    """x * Phi(x); approximate="tanh" uses the tanh formula, as torch.nn.functional.gelu."""
     approximate = _checks.gelu_approximate(approximate, "gelu")
     return _act.elementwise(_tensor(input), "gelu" if approximate == "none" else "gelu_tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
     return _act.elementwise(_tensor(input), "elu", _checks.number(alpha, "alpha", "elu"))
 
 
 def silu(input, inplace=False):
+    """x * sigmoid(x)."""
     return _act.elementwise(_tensor(input), "silu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
     beta = _checks.softplus_beta(beta, "softplus")
     threshold = _checks.number(threshold, "threshold", "softplus")
     return _act.SoftplusFunction.apply(_tensor(input), beta, threshold)
@@ -91,12 +99,14 @@ def _softmax_dim(x, dim, fn):
 
 
 def softmax(input, dim=None, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`."""
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "softmax"), False)
 
 
 def log_softmax(input, dim=None, dtype=None):
+    """log(softmax(x)) along `dim`, computed stably."""
     x = _tensor(input)
     x = x.to(dtype) if dtype is not None else x
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
@@ -137,6 +147,7 @@ def _constant(value, x, fn, name):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """Squared error, reduced by `reduction` ("mean", "sum" or "none")."""
     _check_reduction(reduction)
     x = input._data if type(input) is Tensor else None
     if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
@@ -147,12 +158,14 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
+    """Absolute error, reduced by `reduction` ("mean", "sum" or "none")."""
     _check_reduction(reduction)
     x = _float_input(input)
     return _loss.L1Function.apply(x, _like(target, x, "l1_loss"), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Squared error below `delta`, linear above it, reduced by `reduction`."""
     _check_reduction(reduction)
     delta = _checks.number(delta, "delta", "huber_loss")
     if not delta > 0:
@@ -162,6 +175,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) with optional `weight`, reduced by `reduction`."""
     _check_reduction(reduction)
     x = _float_input(input)
     t = _like(target, x, "binary_cross_entropy")
@@ -176,6 +190,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
+    """binary_cross_entropy of sigmoid(input), computed stably; pos_weight weighs positives."""
     _check_reduction(reduction)
     x = _float_input(input)
     t = _like(target, x, "binary_cross_entropy_with_logits")
@@ -322,6 +337,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 # ---- normalisation and dropout ------------------------------------------------------------------
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dimensions, then scale and shift."""
     x = _float_input(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)

@@ -48,32 +48,39 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
+    """Fill `tensor` in place from U(a, b); returns it."""
     return _fill(tensor, generator().uniform(a, b, size=_shape(tensor)))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
+    """Fill `tensor` in place from N(mean, std^2); returns it."""
     return _fill(tensor, generator().normal(mean, std, size=_shape(tensor)))
 
 
 def constant_(tensor, val):
+    """Fill `tensor` in place with `val`; returns it."""
     return _fill(tensor, val)
 
 
 def zeros_(tensor):
+    """Fill `tensor` in place with zeros; returns it."""
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill `tensor` in place with ones; returns it."""
     return _fill(tensor, 1.0)
 
 
 def xavier_uniform_(tensor, gain=1.0):
+    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)), in place."""
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor, gain=1.0):
+    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)), in place."""
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -89,9 +96,11 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He uniform, in place: U(-b, b), b = gain * sqrt(3 / fan) (fan by mode, gain by nonlinearity, a)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He normal, in place: N(0, std^2), std = gain / sqrt(fan) (fan by mode, gain by nonlinearity, a)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))

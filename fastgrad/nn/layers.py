@@ -30,12 +30,14 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Draw weight and bias from U(-k, k), k = 1/sqrt(in_features), as PyTorch does."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
+        """x @ weight.T + bias."""
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -72,6 +74,7 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add `module` at the end; returns self."""
         self.add_module(str(len(self._modules)), module)
         return self
 
@@ -150,6 +153,7 @@ class _DenseRun:
 
 
 class Identity(Module):
+    """Returns its input unchanged; takes and ignores any arguments, as torch.nn.Identity."""
     def __init__(self, *args, **kwargs):
         super().__init__()
 
@@ -158,6 +162,7 @@ class Identity(Module):
 
 
 class Flatten(Module):
+    """Flattens dimensions start_dim..end_dim into one, as torch.nn.Flatten."""
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim

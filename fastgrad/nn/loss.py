@@ -15,16 +15,19 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
+    """Mean squared error between input and target, as torch.nn.MSELoss."""
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error between input and target, as torch.nn.L1Loss."""
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
+    """Squared error below `delta`, linear above it, as torch.nn.HuberLoss."""
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
         self.delta = _checks.number(delta, "delta", "HuberLoss")
@@ -48,6 +51,7 @@ class _WeightedLoss(_Loss):
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices given log-probabilities, as torch.nn.NLLLoss."""
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
@@ -57,6 +61,7 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of class indices (or probabilities) given logits (torch.nn.CrossEntropyLoss)."""
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
@@ -71,11 +76,13 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross entropy of probabilities, as torch.nn.BCELoss."""
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross entropy of logits (sigmoid folded in, stable), as torch.nn.BCEWithLogitsLoss."""
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(weight, reduction)
         if pos_weight is not None:

@@ -18,6 +18,8 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
+    """Base class of layers and models, as torch.nn.Module: set Parameters and Modules as
+    attributes, define forward()."""
     # Counts changes to any module's attributes. Plans cached from module attributes (a
     # Sequential's fused runs) compare it with the count they were built at, one integer
     # compare per call, and rebuild when anything was assigned or deleted since.
@@ -31,6 +33,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
+        """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -61,6 +64,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register `param` (a Parameter, or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
                             f"got {type(param).__name__}")
@@ -84,6 +88,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Register the submodule `module` under `name`."""
         setattr(self, name, module)
 
     def apply(self, fn):
@@ -96,25 +101,30 @@ class Module:
 
     # ---- traversal ------------------------------------------------------------------------------
     def named_modules(self, prefix=""):
+        """Yield (name, module) for this module and every submodule, depth first."""
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """Yield this module and every submodule, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """Yield (name, module) for the direct submodules."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
     def children(self):
+        """Yield the direct submodules."""
         for _, child in self.named_children():
             yield child
 
     def named_parameters(self, prefix="", recurse=True):
+        """Yield (dotted name, Parameter) for this module and (with recurse) its submodules."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -125,10 +135,20 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        """Every parameter once, in named_parameters' order (torch.nn.Module.parameters).
+        Tutorials call it at every step, so the list is kept until a module attribute
+        changes anywhere (Module.generation)."""
+        if not recurse:
+            return iter([p for p in self._parameters.values() if p is not None])
+        cached = self.__dict__.get("_parameters_cache")
+        if cached is None or cached[0] != Module.generation:
+            found = tuple(p for _, p in self.named_parameters())
+            cached = (Module.generation, found)
+            object.__setattr__(self, "_parameters_cache", cached)
+        return iter(cached[1])
 
     def named_buffers(self, prefix="", recurse=True):
+        """Yield (dotted name, buffer) for the registered buffers."""
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
             for name, b in module._buffers.items():
@@ -136,31 +156,31 @@ class Module:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
 
     def buffers(self, recurse=True):
+        """Yield the registered buffers."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (Dropout, BatchNorm) here and in submodules; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """Set evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        # Called every step: the parameter list is kept until any module attribute changes.
-        cached = self.__dict__.get("_zero_grad_params")
-        if cached is None or cached[0] != Module.generation:
-            cached = (Module.generation, tuple(self.parameters()))
-            object.__setattr__(self, "_zero_grad_params", cached)
-        for p in cached[1]:
+        """Reset every parameter gradient: to None (set_to_none=True, the default) or to zeros."""
+        for p in self.parameters():  # kept from call to call (see parameters)
             if set_to_none or p._grad is None:
                 p._grad = None
             else:
                 p._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -190,9 +210,11 @@ class Module:
         return self
 
     def float(self):
+        """Convert parameters and floating buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self):
+        """Convert parameters and floating buffers to float64; returns self."""
         return self.to(np.float64)
 
     # ---- state ----------------------------------------------------------------------------------
@@ -243,6 +265,7 @@ class Module:
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside this module's parentheses in repr(); subclasses override it."""
         return ""
 
     def __repr__(self):

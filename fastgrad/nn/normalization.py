@@ -14,6 +14,7 @@ def _count(value, name, cls):
 
 
 class LayerNorm(Module):
+    """Normalises over the last dimensions (normalized_shape), then a learnable scale and shift."""
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  dtype=None):
         super().__init__()
@@ -70,6 +71,7 @@ class BatchNorm1d(Module):
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def reset_running_stats(self):
+        """Set running_mean to 0, running_var to 1 and num_batches_tracked to 0."""
         if self.track_running_stats:
             self.running_mean[...] = 0
             self.running_var[...] = 1

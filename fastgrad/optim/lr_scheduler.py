@@ -36,6 +36,7 @@ class LRScheduler:
         self._is_initial = False
 
     def get_lr(self):
+        """The learning rate of each parameter group at the current epoch (last_epoch)."""
         raise NotImplementedError
 
     def get_last_lr(self):

@@ -235,7 +235,8 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNet):
     (default nn.CrossEntropyLoss) taking (logits, class indices). optimizer: an optimizer
     class (default optim.SGD), built with lr and the optimizer__* parameters. Fitted:
     module_, criterion_, optimizer_, classes_, history_ (a list of one dict an epoch:
-    epoch, train_loss, valid_loss when validation_fraction is set, dur in seconds).
+    epoch, train_loss, valid_loss when validation_fraction is set, dur in seconds). Targets
+    are single labels; for multi-label ones use MLPClassifier.
     Pickling a fitted estimator pickles the module (unpickling runs code: load only pickles
     you trust; fastgrad.save(module_.state_dict()) is the safe format for the weights).
     """

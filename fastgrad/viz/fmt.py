@@ -1,5 +1,7 @@
 """Numbers and arrays as short text: scalars and small tensors in full, larger ones as their
 shape and norm."""
+import math
+
 import numpy as np
 
 SMALL = 6  # tensors of at most this many elements are written out in full
@@ -8,7 +10,7 @@ SMALL = 6  # tensors of at most this many elements are written out in full
 def number(x):
     """A scalar to 4 significant digits: 2, 0.5, 0.3333, -1.2e-07."""
     x = float(x)
-    if x == int(x) and abs(x) < 1e15:
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.4g}"
 

@@ -193,17 +193,18 @@ def build(root, max_nodes=DEFAULT_MAX_NODES, count_cap=COUNT_CAP):
 
 def _count_unread(pending, seen_ids, cap):
     """How many tensors lie behind the ones left unread (each counted once, up to cap)."""
-    seen = set()
+    seen = set(seen_ids)  # ids; the graph keeps every tensor alive while this runs
+    start = len(seen)
     stack = list(pending)
-    while stack and len(seen) < cap:
+    while stack and len(seen) - start < cap:
         t = stack.pop()
-        if id(t) in seen or id(t) in seen_ids:
+        if t is None or id(t) in seen:  # None: an argument that was not a tensor
             continue
         seen.add(id(t))
-        ctx = _context(t)
+        ctx = t.grad_fn
         if ctx is not None:
-            stack.extend(p for p in _parents(ctx) if p is not None)
-    return len(seen)
+            stack.extend(_parents(ctx))
+    return len(seen) - start
 
 
 # ---- a fused run of dense layers, read as its layers -------------------------------------------

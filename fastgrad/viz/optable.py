@@ -29,21 +29,44 @@ OPS = {
     "Sqrt": ("√a", ("1/(2√a)",)),
     "Abs": ("|a|", ("sign(a)",)),
     "Cast": ("a in another dtype", ("1",)),
+    # ---- more elementwise math (ops_math.py)
+    "Sin": ("sin a", ("cos a",)),
+    "Cos": ("cos a", ("−sin a",)),
+    "Log1p": ("ln(1 + a)", ("1/(1 + a)",)),
+    "Round": ("a rounded", ("0 (a step function)",)),
+    "Clamp": ("min(max(a, lo), hi)", ("1 where lo ≤ a ≤ hi, else 0", "1 where a < lo, else 0",
+                                       "1 where out = hi, else 0")),
+    "Where": ("a where cond, else b", ("none (a condition)", "1 where cond, else 0",
+                                        "1 where not cond, else 0")),
+    "Maximum": ("max(a, b)", ("1 where a > b, ½ at ties, else 0",
+                              "1 where b > a, ½ at ties, else 0")),
+    "Minimum": ("min(a, b)", ("1 where a < b, ½ at ties, else 0",
+                              "1 where b < a, ½ at ties, else 0")),
     # ---- reductions and shapes
     "Sum": ("Σ a", ("1 for each summed element",)),
     "Mean": ("mean(a)", ("1/n for each of the n elements",)),
     "Max": ("max(a)", ("1 at the maximum (ties share it), else 0",)),
     "MaxAlongDim": ("max(a, dim)", ("1 at the chosen index, else 0",)),
+    "Min": ("min(a)", ("1 at the minimum (ties share it), else 0",)),
+    "MinAlongDim": ("min(a, dim)", ("1 at the chosen index, else 0",)),
+    "Prod": ("Π a", ("the product of the other elements",)),
+    "Norm": ("(Σ |a|^p)^(1/p)", ("a·|a|^(p−2) / out^(p−1)  (p = 2: a / out)",)),
+    "Var": ("Σ (a − mean)² / (n − correction)", ("2(a − mean) / (n − correction)",)),
     "Reshape": ("a reshaped", ("1 (the gradient reshaped back)",)),
     "Permute": ("a with its axes permuted", ("1 (the gradient permuted back)",)),
     "GetItem": ("a[index]", ("1 at each selected element, else 0",)),
+    "Clone": ("a copied", ("1",)),
+    "Expand": ("a broadcast to a shape", ("1 (the gradient summed over the copies)",)),
+    "Repeat": ("a tiled", ("1 (the gradient summed over the tiles)",)),
+    "Cat": ("the inputs joined along dim", ("", "1 on its own slice, else 0")),
+    "Stack": ("the inputs stacked along a new dim", ("", "1 on its own layer, else 0")),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
     # ---- activations (the kernels' table: fastgrad/functions/activation.py)
     "none": ("x", ("1",)),
     "relu": ("max(0, x)", ("1 if x > 0 else 0",)),
     "tanh": ("tanh(x)", ("1 − out²",)),
-    "sigmoid": ("σ(x) = 1/(1 + e^−x)", ("out·(1 − out)",)),
+    "sigmoid": ("σ(x)", ("σ(x)·(1 − σ(x)) = out·(1 − out)",)),
     "leaky_relu": ("x if x > 0 else α·x", ("1 if x > 0 else α",)),
     "gelu": ("x·Φ(x)", ("Φ(x) + x·φ(x)",)),
     "gelu_tanh": ("x·Φ(x), tanh approximation", ("the approximation's derivative",)),
@@ -99,7 +122,10 @@ def forward_formula(op):
     return entry[0] if entry else None
 
 
-_ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"),
+VARIADIC = {"Cat", "Stack"}  # forward(ctx, dim, *inputs): every input as the last entry says
+
+_ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
+         "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
 _LOSS_ARGS = ("x", "t")
 
@@ -112,23 +138,27 @@ def argument_name(op, position):
         names = _LOSS_ARGS
     else:
         names = ("a", "b")
+    if position >= len(names) and op in VARIADIC:
+        return names[-1]
     return names[position] if position < len(names) else f"input {position}"
 
 
 def rule(op, position):
     """'d(a · b)/da = b': the op's local derivative for one input, or None if unknown."""
-    entry = OPS.get(op)
-    if entry is None or position >= len(entry[1]):
+    local = local_formula(op, position)
+    if local is None:
         return None
-    return f"d({entry[0]})/d{argument_name(op, position)} = {entry[1][position]}"
+    return f"d({OPS[op][0]})/d{argument_name(op, position)} = {local}"
 
 
 def local_formula(op, position):
     """d out / d (input `position`) as a formula, or None where the table has none."""
     entry = OPS.get(op)
-    if entry is None or position >= len(entry[1]):
+    if entry is None:
         return None
-    return entry[1][position]
+    if position >= len(entry[1]) and op in VARIADIC:
+        position = len(entry[1]) - 1
+    return entry[1][position] if position < len(entry[1]) else None
 
 
 def title(op):

@@ -28,9 +28,21 @@ OPS = ("SUM", "AVG", "PRODUCT", "MIN", "MAX")
 
 
 def collectives(out):
+    res = {}
+    try:  # a world size other than mpiexec's is refused, and leaves nothing initialised
+        dist.init_process_group("mpi", world_size=99)
+        res["world_size_error"] = ""
+    except ValueError as exc:
+        res["world_size_error"] = str(exc)
+    res["initialized_after_error"] = dist.is_initialized()
     dist.init_process_group()  # no arguments: mpiexec's environment says it all
     rank, n = dist.get_rank(), dist.get_world_size()
-    res = {"initialized": dist.is_initialized(), "world": n, "backend": dist.get_backend()}
+    res.update({"initialized": dist.is_initialized(), "world": n, "backend": dist.get_backend()})
+    try:
+        dist.init_process_group()
+        res["twice_error"] = ""
+    except RuntimeError as exc:
+        res["twice_error"] = str(exc)
     for dtype in DTYPES:
         for op in OPS:
             if op == "AVG" and dtype == "int64":

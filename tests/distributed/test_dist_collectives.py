@@ -22,6 +22,10 @@ def test_process_group(ranks):
     for r in res:
         assert r["initialized"] and not r["initialized_after"]
         assert r["world"] == n and r["backend"] == "mpi"
+        assert f"world_size=99 but mpiexec started this process with world_size {n}" in \
+            str(r["world_size_error"])
+        assert not r["initialized_after_error"]
+        assert "initialize the default process group twice" in str(r["twice_error"])
 
 
 @pytest.mark.parametrize("dtype, op", [(d, op) for d in DTYPES for op in OPS

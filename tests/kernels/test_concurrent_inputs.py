@@ -14,13 +14,14 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import child_python_env
 
+from conftest import child_python_env
 from fastgrad import _kernels as K
 
 
 def run_python(code, timeout=120):
-    """Runs code in a fresh interpreter; returns (returncode, stdout + stderr)."""
+    """Runs code in a fresh interpreter that imports this session's fastgrad; returns
+    (returncode, stdout + stderr)."""
     env, cwd = child_python_env()
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=cwd)
@@ -181,9 +182,13 @@ def test_dense_stack_backward_refuses_an_output_of_one_layer_over_an_input_of_an
     np.testing.assert_array_equal(z0, before)  # refused before anything ran
 
 
-@pytest.mark.parametrize("case", ["dY over W", "db over X", "dW over another dW, shifted",
-                                  "dW over dY"])
-def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case):
+@pytest.mark.parametrize("case, message", [
+    ("dY over W", r"dY overlaps Ws\[0\]"),
+    ("db over X", r"db overlaps X .*\(layer 0\)"),  # within one layer: caught per layer
+    ("dW over another dW, shifted", r"dWs\[0\] overlaps dWs\[1\].*only the exact same"),
+    ("dW over dY", r"dY overlaps dWs\[0\]"),
+])
+def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case, message):
     X, Ws, acts, ys, zs = _stack(np.random.default_rng(1))
     dY, dWs, dbs = np.ones((4, 4)), [np.zeros((4, 4)), np.zeros((4, 4))], [None, None]
     Ws = [w.copy() for w in Ws]
@@ -196,7 +201,7 @@ def test_dense_stack_backward_refuses_each_kind_of_cross_layer_overlap(case):
         dWs = [big[:16].reshape(4, 4), big[4:].reshape(4, 4)]
     else:
         dWs = [dY, np.zeros((4, 4))]
-    with pytest.raises(ValueError, match="overlaps"):
+    with pytest.raises(ValueError, match=message):
         K.dense_stack_backward(X, ys, zs, Ws, acts, [0.0, 0.0], dY, True, dWs, dbs, [0, 0])
 
 
@@ -218,8 +223,9 @@ def test_dense_stack_backward_layers_may_share_one_gradient_buffer():
 # ---- every kernel, with threads writing its inputs meanwhile ---------------------------------
 
 def _calls(rng, dt):
-    """(name, inputs a writer may change, function running the kernel, check of the result).
-    Writers store values in [-1, 1] (labels: valid or not), so results stay bounded."""
+    """(name, inputs a writer may change, a function that runs the kernel and returns whether
+    its result is sane). Writers store values in [-1, 1] (labels: valid or not), so results
+    stay bounded."""
     r = lambda *s: rng.uniform(-1, 1, s).astype(dt)
     M, N, Kd = 96, 80, 72
     A, B, C = r(M, Kd), r(Kd, N), np.empty((M, N), dt)
@@ -288,7 +294,7 @@ def test_kernels_stay_sane_while_threads_write_their_inputs(dt):
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)  # switch often, so writers run between checks and kernels too
     try:
-        for name, inputs, call, _ in [(c[0], c[1], c[2], None) for c in _calls(rng, dt)]:
+        for name, inputs, call in _calls(rng, dt):
             stop = threading.Event()
             writers = [threading.Thread(target=_writer, args=(inputs, stop, s, 5), daemon=True)
                        for s in range(2)]

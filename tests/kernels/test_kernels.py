@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fastgrad import _kernels as K
+from reference import ref_act, ref_act_grad
 
 DTYPES = [np.float32, np.float64]
 UNIT_ROUNDOFF = {np.float32: 2.0**-24, np.float64: 2.0**-53}
@@ -156,69 +157,6 @@ def test_gemm_is_deterministic():
 
 
 # ---- activations: float64 NumPy references --------------------------------------------------
-
-_erf = np.vectorize(math.erf, otypes=[np.float64])
-SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-
-
-def _sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def ref_act(name, x, p):
-    x = x.astype(np.float64)
-    if name == "none":
-        return x
-    if name == "relu":
-        return np.where(x < 0, 0.0, x)
-    if name == "tanh":
-        return np.tanh(x)
-    if name == "sigmoid":
-        return _sigmoid(x)
-    if name == "leaky_relu":
-        return np.where(x > 0, x, x * p)
-    if name == "gelu":
-        return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
-    if name == "gelu_tanh":
-        return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
-    if name == "elu":
-        return np.where(x > 0, x, p * np.expm1(np.minimum(x, 0)))
-    if name == "silu":
-        return x * _sigmoid(x)
-    if name == "softplus":
-        return np.where(x * p > 20, x, np.logaddexp(0, x * p) / p)
-    raise KeyError(name)
-
-
-def ref_act_grad(name, x, p):
-    """d act / dx, with PyTorch's conventions at the kinks."""
-    x = x.astype(np.float64)
-    if name == "none":
-        return np.ones_like(x)
-    if name == "relu":
-        return (x > 0).astype(np.float64)
-    if name == "tanh":
-        return 1 - np.tanh(x) ** 2
-    if name == "sigmoid":
-        s = _sigmoid(x)
-        return s * (1 - s)
-    if name == "leaky_relu":
-        return np.where(x > 0, 1.0, p)
-    if name == "gelu":
-        return 0.5 * (1 + _erf(x / math.sqrt(2))) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-    if name == "gelu_tanh":
-        t = np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    if name == "elu":
-        return np.where(x > 0, 1.0, p * np.exp(np.minimum(x, 0)))
-    if name == "silu":
-        s = _sigmoid(x)
-        return s * (1 + x * (1 - s))
-    if name == "softplus":
-        return np.where(x * p > 20, 1.0, _sigmoid(x * p))
-    raise KeyError(name)
-
 
 def act_inputs(dtype, n=300, seed=8):
     """Normal samples plus the awkward points: zeros, the tails, Softplus' threshold."""

@@ -60,6 +60,9 @@ UNARY = [  # (fastgrad op, torch op, x)
     (lambda t: t.tanh(), torch.tanh, 0.8), (lambda t: t.sigmoid(), torch.sigmoid, -1.1),
     (lambda t: t ** 3, lambda t: t ** 3, 1.2), (lambda t: 2.0 / t, lambda t: 2.0 / t, 0.5),
     (lambda t: t * 3.0, lambda t: t * 3.0, 0.5), (lambda t: 1.0 - t, lambda t: 1.0 - t, 0.5),
+    (lambda t: t.sin(), torch.sin, 0.7), (lambda t: t.cos(), torch.cos, 0.7),
+    (lambda t: t.log1p(), torch.log1p, 0.2),
+    (lambda t: t.clamp(-1.0, 0.5), lambda t: t.clamp(-1.0, 0.5), 0.3),
 ]
 
 
@@ -209,3 +212,38 @@ def test_a_users_function_is_explained_with_its_own_backward():
     y.backward()
     assert num(e.grad(x)) == num(x.grad) == pytest.approx(2 * 3 * 1.5 ** 2, rel=1e-12)
     assert "[Cube]" in e.lines[-1]  # an op the table does not know is named, without formula
+
+
+def test_nan_and_infinity_are_written_not_raised():
+    x = scalar(0.0)
+    y = x.log() * 2.0  # log 0 = -inf; its derivative 1/0 = inf
+    text = str(explain(y, {"x": x, "y": y}))
+    assert "inf" in text
+    assert np.isinf(num(explain(y, {"x": x}).grad(x)))
+    z = (x * 0.0).sqrt() * (x - 1.0).sqrt()  # sqrt(-1) = nan
+    assert "nan" in str(explain(z))
+
+
+def test_joins_and_reductions_agree_with_backward_and_torch():
+    rng = np.random.default_rng(9)
+    A, B = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def forward(lib, a, b):
+        joined = lib.cat([a, b], 0) if lib is torch else fg.cat([a, b], 0)
+        stacked = lib.stack([a, b * 2.0], 0) if lib is torch else fg.stack([a, b * 2.0], 0)
+        m = lib.maximum(a, b) if lib is torch else fg.maximum(a, b)
+        w = lib.where(a > 0, a, b * b) if lib is torch else fg.where(a > 0, a, b * b)
+        return (joined.var() + stacked.norm() + (m * w).sum() + (a[0] * 0.5 + 1.0).prod()
+                + lib.minimum(a, b).repeat(2, 1).sum())
+
+    fa, fb = fg.tensor(A, requires_grad=True), fg.tensor(B, requires_grad=True)
+    out = forward(fg, fa, fb)
+    e = explain(out, {"a": fa, "b": fb})
+    out.backward()
+    ta, tb = torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True)
+    forward(torch, ta, tb).backward()
+    for mine, leaf, ref in ((e.grad(fa), fa, ta), (e.grad(fb), fb, tb)):
+        np.testing.assert_allclose(mine, np.asarray(leaf.grad), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(mine, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
+    ops = {line.split("[")[-1].split(":")[0] for line in e.lines[1:]}
+    assert {"Cat", "Stack", "Var", "Norm", "Maximum", "Minimum", "Where", "Prod", "Repeat"} <= ops

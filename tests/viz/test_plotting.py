@@ -1,13 +1,12 @@
 """plot_losses and `fastgrad demo --plot`: the curves hold the losses given, the file is an
 image matplotlib reads back."""
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import child_python_env
 
-import fastgrad
 from fastgrad.__main__ import demo
 
 pytest.importorskip("matplotlib")
@@ -47,7 +46,7 @@ def test_demo_history_is_the_losses_per_epoch():
 
 
 def test_demo_command_writes_the_plot(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fastgrad.__file__)))
+    env, _ = child_python_env()
     out = subprocess.run([sys.executable, "-m", "fastgrad", "demo",
                           "--plot", "curve.png"], capture_output=True, text=True, timeout=300,
                          cwd=tmp_path, env=env)
@@ -57,11 +56,11 @@ def test_demo_command_writes_the_plot(tmp_path):
 
 
 def test_demo_without_plot_imports_no_plotting_library():
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(fastgrad.__file__)))
+    env, cwd = child_python_env()
     code = ("import sys; from fastgrad.__main__ import main; main(['demo', '--epochs', '1', "
             "'--no-progress']); print(sorted(m for m in ('matplotlib', 'graphviz') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, env=env)
+                         timeout=300, env=env, cwd=cwd)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("[]")

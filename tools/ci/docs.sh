@@ -5,8 +5,9 @@
 #   tools/ci/docs.sh                  a fresh virtual environment with ".[docs]" installed
 #                                     (what CI runs); the site lands in docs/_build/html
 #   DOCS_PYTHON=/path/to/python tools/ci/docs.sh
-#                                     an environment that already has the docs extra, with
-#                                     fastgrad built in place in this checkout (development)
+#                                     an environment that already has the docs extra: it
+#                                     documents this checkout's in-place build when there is
+#                                     one (development), else the fastgrad installed there
 #
 # Graphviz's `dot` renders the drawings; when it is missing the script installs it with the
 # system's package manager (apt-get, as root).
@@ -28,7 +29,9 @@ fi
 
 if [ -n "${DOCS_PYTHON:-}" ]; then
   PY="$DOCS_PYTHON"
-  export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"  # the in-place build of this checkout
+  if compgen -G "fastgrad/_engine*.so" >/dev/null; then  # built in place: document this checkout
+    export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+  fi
 else
   VENV="${TMPDIR:-/tmp}/fastgrad-docs-venv"
   rm -rf "$VENV"

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PY="${FASTGRAD_CI_WHEEL_PYTHON:-$(command -v python3)}"
-PY="$("$PY" -c 'import sys; print(sys.executable)')"  # a venv's python resolves to its base
+# The interpreter itself, not a virtual environment's link to it: the wheel is built and
+# smoke-tested in environments of its own.
+PY="$("$PY" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/fastgrad-ci-wheel.XXXXXX")"
 trap 'rm -rf "$OUT"' EXIT
 

@@ -1,7 +1,7 @@
-"""Reading and writing a parameter's gradient as a NumPy array, whichever .grad holds.
+"""Reading and writing a parameter's gradient as the NumPy array the engine accumulates into.
 
-.grad may be a NumPy array or a Tensor around one; DistributedDataParallel only needs the
-array underneath, to copy it into a flat buffer and the averaged values back.
+DistributedDataParallel copies each gradient into a flat buffer and the averaged values back;
+it works on the arrays behind `.grad` and `.data`, as the optimizers do.
 """
 import numpy as np
 
@@ -10,28 +10,14 @@ from ...tensor import Tensor
 
 def grad_array(p):
     """The array behind p.grad, or None."""
-    g = p.grad
-    if g is None or isinstance(g, np.ndarray):
-        return g
-    return g.numpy()
+    return p._grad
 
 
 def set_grad(p, array):
-    """Gives p (whose .grad is None) the gradient `array`, in the form .grad takes."""
-    if _grads_are_tensors():
-        p.grad = Tensor(array)
-    else:
-        p.grad = array
+    """Gives p (whose .grad is None) the gradient `array`."""
+    p._grad = array
 
 
-def _grads_are_tensors():
-    """Asks the engine once what a leaf's accumulated gradient looks like."""
-    global _ANSWER
-    if _ANSWER is None:
-        probe = Tensor(np.zeros(1), requires_grad=True)
-        probe.sum().backward()
-        _ANSWER = not isinstance(probe.grad, np.ndarray)
-    return _ANSWER
-
-
-_ANSWER = None
+def array_of(x):
+    """The array behind a parameter or a buffer (a Tensor or a NumPy array)."""
+    return x._data if isinstance(x, Tensor) else np.asarray(x)

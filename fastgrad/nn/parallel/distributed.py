@@ -26,7 +26,7 @@ from ...autograd import Function
 from ...distributed import collectives, process_group
 from ...tensor import Tensor
 from ..module import Module
-from ._grads import grad_array, set_grad
+from ._grads import array_of, grad_array, set_grad
 
 
 class DistributedDataParallel(Module):
@@ -103,7 +103,7 @@ class _Bucket:
 
     def __init__(self, params, dtype):
         self.params = params
-        self.shapes = [tuple(p.shape) for p in params]
+        self.shapes = [p.shape for p in params]
         sizes = [p.numel() for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.total = int(self.offsets[-1])
@@ -144,7 +144,7 @@ def _make_buckets(module):
     by_dtype = {}
     for p in module.parameters():
         if p.requires_grad:
-            by_dtype.setdefault(np.dtype(p.dtype), []).append(p)
+            by_dtype.setdefault(p.numpy().dtype, []).append(p)
     return [_Bucket(params, dtype) for dtype, params in by_dtype.items()]
 
 
@@ -188,9 +188,9 @@ def _check_group(group):
 
 def _signature(module):
     """What must agree across ranks: every parameter's and buffer's name, shape and dtype."""
-    sig = [("parameter", name, tuple(p.shape), np.dtype(p.dtype).str, bool(p.requires_grad))
+    sig = [("parameter", name, tuple(p.shape), p.numpy().dtype.str, bool(p.requires_grad))
            for name, p in module.named_parameters()]
-    sig += [("buffer", name, tuple(b.shape), np.dtype(b.dtype).str, False)
+    sig += [("buffer", name, tuple(b.shape), array_of(b).dtype.str, False)
             for name, b in module.named_buffers()]
     return sig
 
@@ -220,12 +220,12 @@ def _show(entry):
 
 def _broadcast_state(comm, module):
     """Rank 0's parameter and buffer values on every rank: one broadcast per dtype."""
-    arrays = [p.numpy() for p in module.parameters()] + _buffer_arrays(module)
+    arrays = [array_of(x) for x in [*module.parameters(), *module.buffers()]]
     _broadcast_arrays(comm, arrays)
 
 
 def _broadcast_buffers(comm, module):
-    buffers = _buffer_arrays(module)
+    buffers = [array_of(b) for b in module.buffers()]
     if buffers and comm.Get_size() > 1:
         _broadcast_arrays(comm, buffers)
 
@@ -241,8 +241,3 @@ def _broadcast_arrays(comm, arrays):
         for a in group:
             a[...] = flat[start:start + a.size].reshape(a.shape)
             start += a.size
-
-
-def _buffer_arrays(module):
-    """The arrays of the module's buffers (a buffer is a Tensor or a NumPy array)."""
-    return [b if isinstance(b, np.ndarray) else b.numpy() for b in module.buffers()]

@@ -60,6 +60,7 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self):
+        """Indices drawn per epoch (the dataset's length unless given)."""
         return len(self.data_source) if self._num_samples is None else int(self._num_samples)
 
     def order(self):
