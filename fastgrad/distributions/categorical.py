@@ -42,7 +42,7 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self):
-        """The shape of probs (and logits)."""
+        """batch_shape + (number of classes,): the shape of probs and logits."""
         return self.batch_shape + (self._num_events,)
 
     def sample(self, sample_shape=()):
@@ -83,7 +83,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        """Undefined for a categorical (PyTorch returns NaN); raises NotImplementedError."""
+        """Not defined for classes: raises, where PyTorch returns NaN."""
         raise NotImplementedError("Categorical has no mean (PyTorch's is NaN)")
 
     def enumerate_support(self):

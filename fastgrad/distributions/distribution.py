@@ -44,28 +44,28 @@ class Distribution:
 
     @property
     def batch_shape(self):
-        """The shape of independent draws the parameters describe."""
+        """The shape of the independent distributions side by side."""
         return self._batch_shape
 
     @property
     def event_shape(self):
-        """The shape of one draw of a single distribution."""
+        """The shape of one draw of one distribution."""
         return self._event_shape
 
     def sample(self, sample_shape=()):
-        """Draws of shape sample_shape + batch_shape + event_shape, outside the graph."""
+        """Draws of shape sample_shape + batch_shape + event_shape, without gradient."""
         raise NotImplementedError(f"{type(self).__name__} does not define sample()")
 
     def rsample(self, sample_shape=()):
-        """Reparameterised draws: differentiable with respect to the parameters."""
+        """Draws that gradients flow through (where the distribution has them)."""
         raise NotImplementedError(f"{type(self).__name__} has no reparameterised sample")
 
     def log_prob(self, value):
-        """The log of the probability (density) of `value`, differentiable."""
+        """The log probability (density) of value."""
         raise NotImplementedError(f"{type(self).__name__} does not define log_prob()")
 
     def entropy(self):
-        """The entropy of each distribution of the batch, differentiable."""
+        """The entropy of each distribution of the batch."""
         raise NotImplementedError(f"{type(self).__name__} does not define entropy()")
 
     def __repr__(self):

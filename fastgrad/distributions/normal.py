@@ -32,12 +32,12 @@ class Normal(Distribution):
 
     @property
     def mean(self):
-        """The location loc."""
+        """loc."""
         return self.loc
 
     @property
     def stddev(self):
-        """The scale."""
+        """scale."""
         return self.scale
 
     @property

@@ -122,7 +122,7 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
-        """The names, in insertion order."""
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def values(self):
@@ -130,11 +130,11 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def items(self):
-        """(name, module) pairs, in insertion order."""
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def clear(self):
-        """Remove every module."""
+        """Removes every module."""
         for key in list(self._modules):
             delattr(self, key)
 

@@ -241,4 +241,3 @@ def _broadcast_arrays(comm, arrays):
         for a in group:
             a[...] = flat[start:start + a.size].reshape(a.shape)
             start += a.size
-

@@ -10,11 +10,20 @@ import numbers
 
 import numpy as np
 
+from ... import _engine
 from ...tensor import Tensor
+
+
+# dtypes a Tensor holds as they are: an array of one of these, C-contiguous, is wrapped without
+# the constructor's conversion, which is most of the cost of a batch of a few rows
+_PLAIN_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32,
+                                                np.int16, np.int8, np.uint8, np.bool_))
 
 
 def as_batch_tensor(array):
     """A Tensor over `array` keeping its dtype (no copy when it is already contiguous)."""
+    if type(array) is np.ndarray and array.dtype in _PLAIN_DTYPES and array.flags.c_contiguous:
+        return _engine.new_tensor(array, None)
     return Tensor(array, dtype=array.dtype)
 
 

@@ -60,7 +60,7 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self):
-        """How many indices an epoch yields (the dataset length unless num_samples was given)."""
+        """Indices drawn per epoch (the dataset's length unless given)."""
         return len(self.data_source) if self._num_samples is None else int(self._num_samples)
 
     def order(self):
