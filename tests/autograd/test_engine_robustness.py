@@ -5,10 +5,11 @@ import threading
 
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
 from fastgrad import nn
+
+torch = pytest.importorskip("torch")
 
 
 def test_concurrent_backward_through_shared_parameters_lands_both_contributions():

@@ -2,9 +2,10 @@
 (the transforms tutorial's one-hot), and the errors PyTorch raises."""
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
+
+torch = pytest.importorskip("torch")
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])

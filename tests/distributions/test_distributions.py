@@ -2,10 +2,11 @@
 gradients in the parameters; samples checked by their frequencies and moments."""
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
 from fastgrad.distributions import Categorical, Normal
+
+torch = pytest.importorskip("torch")
 
 
 def pair(array):

@@ -118,6 +118,7 @@ def test_runs_on_fastgrad(name, tmp_path):
 
 @pytest.mark.parametrize("name", params(matching=True))
 def test_matches_torch(name, tmp_path):
+    pytest.importorskip("torch")
     spec = SCRIPTS[name]
     (tmp_path / "torch").mkdir()
     (tmp_path / "fastgrad").mkdir()

@@ -2,10 +2,11 @@
 the manual-SGD idiom trains, PyTorch's leaf and version rules raise where its do."""
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
 from fastgrad import nn
+
+torch = pytest.importorskip("torch")
 
 
 def _linear_pair(rng):

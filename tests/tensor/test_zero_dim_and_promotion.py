@@ -4,10 +4,11 @@ repro_tensor_integer_wraparound); small integer powers are multiplications with 
 values and gradients."""
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
 from fastgrad.nn import functional as F
+
+torch = pytest.importorskip("torch")
 
 
 @pytest.mark.parametrize("make", [

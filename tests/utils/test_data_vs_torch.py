@@ -5,12 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
-import torch.utils.data as tud
 
 import fastgrad
 import fastgrad.utils.data as fud
 from fastgrad import nn
+
+torch = pytest.importorskip("torch")
+tud = torch.utils.data
 
 
 def rows(n=10, features=3, dtype=np.float32):
