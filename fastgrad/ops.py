@@ -409,6 +409,9 @@ def install_tensor_methods(Tensor):
 
     def transpose(self, dim0=None, dim1=None):
         """transpose() reverses the axes; transpose(d0, d1) swaps two (PyTorch)."""
+        if (dim0 is None) != (dim1 is None):
+            raise TypeError("transpose: give both dim0 and dim1, or neither to reverse every "
+                            "dimension")
         axes = list(range(self.ndim))
         if dim0 is None:
             axes.reverse()

@@ -118,6 +118,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        if not isinstance(value, (Tensor, np.ndarray)):  # as torch, which wants a Tensor
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         self._data = _to_array(value)
 
     # .grad, the accumulated gradient as a Tensor sharing memory with the array _grad (or

@@ -39,6 +39,11 @@ def linear(input, weight, bias=None):
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
     """linear followed by an activation, fused into one graph node and one C call each way."""
+    if activation not in ACT:
+        raise ValueError(f"dense: activation must be one of {sorted(ACT)}, got {activation!r}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if not (value is None and name == "bias" or isinstance(value, (Tensor, np.ndarray))):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
     return DenseStackFunction.apply(input, [ACT[activation]], [float(param)], weight, bias)
 
 
@@ -310,6 +315,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     soft = _data(target).dtype.kind == "f" and np.shape(_data(target)) == x0.shape
     x, t, shape = _rows_of_classes(x0, target, "cross_entropy", soft)
     n, classes = x.shape
+    if classes == 0:
+        raise ValueError("cross_entropy: input has no classes (its class dimension is 0)")
     w = _class_weight(weight, classes, x.dtype, "cross_entropy")
     if soft:  # class probabilities: smoothed toward uniform, 'mean' divides by the rows
         q = np.asarray(t, dtype=x.dtype) * (1 - eps) + eps / classes
