@@ -54,3 +54,24 @@ def test_mypy_sees_a_wrong_call(tmp_path, monkeypatch):
     out, status = run_mypy("from fastgrad import nn\nnn.Linear('64', 10)\n", tmp_path,
                            monkeypatch)
     assert status == 1 and 'Argument 1 to "Linear" has incompatible type "str"' in out, out
+
+
+@pytest.mark.parametrize("module_name", ["_kernels", "_engine"])
+def test_compiled_module_stub_names_what_the_module_has(module_name):
+    # A stub that lacks a function hides it from type checkers; one that names a function the
+    # module no longer has promises what is not there.
+    import ast
+    import importlib
+
+    module = importlib.import_module(f"fastgrad.{module_name}")
+    stub = os.path.join(os.path.dirname(fastgrad.__file__), f"{module_name}.pyi")
+    with open(stub) as f:
+        tree = ast.parse(f.read())
+    stubbed = {node.name for node in tree.body
+               if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    stubbed |= {node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)}
+    public = {name for name, value in vars(module).items()
+              if not name.startswith("_") and (callable(value) or name.isupper())
+              and getattr(value, "__module__", module.__name__) in (module.__name__, None)}
+    public -= {name for name in public if name.startswith("ACT_")}  # one constant per table row
+    assert stubbed == public
