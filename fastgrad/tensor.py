@@ -18,25 +18,8 @@ import numpy as np
 from . import _grad_mode
 
 _FLOAT_TYPES = (np.float32, np.float64)
-# The dtypes a tensor may hold (PyTorch's dense CPU dtypes that NumPy has, but float16).
-_SUPPORTED = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32,
-                                             np.int16, np.int8, np.uint8, np.bool_))
 _INT64 = np.iinfo(np.int64)
 _mode = _grad_mode.state
-
-
-def _as_dtype(dtype):
-    """dtype= takes fastgrad's aliases, NumPy dtypes or their names; float16 and complex types
-    are refused until fastgrad supports them."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be a dtype such as fastgrad.float32 or its name, "
-                        f"got {dtype!r}") from None
-    if dt not in _SUPPORTED:
-        raise TypeError(f"dtype {dt} is not supported by fastgrad (supported: float32, float64, "
-                        "int64, int32, int16, int8, uint8, bool)")
-    return dt
 
 
 def _inferred_dtype(arr, data):
@@ -78,7 +61,7 @@ def _to_array(data, dtype=None, copy=False):
     if isinstance(data, Tensor):
         data = data._data
     if dtype is not None:
-        dt = _as_dtype(dtype)
+        dt = _dtypes.resolve(dtype)
         arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
         if arr.dtype.kind in "cO":
             _inferred_dtype(arr, data)  # raises with the reason
