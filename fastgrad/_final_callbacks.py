@@ -3,11 +3,20 @@
 An op's backward runs while the walk is still under way: leaves further down have not got
 their gradients yet. Work that needs every gradient in place, such as DistributedDataParallel
 averaging them across processes, queues itself here from inside the walk and runs after it.
-Each backward() (nested ones too) has its own queue, kept per thread.
+Each backward() (nested ones too) has its own queue, kept per thread. Until something that
+queues callbacks exists (enable()), backward() opens no queue: a training step without
+DistributedDataParallel pays nothing for this.
 """
 import threading
 
 _local = threading.local()
+active = False  # read by Tensor.backward before it opens a queue
+
+
+def enable():
+    """From now on every backward() opens a queue (DistributedDataParallel calls this)."""
+    global active
+    active = True
 
 
 def begin():
@@ -31,6 +40,7 @@ def queue_callback(fn):
     A callback already queued for this backward() (an equal one) is not queued twice."""
     stack = getattr(_local, "stack", None)
     if not stack:
-        raise RuntimeError("queue_callback can only be called while backward() runs")
+        raise RuntimeError("queue_callback can only be called while backward() runs, after "
+                           "_final_callbacks.enable()")
     if fn not in stack[-1]:
         stack[-1].append(fn)

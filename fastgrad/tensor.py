@@ -243,6 +243,9 @@ class Tensor:
         if self.grad_fn is None:
             _engine.accumulate_leaf(self, _run_hooks(self, gradient))
             return
+        if not _final_callbacks.active:
+            _engine.run_backward(self, gradient, retain_graph)
+            return
         _final_callbacks.begin()
         ran_to_end = False
         try:

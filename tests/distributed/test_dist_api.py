@@ -46,6 +46,7 @@ def test_final_callbacks_run_after_every_gradient_is_in_place():
     """What DDP relies on: a callback queued from inside backward sees every leaf's final
     gradient (the same as after backward returns), and runs once per backward."""
     fg.manual_seed(0)
+    _final_callbacks.enable()
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     seen = []
 
@@ -73,6 +74,7 @@ def test_final_callbacks_run_after_every_gradient_is_in_place():
 
 
 def test_final_callbacks_are_dropped_when_backward_fails():
+    _final_callbacks.enable()
     ran = []
 
     class QueueThenFail(fg.autograd.Function):

@@ -63,6 +63,7 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "broadcast_buffers", bool(broadcast_buffers))
         object.__setattr__(self, "require_backward_grad_sync", True)
         comm = _default_comm()
+        _final_callbacks.enable()  # backward() then runs the averaging queued from the walk
         _check_same_model(comm, module)
         _broadcast_state(comm, module)
         object.__setattr__(self, "_buckets", _make_buckets(module))
