@@ -16,7 +16,7 @@ the configuration where it passes, below):
 """
 import pytest
 
-pytest.importorskip("sklearn")
+pytest.importorskip("sklearn", minversion="1.7")
 from sklearn.utils import estimator_checks as ec  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 

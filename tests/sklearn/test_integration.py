@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+pytest.importorskip("sklearn", minversion="1.7")
 import scipy.sparse  # noqa: E402
 from sklearn import neural_network as sk  # noqa: E402
 from sklearn.base import clone  # noqa: E402

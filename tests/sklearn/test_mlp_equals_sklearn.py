@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-sklearn = pytest.importorskip("sklearn")
+sklearn = pytest.importorskip("sklearn", minversion="1.7")
 from sklearn import neural_network as sk  # noqa: E402
 from sklearn.datasets import load_digits, make_multilabel_classification  # noqa: E402
 from sklearn.datasets import make_regression  # noqa: E402
