@@ -16,7 +16,8 @@ void FG_NAME(fg_dense_forward)(fg_idx M, fg_idx N, fg_idx K, const T *X, const T
     FG_NAME(fg_gemm_ex)(M, N, K, 1, X, K, 1, W, 1, K, 0, C, N, &ep);
 }
 
-static void FG_NAME(column_sums)(fg_idx M, fg_idx N, const T *D, T *db, int accumulate)
+FG_VECTOR_CLONES static void FG_NAME(column_sums)(fg_idx M, fg_idx N, const T *D, T *db,
+                                                  int accumulate)
 {
     double acc[FG_COLSUM_CHUNK];
     for (fg_idx j0 = 0; j0 < N; j0 += FG_COLSUM_CHUNK) {

@@ -4,7 +4,9 @@
  * combined pairwise), so results are bitwise reproducible run to run.
  */
 #include <math.h>
+#include <string.h>
 #include "fastgrad.h"
+#include "exp_nonpos.h"
 
 #define FG_SUM_BLOCK 256
 #define FG_SUM_LANES 8

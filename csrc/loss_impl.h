@@ -66,48 +66,88 @@ double FG_NAME(fg_mse)(fg_idx n, const T *pred, const T *target, T *sq, T *dX)
     return n > 0 ? FG_NAME(sq_pairwise)(n, pred, target, sq, dX) : 0.0;
 }
 
-/* One row: max, exp-sum (exps parked in dX), logsumexp, loss, then softmax - q over dX.
- * With q = (1 - eps) onehot(t) + eps / C,
- *   loss = lse - sum_c q_c x_c = lse - (1 - eps) x_t - (eps / C) sum_c x_c.
- * NaN anywhere in the row reaches the exp-sum, hence lse, loss and the whole gradient row. */
-static T FG_NAME(ce_row)(fg_idx C, const T *x, int64_t t, double eps, T *d)
-{
-    T mx = x[0];
-    for (fg_idx c = 1; c < C; c++)
-        mx = x[c] > mx ? x[c] : mx;
-    double s = 0, sx = 0;
-    for (fg_idx c = 0; c < C; c++) {
-        const T e = FG_M(exp)(x[c] - mx);
-        if (d)
-            d[c] = e;
-        s += e;
-        sx += x[c];
-    }
-    const double lse = (double)mx + log(s);
-    double loss = lse - (1 - eps) * (double)x[t];
-    if (eps != 0) /* skipped at eps == 0 so a -inf logit does not turn 0 * -inf into NaN */
-        loss -= eps / (double)C * sx;
-    if (d) {
-        const double inv = 1 / s, q_off = eps / (double)C;
-        for (fg_idx c = 0; c < C; c++)
-            d[c] = (T)((double)d[c] * inv - q_off);
-        d[t] = (T)((double)d[t] - (1 - eps));
-    }
-    return (T)loss;
-}
+/* Softmax cross-entropy, a block of rows at a time. With q = (1 - eps) onehot(t) + eps / C,
+ *   loss = lse - sum_c q_c x_c = lse - (1 - eps) x_t - (eps / C) sum_c x_c,   dX = softmax - q.
+ * The exps of a whole block (x - the row's max, all <= 0) are one flat loop that vectorises,
+ * however few classes a row has; each row's exp-sum is then added in column order in double.
+ * NaN anywhere in a row reaches its exp-sum, hence lse, loss and the whole gradient row. */
+#ifndef FG_CE_BLOCK
+#define FG_CE_BLOCK 1024 /* elements of scratch: a block is FG_CE_BLOCK / C rows */
+#endif
 
-void FG_NAME(fg_cross_entropy)(fg_idx M, fg_idx C, const T *X, const int64_t *target,
-                               int64_t ignore_index, double label_smoothing, T *loss, T *dX)
+FG_VECTOR_CLONES static void FG_NAME(ce_block)(fg_idx rows, fg_idx C, const T *X, const int64_t *target,
+                              int64_t ignore_index, double eps, T *loss, T *dX, T *scratch)
 {
-    for (fg_idx i = 0; i < M; i++) {
-        T *d = dX ? dX + i * C : NULL;
-        if (target[i] == ignore_index || C <= 0) {
-            loss[i] = 0;
+    T mx[FG_CE_BLOCK];
+    double s[FG_CE_BLOCK];
+    /* Loops over a block run across rows innermost where a row would carry a dependency
+     * from one column to the next (max, sum): each row still sees its columns in order. */
+    for (fg_idx r = 0; r < rows; r++) {
+        mx[r] = X[r * C];
+        s[r] = 0;
+    }
+    for (fg_idx c = 1; c < C; c++)
+        for (fg_idx r = 0; r < rows; r++) {
+            const T v = X[r * C + c];
+            mx[r] = v > mx[r] ? v : mx[r];
+        }
+    /* C beyond the scratch (then rows == 1) goes through it in chunks */
+    for (fg_idx c0 = 0; c0 < C; c0 += FG_CE_BLOCK) {
+        const fg_idx w = C - c0 < FG_CE_BLOCK ? C - c0 : FG_CE_BLOCK;
+        for (fg_idx r = 0; r < rows; r++)
+            for (fg_idx c = 0; c < w; c++)
+                scratch[r * w + c] = X[r * C + c0 + c] - mx[r];
+        for (fg_idx k = 0; k < rows * w; k++)
+            scratch[k] = FG_NAME(exp_nonpos)(scratch[k]);
+        for (fg_idx c = 0; c < w; c++)
+            for (fg_idx r = 0; r < rows; r++)
+                s[r] += scratch[r * w + c];
+        if (dX) /* the exps parked in dX, normalised below */
+            for (fg_idx r = 0; r < rows; r++)
+                memcpy(dX + r * C + c0, scratch + r * w, (size_t)w * sizeof(T));
+    }
+    for (fg_idx r = 0; r < rows; r++) {
+        const T *x = X + r * C;
+        T *d = dX ? dX + r * C : NULL;
+        const int64_t t = target[r];
+        if (t == ignore_index) {
+            loss[r] = 0;
             if (d)
                 for (fg_idx c = 0; c < C; c++)
                     d[c] = 0;
             continue;
         }
-        loss[i] = FG_NAME(ce_row)(C, X + i * C, target[i], label_smoothing, d);
+        const double lse = (double)mx[r] + log(s[r]);
+        double l = lse - (1 - eps) * (double)x[t];
+        if (eps != 0) { /* skipped at eps == 0 so a -inf logit does not turn 0 * -inf into NaN */
+            double sx = 0;
+            for (fg_idx c = 0; c < C; c++)
+                sx += x[c];
+            l -= eps / (double)C * sx;
+        }
+        loss[r] = (T)l;
+        if (d) {
+            const double inv = 1 / s[r], q_off = eps / (double)C;
+            for (fg_idx c = 0; c < C; c++)
+                d[c] = (T)((double)d[c] * inv - q_off);
+            d[t] = (T)((double)d[t] - (1 - eps));
+        }
+    }
+}
+
+void FG_NAME(fg_cross_entropy)(fg_idx M, fg_idx C, const T *X, const int64_t *target,
+                               int64_t ignore_index, double label_smoothing, T *loss, T *dX)
+{
+    T scratch[FG_CE_BLOCK];
+    if (C <= 0) {
+        for (fg_idx i = 0; i < M; i++)
+            loss[i] = 0;
+        return;
+    }
+    const fg_idx per_block = C < FG_CE_BLOCK ? FG_CE_BLOCK / C : 1;
+    for (fg_idx i = 0; i < M; i += per_block) {
+        const fg_idx rows = M - i < per_block ? M - i : per_block;
+        FG_NAME(ce_block)(rows, C, X + i * C, target + i, ignore_index, label_smoothing,
+                          loss + i, dX ? dX + i * C : NULL, scratch);
     }
 }

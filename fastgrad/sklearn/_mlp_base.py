@@ -79,6 +79,38 @@ def flush_subnormals(arrays):
         np.copyto(a, 0, where=np.abs(a) < np.sqrt(np.finfo(a.dtype).tiny))
 
 
+class Batches:
+    """The mini-batches of an epoch, in scikit-learn's order: consecutive slices of the sample
+    order, which `shuffle` redraws as scikit-learn does. A shuffled batch is gathered row by row
+    into buffers reused for every batch (a small copy that stays in cache) rather than
+    gathering the whole data set once an epoch."""
+
+    def __init__(self, X, Y, labels, sample_weight, batch_size):
+        n = X.shape[0]
+        self.arrays = [a for a in (X, Y, labels, sample_weight)]
+        self.bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+        self.order = None  # None: the samples' own order
+        self.buffers = [None if a is None else np.empty((batch_size,) + a.shape[1:], a.dtype)
+                        for a in self.arrays]
+
+    def shuffle(self, random_state):
+        """Redraws the sample order: scikit-learn's shuffle(order, random_state)."""
+        n = self.arrays[0].shape[0]
+        perm = np.arange(n)
+        random_state.shuffle(perm)
+        self.order = perm if self.order is None else self.order[perm]
+
+    def batch(self, i):
+        """(X, Y, labels, sample_weight) of batch i; labels and sample_weight may be None."""
+        start, stop = self.bounds[i]
+        if self.order is None:
+            return [None if a is None else a[start:stop] for a in self.arrays]
+        idx = self.order[start:stop]
+        return [None if a is None else np.take(a, idx, axis=0, out=buf[:stop - start],
+                                               mode="clip")
+                for a, buf in zip(self.arrays, self.buffers)]
+
+
 class BaseMLP(BaseEstimator):
     """Shared parameters, fit loop and forward pass; use MLPClassifier or MLPRegressor."""
 
@@ -215,23 +247,23 @@ class BaseMLP(BaseEstimator):
                           "to be clipped")
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _train_batch(self, net, grads, opt, xb, yb, swb, labels, delta_buf):
+    def _train_batch(self, net, flat_Ws, grads, opt, xb, yb, swb, labels, delta_buf):
         """One forward, backward and solver step on a batch; returns the batch's loss (taken
-        before the step, L2 term included, as scikit-learn reports it)."""
+        before the step, L2 term included, as scikit-learn reports it). flat_Ws: each weight
+        matrix as a flat view, for the L2 term."""
         Ws, bs, acts, params = net
         dWs, dbs, no_accumulate = grads
         n = xb.shape[0]
         ys, zs = _kernels.dense_stack_forward(xb, Ws, bs, acts, params, True)
-        P = _outputs.activate(self.out_activation_, ys[-1])
         sw_sum = n if swb is None else swb.sum()
-        sq = sum(np.dot(W.ravel(), W.ravel()) for W in Ws)
-        loss = (_outputs.loss(self.out_activation_, yb, P, swb, labels)
-                + (0.5 * self.alpha) * sq / sw_sum)
+        sq = 0.0
+        for flat in flat_Ws:
+            sq += np.dot(flat, flat)
         # dLoss/dz of the output layer is P - Y (see _outputs), averaged over the batch
-        delta = np.subtract(P, yb, out=delta_buf[:n])
-        if swb is not None:
-            delta *= swb[:, None]
-        delta *= opt.lr_scale() / sw_sum
+        delta = delta_buf[:n]
+        loss = (_outputs.loss_and_delta(self.out_activation_, ys[-1], yb, swb, labels,
+                                        opt.lr_scale() / sw_sum, delta)
+                + (0.5 * self.alpha) * sq / sw_sum)
         _kernels.dense_stack_backward(xb, ys, zs, Ws, acts, params, delta, False, dWs, dbs,
                                       no_accumulate)
         opt.step(Ws, bs, dWs, dbs, self.alpha / sw_sum)
@@ -252,40 +284,39 @@ class BaseMLP(BaseEstimator):
                 X, Y, sample_weight)
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
-        labels = Y.argmax(axis=1) if self.out_activation_ == "softmax" else None
+        labels = (np.ascontiguousarray(Y.argmax(axis=1), dtype=np.int64)
+                  if self.out_activation_ == "softmax" else None)
         grads = ([np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs],
                  [False] * len(Ws))
         delta_buf = np.empty((batch_size, self.n_outputs_), dtype=Ws[0].dtype)
-        order = np.arange(n_samples, dtype=int)
+        # the labels stand for Y where the loss reads only them (see _outputs.loss_and_delta)
+        Y_read = Y if labels is None or sample_weight is not None else None
+        batches = Batches(X, Y_read, labels, sample_weight, batch_size)
+        flat_Ws = [c.ravel(order="K") for c in self.coefs_]  # views: coefs_ is contiguous
+        n_batches = len(batches.bounds)
+        # Subnormal values slow the CPU down (see flush_subnormals); they take a few hundred
+        # steps to appear, so a flush every 128 steps or so is enough.
+        flush_every = max(1, 128 // n_batches)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
-                Xe, Ye, lab, swe = X, Y, labels, sample_weight
                 if self.shuffle:
-                    # scikit-learn's shuffle(order, random_state): the same draw, without
+                    # scikit-learn's shuffle(sample_idx, random_state): the same draw, without
                     # its per-call validation (a noticeable cost on small data sets)
-                    perm = np.arange(n_samples)
-                    self._random_state.shuffle(perm)
-                    order = order[perm]
-                    Xe, Ye = X[order], Y[order]
-                    lab = labels[order] if labels is not None else None
-                    swe = sample_weight[order] if sample_weight is not None else None
+                    batches.shuffle(self._random_state)
                 accumulated_loss = 0.0
-                bar = (EpochBar(self.n_iter_ + 1, -(-n_samples // batch_size))
-                       if self.verbose >= 2 else None)
-                for start in range(0, n_samples, batch_size):
-                    stop = min(start + batch_size, n_samples)
-                    batch_loss = self._train_batch(
-                        net, grads, opt, Xe[start:stop], Ye[start:stop],
-                        swe[start:stop] if swe is not None else None,
-                        lab[start:stop] if lab is not None else None, delta_buf)
-                    accumulated_loss += batch_loss * (stop - start)
+                bar = (EpochBar(self.n_iter_ + 1, n_batches) if self.verbose >= 2 else None)
+                for i in range(n_batches):
+                    xb, yb, lab, swb = batches.batch(i)
+                    accumulated_loss += xb.shape[0] * self._train_batch(
+                        net, flat_Ws, grads, opt, xb, yb, swb, lab, delta_buf)
                     if bar is not None:
-                        bar.update(stop // batch_size)
+                        bar.update(i + 1)
                 if bar is not None:
                     bar.close()
-                flush_subnormals(Ws + bs + opt.state())
                 self.n_iter_ += 1
+                if self.n_iter_ % flush_every == 0:
+                    flush_subnormals(Ws + bs + opt.state())
                 self.loss_ = float(accumulated_loss / n_samples)
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
@@ -308,6 +339,7 @@ class BaseMLP(BaseEstimator):
                                   ConvergenceWarning)
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        flush_subnormals(Ws + bs + opt.state())
         if early_stopping:  # restore the best weights, as scikit-learn does
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts

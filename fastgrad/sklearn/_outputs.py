@@ -67,3 +67,42 @@ def loss(name, Y, P, sample_weight=None, labels=None):
     if sample_weight is None and ((Y == 0) | (Y == 1)).all():
         return -np.log(np.where(Y == 1, P, 1 - P)).sum() / n
     return -_average(xlogy(Y, P) + xlogy(1 - Y, 1 - P), sample_weight).sum()
+
+
+def _clip_bounds(dtype):
+    """The per-sample cross-entropy's bounds once P is clipped to [eps, 1 - eps]."""
+    eps = np.finfo(dtype).eps
+    return -np.log1p(-eps), -np.log(eps)
+
+
+CLIP_BOUNDS = {np.dtype(t): _clip_bounds(t) for t in (np.float32, np.float64)}
+
+
+def loss_and_delta(name, Z, Y, sample_weight, labels, scale, delta):
+    """The training step's output end: returns the data term of the loss (as `loss` defines
+    it) for the output layer's pre-activation Z, and writes into `delta` its derivative with
+    respect to Z times `scale`, that is scale * (P - Y), each row also weighted by
+    sample_weight when given. Z may be overwritten; Y is not read where labels suffice.
+
+    The two most common pairs take one fused kernel each: softmax with labels and no weights
+    (the kernel's log-softmax is clipped as `_clip` clips P) and identity without weights.
+    """
+    if sample_weight is None and labels is not None and name == "softmax":
+        n = Z.shape[0]
+        rows = np.empty(n, dtype=Z.dtype)
+        _kernels.cross_entropy(Z, labels, -1, 0.0, rows, delta)  # delta = P - Y
+        lo, hi = CLIP_BOUNDS[Z.dtype]
+        np.minimum(np.maximum(rows, lo, out=rows), hi, out=rows)  # ufuncs: once a batch
+        np.multiply(delta, scale, out=delta)
+        return float(np.add.reduce(rows, dtype=np.float64)) / n
+    if sample_weight is None and name == "identity":
+        total = _kernels.mse(Z, Y, None, delta)  # delta = 2 (P - Y)
+        np.multiply(delta, 0.5 * scale, out=delta)
+        return 0.5 * total / Z.size
+    P = activate(name, Z)
+    value = loss(name, Y, P, sample_weight, labels)
+    np.subtract(P, Y, out=delta)
+    if sample_weight is not None:
+        delta *= sample_weight[:, None]
+    np.multiply(delta, scale, out=delta)
+    return value

@@ -467,7 +467,10 @@ def ref_cross_entropy(X, target, ignore_index, eps):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("eps", [0.0, 0.1])
 @pytest.mark.parametrize("ignore_index", [-100, 2])
-@pytest.mark.parametrize("M,C", [(1, 1), (9, 10), (17, 300)])
+# The kernel works in blocks of 1024 // C rows, and a row wider than 1024 in chunks: the
+# shapes cross both boundaries.
+@pytest.mark.parametrize("M,C", [(1, 1), (9, 10), (17, 300), (250, 5), (205, 5), (3, 1024),
+                                 (4, 1025), (3, 2500)])
 def test_cross_entropy(dtype, eps, ignore_index, M, C):
     r = rng(16)
     X = (r.standard_normal((M, C)) * 4).astype(dtype)
@@ -492,6 +495,11 @@ def test_cross_entropy_is_stable_and_propagates_nan(dtype):
     K.cross_entropy(X, np.array([0, 0], np.int64), -100, 0.0, loss, dX)
     assert loss[0] == 0 and np.isfinite(dX[0]).all()
     assert np.isnan(loss[1]) and np.isnan(dX[1]).all()
+    X = np.array([[-np.inf, 0.0, 0.0]], dtype)  # a class that can never occur
+    loss, dX = np.empty(1, dtype), np.empty((1, 3), dtype)
+    K.cross_entropy(X, np.array([1], np.int64), -100, 0.0, loss, dX)
+    np.testing.assert_allclose(loss, [np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(dX, [[0.0, -0.5, 0.5]], rtol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
