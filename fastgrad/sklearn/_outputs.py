@@ -94,7 +94,7 @@ def loss_and_delta(name, Z, Y, sample_weight, labels, scale, delta):
         lo, hi = CLIP_BOUNDS[Z.dtype]
         np.minimum(np.maximum(rows, lo, out=rows), hi, out=rows)  # ufuncs: once a batch
         np.multiply(delta, scale, out=delta)
-        return float(np.add.reduce(rows, dtype=np.float64)) / n
+        return _kernels.sum_all(rows) / n
     if sample_weight is None and name == "identity":
         total = _kernels.mse(Z, Y, None, delta)  # delta = 2 (P - Y)
         np.multiply(delta, 0.5 * scale, out=delta)
