@@ -2,7 +2,7 @@
 group is one case (shape, dtype, thread count) holding the three libraries side by side.
 
     pytest benchmarks/bench_gemm.py                      # quick: 3 shapes, float32, 1 thread
-    FASTGRAD_BENCH_FULL=1 pytest benchmarks/bench_gemm.py   # 9 shapes x 2 dtypes x 1, 2 threads
+    FASTGRAD_BENCH_FULL=1 pytest benchmarks/bench_gemm.py   # 11 shapes x 2 dtypes x 1, 2 threads
 
 NumPy must run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, which only works in a process
 started without them; the NumPy cases here therefore skip when either is set. For the
@@ -20,7 +20,7 @@ SHAPES = pick(  # m x k x n
     quick=[(512, 512, 512), (128, 784, 512), (64, 784, 128)],
     full=[(512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (128, 784, 512),
           (784, 128, 512), (512, 1024, 2048), (512, 2048, 2048), (2048, 512, 2048),
-          (64, 784, 128)])
+          (64, 784, 128), (256, 2048, 2048), (128, 2048, 1024)])
 DTYPES = pick(quick=["float32"], full=["float32", "float64"])
 THREADS = pick(quick=[1], full=[1, 2])
 LIBS = ["fastgrad", "torch", "numpy"]

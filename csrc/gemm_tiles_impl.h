@@ -3,8 +3,6 @@
 
 
 #define FG_L2_BYTES ((size_t)1 << 20)
-/* A transposed B is packed for the direct path only up to this size. */
-#define FG_DIRECT_PACK_BYTES ((size_t)16 << 20)
 /* Below this many flops per thread, waking another thread costs more than it saves. */
 #define FG_FLOPS_PER_THREAD 4.0e6
 
@@ -326,8 +324,10 @@ void FG_NAME(fg_gemm_tiles)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K
         return;
     }
     const size_t b_bytes = (size_t)K * (size_t)N * sizeof(T);
-    g.direct = (M <= 256 || b_bytes <= FG_L2_BYTES)
-               && (csb == 1 || b_bytes <= FG_DIRECT_PACK_BYTES);
+    /* Direct while what it re-reads stays in L2: all of B, or (B packed a panel at a time)
+     * A's rows; otherwise B would stream from memory once per sliver of A (KERNEL-NOTES). */
+    g.direct = b_bytes <= FG_L2_BYTES
+               || (M <= 256 && csb != 1 && (size_t)M * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2);
     const double flops = 2.0 * (double)M * (double)N * (double)K;
     int n = (int)(flops / FG_FLOPS_PER_THREAD);
     const fg_idx n_tiles = (N + g.blk.nr - 1) / g.blk.nr, m_tiles = (M + g.blk.mr - 1) / g.blk.mr;
