@@ -35,6 +35,9 @@ from . import utils
 from .generator import Generator
 from . import distributions
 from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
+from .ops_reduce import cumprod, cumsum, diff, logsumexp
+from .ops_scatter import detach, gather, index_select, masked_select, nonzero
+from .ops_sort import argsort, kthvalue, median, mode, sort, topk
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -77,4 +80,6 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "device", "get_default_device", "set_default_device", "accelerator", "backends",
            "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
            "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
-           "utils", "Generator", "distributions", "scatter"]
+           "utils", "Generator", "distributions", "scatter",
+           "cumprod", "cumsum", "diff", "logsumexp", "detach", "gather", "index_select",
+           "masked_select", "nonzero", "argsort", "kthvalue", "median", "mode", "sort", "topk"]

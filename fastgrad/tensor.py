@@ -559,6 +559,63 @@ class Tensor:
         """Index of the smallest element, of the flattened tensor or along dim."""
         return _reduce.argmin(self, dim, keepdim)
 
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(self))) over dim, computed stably (torch.Tensor.logsumexp)."""
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        """The running sums along dim (torch.Tensor.cumsum)."""
+        return _reduce.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running products along dim (torch.Tensor.cumprod)."""
+        return _reduce.cumprod(self, dim, dtype=dtype)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The n-th forward difference along dim (torch.Tensor.diff)."""
+        return _reduce.diff(self, n, dim, prepend, append)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """(values, indices) sorted along dim (torch.Tensor.sort)."""
+        return _sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort self along dim (torch.Tensor.argsort)."""
+        return _sort.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (or smallest) along dim (torch.Tensor.topk)."""
+        return _sort.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """(values, indices) of the k-th smallest along dim (torch.Tensor.kthvalue)."""
+        return _sort.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements, or (values, indices) along dim
+        (torch.Tensor.median)."""
+        return _sort.median(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        """(values, indices) of the most frequent value along dim (torch.Tensor.mode)."""
+        return _sort.mode(self, dim, keepdim)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        """The elements at index along dim (torch.Tensor.gather)."""
+        return _scatter.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def index_select(self, dim, index):
+        """The slices at the positions in index along dim (torch.Tensor.index_select)."""
+        return _scatter.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        """The elements where mask is True, as a 1-d tensor (torch.Tensor.masked_select)."""
+        return _scatter.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        """The positions of the nonzero elements (torch.Tensor.nonzero)."""
+        return _scatter.nonzero(self, as_tuple=as_tuple)
+
 
 def _set_grad(t, value):
     """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""
@@ -726,4 +783,6 @@ from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
+from . import ops_scatter as _scatter  # noqa: E402
+from . import ops_sort as _sort  # noqa: E402
 from .size import Size as _Size  # noqa: E402

@@ -1,0 +1,164 @@
+"""Ordering and order statistics in PyTorch's names: sort, argsort, topk, kthvalue, median and
+mode.
+
+Each finds positions along one dimension (NumPy's stable sort, NaN counted as the largest value,
+as PyTorch does) and reads the values there with ops_scatter.Gather, whose local derivative
+routes each value's gradient back to the element it was read from. Results with indices are
+(values, indices) pairs named as torch.return_types; indices are int64.
+"""
+import numbers
+
+import numpy as np
+
+from .autograd import ArrayFunction as Function
+from .ops_math import as_tensor_input
+from .ops_reduce import ValuesIndices
+from .ops_scatter import Gather
+from .ops_shape import normalize_dim
+from .tensor import Tensor
+
+
+def _order(a, dim, descending):
+    """Stable argsort along dim; descending keeps equal elements in their original order."""
+    if not descending:
+        return np.argsort(a, axis=dim, kind="stable")
+    n = a.shape[dim]
+    # ascending on the reversed array, then reversed back: largest first, ties in input order
+    flipped = np.argsort(np.flip(a, axis=dim), axis=dim, kind="stable")
+    return np.flip(n - 1 - flipped, axis=dim)
+
+
+def _as_1d(x, dim, where):
+    """x and its dim checked; a 0-d tensor is read as one element along dimension 0."""
+    d = normalize_dim(dim, x.ndim, f"{where}: dim")
+    return (x.reshape(1), 0, True) if x.ndim == 0 else (x, d, False)
+
+
+def _select(x, d, idx, keepdim, scalar, name):
+    """(values, indices) at idx (size 1 along d) as a reduction over d returns them."""
+    values, indices = Gather.apply(x, d, idx), idx
+    if scalar:
+        return ValuesIndices(values.reshape(()), Tensor(indices.reshape(())), name)
+    if not keepdim:
+        values, indices = values.squeeze(d), np.squeeze(indices, axis=d)
+    return ValuesIndices(values, Tensor(indices), name)
+
+
+# ---- sort, argsort, topk ------------------------------------------------------------------------
+
+def sort(input, dim=-1, descending=False, *, stable=False):
+    """(values, indices) sorted along dim, ascending unless descending=True (torch.sort).
+    The sort is always stable here (equal elements keep their order); NaN sorts as largest."""
+    x, d, scalar = _as_1d(as_tensor_input(input), dim, "sort")
+    idx = _order(x.numpy(), d, bool(descending))
+    out = ValuesIndices(Gather.apply(x, d, idx), Tensor(idx), "sort")
+    if scalar:
+        return ValuesIndices(out.values.reshape(()), Tensor(idx.reshape(())), "sort")
+    return out
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort input along dim (torch.argsort); stable, NaN as largest."""
+    return sort(input, dim, descending, stable=stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (largest=False: smallest) elements along dim
+    (torch.topk); they come in sorted order either way, as PyTorch's CPU kernel gives them."""
+    x, d, scalar = _as_1d(as_tensor_input(input), dim, "topk")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"topk: k must be an int, got {k!r}")
+    if not 0 <= k <= x.shape[d]:
+        raise IndexError(f"topk: k={k} is out of range for dimension {d} of size {x.shape[d]}")
+    idx = np.take(_order(x.numpy(), d, bool(largest)), np.arange(k), axis=d)
+    if scalar:  # PyTorch gives the one element back as 0-d, for k 0 or 1
+        return ValuesIndices(x.reshape(()).clone(), Tensor(np.array(0)), "topk")
+    return ValuesIndices(Gather.apply(x, d, idx), Tensor(idx), "topk")
+
+
+# ---- kthvalue, median, mode ---------------------------------------------------------------------
+
+def _kth_index(a, d, k):
+    """The position along d of the k-th smallest element (k from 1), kept as size 1."""
+    return np.take(_order(a, d, False), [k - 1], axis=d)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest element (k from 1) along dim (torch.kthvalue)."""
+    x, d, scalar = _as_1d(as_tensor_input(input), dim, "kthvalue")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"kthvalue: k must be an int, got {k!r}")
+    if not 1 <= k <= x.shape[d]:
+        raise IndexError(f"kthvalue: k={k} is out of range for dimension {d} of size "
+                         f"{x.shape[d]} (k counts from 1)")
+    return _select(x, d, _kth_index(x.numpy(), d, k), keepdim, scalar, "kthvalue")
+
+
+def _median_index(a, d):
+    """The position along d of the lower median, or of the first NaN where there is one (the
+    median is then NaN, as in PyTorch), kept as size 1."""
+    n = a.shape[d]
+    if n == 0:
+        raise IndexError(f"median: dimension {d} of shape {a.shape} is empty")
+    idx = _kth_index(a, d, (n - 1) // 2 + 1)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        has_nan = nan.any(axis=d, keepdims=True)
+        idx = np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
+    return idx
+
+
+class MedianAll(Function):
+    """The lower median of all elements (NaN if any is NaN); the gradient is shared evenly by
+    the elements equal to it, as PyTorch's median() does."""
+
+    @staticmethod
+    def forward(ctx, a):
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            out = np.array(np.nan, dtype=a.dtype if a.dtype.kind == "f" else np.float32)
+        else:
+            out = flat[_median_index(flat, 0)[0]]
+        ctx.save_for_backward(a, out)
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        winners = np.isnan(a) if np.isnan(out) else a == out
+        return winners * (g / max(winners.sum(), 1))
+
+
+def median(input, dim=None, keepdim=False):
+    """median(input): the lower of the two middle values of all elements; median(input, dim,
+    keepdim) -> (values, indices) along dim (torch.median). NaN if any element is NaN."""
+    x = as_tensor_input(input)
+    if dim is None:
+        return MedianAll.apply(x)
+    x, d, scalar = _as_1d(x, dim, "median")
+    return _select(x, d, _median_index(x.numpy(), d), keepdim, scalar, "median")
+
+
+def _mode_index(a, d):
+    """The position along d of the last occurrence of the most frequent value (the smallest
+    such value on a tie of counts), kept as size 1, as PyTorch's mode gives it."""
+    if a.shape[d] == 0:
+        raise IndexError(f"mode: dimension {d} of shape {a.shape} is empty")
+    rows = np.moveaxis(a, d, -1).reshape(-1, a.shape[d])
+    best = np.empty(len(rows), dtype=np.int64)
+    for r, row in enumerate(rows):
+        order = np.argsort(row, kind="stable")
+        ordered = row[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        counts = np.diff(np.append(starts, len(row)))
+        run = int(np.argmax(counts))  # the first of the longest runs: the smallest value
+        best[r] = order[starts[run] + counts[run] - 1]  # stable: its last occurrence
+    shape = np.moveaxis(a, d, -1).shape[:-1] + (1,)
+    return np.moveaxis(best.reshape(shape), -1, d)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """(values, indices) of the most frequent value along dim, the smallest on a tie
+    (torch.mode)."""
+    x, d, scalar = _as_1d(as_tensor_input(input), dim, "mode")
+    return _select(x, d, _mode_index(x.numpy(), d), keepdim, scalar, "mode")
