@@ -57,7 +57,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     return out
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort input along dim (torch.argsort); stable, NaN as largest."""
     return sort(input, dim, descending, stable=stable).indices
 

@@ -579,9 +579,9 @@ class Tensor:
         """(values, indices) sorted along dim (torch.Tensor.sort)."""
         return _sort.sort(self, dim, descending, stable=stable)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
+    def argsort(self, dim=-1, descending=False, *, stable=False):
         """The indices that sort self along dim (torch.Tensor.argsort)."""
-        return _sort.argsort(self, dim, descending, stable)
+        return _sort.argsort(self, dim, descending, stable=stable)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """(values, indices) of the k largest (or smallest) along dim (torch.Tensor.topk)."""
