@@ -137,7 +137,8 @@ class Gather(Function):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] for dim=0, and likewise for any dim (torch.gather):
-    index has input's number of dimensions and is no larger outside dim."""
+    index has input's number of dimensions and is no larger outside dim. sparse_grad is
+    accepted for PyTorch's signature; the gradient is always dense."""
     x = as_tensor_input(input)
     idx = _index_array(index, "gather: index")
     if x.ndim == 0:  # a 0-d input has one element, at position 0

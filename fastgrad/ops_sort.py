@@ -142,19 +142,22 @@ def median(input, dim=None, keepdim=False):
 def _mode_index(a, d):
     """The position along d of the last occurrence of the most frequent value (the smallest
     such value on a tie of counts), kept as size 1, as PyTorch's mode gives it."""
-    if a.shape[d] == 0:
+    n = a.shape[d]
+    if n == 0:
         raise IndexError(f"mode: dimension {d} of shape {a.shape} is empty")
-    rows = np.moveaxis(a, d, -1).reshape(-1, a.shape[d])
-    best = np.empty(len(rows), dtype=np.int64)
-    for r, row in enumerate(rows):
-        order = np.argsort(row, kind="stable")
-        ordered = row[order]
-        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-        counts = np.diff(np.append(starts, len(row)))
-        run = int(np.argmax(counts))  # the first of the longest runs: the smallest value
-        best[r] = order[starts[run] + counts[run] - 1]  # stable: its last occurrence
-    shape = np.moveaxis(a, d, -1).shape[:-1] + (1,)
-    return np.moveaxis(best.reshape(shape), -1, d)
+    order = np.argsort(a, axis=d, kind="stable")  # equal values in runs, in input order
+    rows = np.moveaxis(np.take_along_axis(a, order, axis=d), d, -1)
+    order = np.moveaxis(order, d, -1)
+    differs = rows[..., 1:] != rows[..., :-1]  # NaN differs from NaN: each is its own run
+    edge = np.ones(rows.shape[:-1] + (1,), dtype=bool)
+    starts, ends = np.concatenate([edge, differs], -1), np.concatenate([differs, edge], -1)
+    positions = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=-1)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, positions, n), -1), -1), -1)
+    # the first of the longest runs has the smallest value; stable, its end is the last occurrence
+    best = np.argmax(last - first, axis=-1)[..., None]
+    index = np.take_along_axis(order, np.take_along_axis(last, best, -1), -1)
+    return np.moveaxis(index, -1, d)
 
 
 def mode(input, dim=-1, keepdim=False):
