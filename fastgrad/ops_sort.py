@@ -62,6 +62,19 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     return sort(input, dim, descending, stable=stable).indices
 
 
+def _top_positions(a, k, d, largest):
+    """The positions along d of the k largest (or smallest) elements, in sorted order: a
+    partition (linear time) puts them first, then only those k are sorted."""
+    n = a.shape[d]
+    if k == 0 or k == n:
+        return np.take(_order(a, d, largest), np.arange(k), axis=d)
+    if largest:  # NaN is partitioned to the end, so it counts as the largest, as in PyTorch
+        part = np.take(np.argpartition(a, n - k, axis=d), np.arange(n - k, n), axis=d)
+    else:
+        part = np.take(np.argpartition(a, k - 1, axis=d), np.arange(k), axis=d)
+    return np.take_along_axis(part, _order(np.take_along_axis(a, part, d), d, largest), d)
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (largest=False: smallest) elements along dim
     (torch.topk); they come in sorted order either way, as PyTorch's CPU kernel gives them."""
@@ -70,7 +83,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise TypeError(f"topk: k must be an int, got {k!r}")
     if not 0 <= k <= x.shape[d]:
         raise IndexError(f"topk: k={k} is out of range for dimension {d} of size {x.shape[d]}")
-    idx = np.take(_order(x.numpy(), d, bool(largest)), np.arange(k), axis=d)
+    idx = _top_positions(x.numpy(), k, d, bool(largest))
     if scalar:  # PyTorch gives the one element back as 0-d, for k 0 or 1
         return ValuesIndices(x.reshape(()).clone(), Tensor(np.array(0)), "topk")
     return ValuesIndices(Gather.apply(x, d, idx), Tensor(idx), "topk")
