@@ -72,6 +72,7 @@ def _top_positions(a, k, d, largest):
         part = np.take(np.argpartition(a, n - k, axis=d), np.arange(n - k, n), axis=d)
     else:
         part = np.take(np.argpartition(a, k - 1, axis=d), np.arange(k), axis=d)
+    part = np.sort(part, axis=d)  # input order, so that equal values keep it after the sort
     return np.take_along_axis(part, _order(np.take_along_axis(a, part, d), d, largest), d)
 
 
