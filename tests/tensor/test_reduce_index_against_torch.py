@@ -308,3 +308,21 @@ BAD = [
 def test_bad_arguments_raise_naming_them(name, error, word, call):
     with pytest.raises(error, match=word):
         call(fg.tensor(_distinct(1, np.float64)))
+
+
+NAMES = ["cumsum", "cumprod", "diff", "logsumexp", "sort", "argsort", "topk", "kthvalue",
+         "median", "mode", "gather", "index_select", "masked_select", "nonzero"]
+
+
+def test_each_op_is_a_documented_function_and_tensor_method():
+    import inspect
+
+    from fastgrad import ops_scatter, ops_sort
+    for name in NAMES:
+        assert inspect.getdoc(getattr(fg, name)) and inspect.getdoc(getattr(fg.Tensor, name)), name
+    assert inspect.getdoc(fg.detach)
+    for module in (ops_scatter, ops_sort):
+        assert module.__doc__
+        assert [n for n, obj in vars(module).items()
+                if not n.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+                and obj.__module__ == module.__name__ and not inspect.getdoc(obj)] == []
