@@ -181,9 +181,11 @@ def index_select(input, dim, index):
         raise ValueError(f"index_select: index must be 1-d, got {idx.ndim} dimensions")
     if x.ndim == 0:
         normalize_dim(dim, 0, "index_select: dim")
+        if idx.size != 1:  # a 0-d input has one element to select, once
+            raise ValueError(f"index_select: index into a 0-d input must hold one value, got "
+                             f"{idx.size}")
         _check_bounds(idx, 1, "index_select: index", 0)
-        out = IndexSelect.apply(x.reshape(1), 0, idx.reshape(-1))
-        return out.reshape(()) if idx.ndim == 0 else out
+        return IndexSelect.apply(x.reshape(1), 0, idx.reshape(-1)).reshape(())
     d = normalize_dim(dim, x.ndim, "index_select: dim")
     _check_bounds(idx, x.shape[d], "index_select: index", d)
     return IndexSelect.apply(x, d, idx.reshape(-1))

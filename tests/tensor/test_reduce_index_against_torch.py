@@ -248,6 +248,8 @@ def test_zero_dim_inputs_as_torch():
                lambda L, t: L.kthvalue(t, 1), lambda L, t: L.mode(t, -1),
                lambda L, t: L.cumsum(t, 0), lambda L, t: L.cumprod(t, -1),
                lambda L, t: L.gather(t, 0, L.tensor(0)), lambda L, t: L.median(t),
+               lambda L, t: L.index_select(t, 0, L.tensor([0])),
+               lambda L, t: L.index_select(t, -1, L.tensor(0)),
                lambda L, t: L.logsumexp(t, 0)):
         for o, t in zip(_outputs(fn(fg, fg.tensor(2.5))), _outputs(fn(torch, torch.tensor(2.5)))):
             assert o.shape == t.shape
@@ -283,6 +285,8 @@ BAD = [
      lambda x: x.index_select(0, fg.tensor([0, 4]))),
     ("index_select_negative", IndexError, "index", lambda x: x.index_select(1, fg.tensor([-1]))),
     ("index_select_2d", ValueError, "index", lambda x: x.index_select(1, fg.tensor([[0]]))),
+    ("index_select_zero_dim_two", ValueError, "index",
+     lambda x: fg.index_select(fg.tensor(1.0), 0, fg.tensor([0, 0]))),
     ("index_select_float", TypeError, "index", lambda x: x.index_select(1, fg.tensor([1.0]))),
     ("masked_select_float_mask", TypeError, "mask", lambda x: x.masked_select(x)),
     ("masked_select_shape", ValueError, "mask",
