@@ -108,7 +108,8 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, g):  # d/da_i log Σ exp(a) = exp(a_i) / Σ exp(a) = exp(a_i − out): softmax
         a, out = ctx.saved_tensors
-        return _expand_back(g, ctx.axes, a.ndim) * np.exp(a - out)
+        with np.errstate(invalid="ignore"):  # inf − inf: NaN, as PyTorch's gradient there
+            return _expand_back(g, ctx.axes, a.ndim) * np.exp(a - out)
 
 
 def logsumexp(input, dim, keepdim=False):

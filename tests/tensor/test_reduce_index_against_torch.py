@@ -211,6 +211,12 @@ def test_logsumexp_is_stable_and_integers_give_float32():
     x = np.array([[1000.0, 1000.0, -5.0], [-np.inf, -np.inf, -np.inf]])
     np.testing.assert_allclose(fg.logsumexp(fg.tensor(x), 1).numpy(),
                                torch.logsumexp(torch.tensor(x), 1).numpy(), rtol=1e-15)
+    for row in ([-np.inf, 1.0], [np.inf, 1.0], [-np.inf, -np.inf]):  # gradients, NaN and all
+        xf = fg.tensor(row, dtype=fg.float64, requires_grad=True)
+        xt = torch.tensor(row, dtype=torch.float64, requires_grad=True)
+        fg.logsumexp(xf, 0).backward()
+        torch.logsumexp(xt, 0).backward()
+        np.testing.assert_array_equal(xf.grad.numpy(), xt.grad.numpy())
     ints = np.array([1, 2, 3], dtype=np.int64)
     ours, theirs = fg.logsumexp(fg.tensor(ints), 0), torch.logsumexp(torch.tensor(ints), 0)
     assert ours.dtype == np.float32 and theirs.dtype == torch.float32
