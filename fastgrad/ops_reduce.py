@@ -92,7 +92,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 # ---- logsumexp ----------------------------------------------------------------------------------
 
-class LogSumExp(Function):
+class Logsumexp(Function):
     """log Σ exp(a) over axes, computed after subtracting the largest element (no overflow)."""
 
     @staticmethod
@@ -118,7 +118,7 @@ def logsumexp(input, dim, keepdim=False):
     x = as_tensor_input(input)
     if x.dtype.kind != "f":
         x = x.to(np.float32)
-    return LogSumExp.apply(x, normalize_dims(dim, x.ndim, "logsumexp: dim"), bool(keepdim))
+    return Logsumexp.apply(x, normalize_dims(dim, x.ndim, "logsumexp: dim"), bool(keepdim))
 
 
 # ---- cumsum, cumprod, diff ----------------------------------------------------------------------
@@ -139,7 +139,7 @@ def _reverse_cumsum(a, axis):
     return np.flip(np.cumsum(np.flip(a, axis), axis), axis)
 
 
-class CumSum(Function):
+class Cumsum(Function):
     """out_i = a_0 + ... + a_i along dim."""
 
     @staticmethod
@@ -155,10 +155,10 @@ class CumSum(Function):
 def cumsum(input, dim, *, dtype=None):
     """The running sums along dim (torch.cumsum); integers and bools give int64."""
     x, d = _scan_input(input, dim, dtype, "cumsum")
-    return CumSum.apply(x, d)
+    return Cumsum.apply(x, d)
 
 
-class CumProd(Function):
+class Cumprod(Function):
     """out_i = a_0 · ... · a_i along dim."""
 
     @staticmethod
@@ -189,7 +189,7 @@ class CumProd(Function):
 def cumprod(input, dim, *, dtype=None):
     """The running products along dim (torch.cumprod); integers and bools give int64."""
     x, d = _scan_input(input, dim, dtype, "cumprod")
-    return CumProd.apply(x, d)
+    return Cumprod.apply(x, d)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):

@@ -124,12 +124,16 @@ class Gather(Function):
     and the values that sort, topk, kthvalue, median and mode select."""
 
     @staticmethod
-    def forward(ctx, a, dim, idx):
+    def forward(ctx, a, dim, idx, squeeze=False):
         ctx.shape, ctx.positions = a.shape, along_dim(idx, dim)
-        return a[ctx.positions]
+        ctx.dim, ctx.squeeze = dim, squeeze  # squeeze: idx has size 1 along dim, dropped
+        out = a[ctx.positions]
+        return np.squeeze(out, axis=dim) if squeeze else out
 
     @staticmethod
     def backward(ctx, g):  # each read element receives the gradient of every place it went to
+        if ctx.squeeze:
+            g = np.expand_dims(g, ctx.dim)
         da = np.zeros(ctx.shape, dtype=g.dtype)
         np.add.at(da, ctx.positions, g)
         return da

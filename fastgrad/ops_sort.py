@@ -3,7 +3,8 @@ mode.
 
 Each finds positions along one dimension (NumPy's stable sort, NaN counted as the largest value,
 as PyTorch does) and reads the values there with ops_scatter.Gather, whose local derivative
-routes each value's gradient back to the element it was read from. Results with indices are
+routes each value's gradient back to the element it was read from; the subclasses below only
+name the graph's node as PyTorch does (SortBackward0, TopkBackward0, ...). Results with indices are
 (values, indices) pairs named as torch.return_types; indices are int64.
 """
 import numbers
@@ -16,6 +17,26 @@ from .ops_reduce import ValuesIndices
 from .ops_scatter import Gather
 from .ops_shape import normalize_dim
 from .tensor import Tensor
+
+
+class Sort(Gather):
+    """sort's values: Gather at the sorted positions."""
+
+
+class Topk(Gather):
+    """topk's values: Gather at the positions of the k largest (or smallest)."""
+
+
+class Kthvalue(Gather):
+    """kthvalue's values: Gather at the position of the k-th smallest."""
+
+
+class MedianAlongDim(Gather):
+    """median(dim)'s values: Gather at the position of each lower median."""
+
+
+class Mode(Gather):
+    """mode's values: Gather at the position of each most frequent value."""
 
 
 def _order(a, dim, descending):
@@ -34,14 +55,12 @@ def _as_1d(x, dim, where):
     return (x.reshape(1), 0, True) if x.ndim == 0 else (x, d, False)
 
 
-def _select(x, d, idx, keepdim, scalar, name):
+def _select(op, x, d, idx, keepdim, scalar):
     """(values, indices) at idx (size 1 along d) as a reduction over d returns them."""
-    values, indices = Gather.apply(x, d, idx), idx
-    if scalar:
-        return ValuesIndices(values.reshape(()), Tensor(indices.reshape(())), name)
-    if not keepdim:
-        values, indices = values.squeeze(d), np.squeeze(indices, axis=d)
-    return ValuesIndices(values, Tensor(indices), name)
+    name = "median" if op is MedianAlongDim else op.__name__.lower()
+    squeeze = scalar or not keepdim
+    return ValuesIndices(op.apply(x, d, idx, squeeze),
+                         Tensor(np.squeeze(idx, axis=d) if squeeze else idx), name)
 
 
 # ---- sort, argsort, topk ------------------------------------------------------------------------
@@ -51,10 +70,9 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     The sort is always stable here (equal elements keep their order); NaN sorts as largest."""
     x, d, scalar = _as_1d(as_tensor_input(input), dim, "sort")
     idx = _order(x.numpy(), d, bool(descending))
-    out = ValuesIndices(Gather.apply(x, d, idx), Tensor(idx), "sort")
     if scalar:
-        return ValuesIndices(out.values.reshape(()), Tensor(idx.reshape(())), "sort")
-    return out
+        return ValuesIndices(Sort.apply(x, d, idx, True), Tensor(idx.reshape(())), "sort")
+    return ValuesIndices(Sort.apply(x, d, idx), Tensor(idx), "sort")
 
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
@@ -87,7 +105,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = _top_positions(x.numpy(), k, d, bool(largest))
     if scalar:  # PyTorch gives the one element back as 0-d, for k 0 or 1
         return ValuesIndices(x.reshape(()).clone(), Tensor(np.array(0)), "topk")
-    return ValuesIndices(Gather.apply(x, d, idx), Tensor(idx), "topk")
+    return ValuesIndices(Topk.apply(x, d, idx), Tensor(idx), "topk")
 
 
 # ---- kthvalue, median, mode ---------------------------------------------------------------------
@@ -105,7 +123,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if not 1 <= k <= x.shape[d]:
         raise IndexError(f"kthvalue: k={k} is out of range for dimension {d} of size "
                          f"{x.shape[d]} (k counts from 1)")
-    return _select(x, d, _kth_index(x.numpy(), d, k), keepdim, scalar, "kthvalue")
+    return _select(Kthvalue, x, d, _kth_index(x.numpy(), d, k), keepdim, scalar)
 
 
 def _median_index(a, d):
@@ -122,7 +140,7 @@ def _median_index(a, d):
     return idx
 
 
-class MedianAll(Function):
+class Median(Function):
     """The lower median of all elements (NaN if any is NaN); the gradient is shared evenly by
     the elements equal to it, as PyTorch's median() does."""
 
@@ -148,9 +166,9 @@ def median(input, dim=None, keepdim=False):
     keepdim) -> (values, indices) along dim (torch.median). NaN if any element is NaN."""
     x = as_tensor_input(input)
     if dim is None:
-        return MedianAll.apply(x)
+        return Median.apply(x)
     x, d, scalar = _as_1d(x, dim, "median")
-    return _select(x, d, _median_index(x.numpy(), d), keepdim, scalar, "median")
+    return _select(MedianAlongDim, x, d, _median_index(x.numpy(), d), keepdim, scalar)
 
 
 def _mode_index(a, d):
@@ -178,4 +196,4 @@ def mode(input, dim=-1, keepdim=False):
     """(values, indices) of the most frequent value along dim, the smallest on a tie
     (torch.mode)."""
     x, d, scalar = _as_1d(as_tensor_input(input), dim, "mode")
-    return _select(x, d, _mode_index(x.numpy(), d), keepdim, scalar, "mode")
+    return _select(Mode, x, d, _mode_index(x.numpy(), d), keepdim, scalar)

@@ -277,6 +277,20 @@ def test_return_types_are_named_pairs():
     assert fg.detach(x) is not x and np.shares_memory(fg.detach(x).numpy(), x.numpy())
 
 
+@pytest.mark.parametrize("fn", [lambda L, x: L.sort(x)[0], lambda L, x: L.topk(x, 2)[0],
+                                lambda L, x: L.kthvalue(x, 2)[0], lambda L, x: L.mode(x)[0],
+                                lambda L, x: L.median(x), lambda L, x: L.cumsum(x, 0),
+                                lambda L, x: L.cumprod(x, 0), lambda L, x: L.logsumexp(x, 1),
+                                lambda L, x: L.gather(x, 0, L.tensor([[0]])),
+                                lambda L, x: L.index_select(x, 0, L.tensor([1])),
+                                lambda L, x: L.masked_select(x, x > 0)])
+def test_graph_nodes_are_named_as_torch(fn):
+    x = _distinct(0, np.float64)
+    ours = fn(fg, fg.tensor(x, requires_grad=True)).grad_fn
+    theirs = fn(torch, torch.tensor(x, requires_grad=True)).grad_fn
+    assert ours.name == theirs.name()
+
+
 # ---- bad arguments --------------------------------------------------------------------------
 
 BAD = [
