@@ -204,7 +204,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
     parts = [as_tensor_input(p, name) for p, name in ((prepend, "prepend"), (input, "input"),
                                                       (append, "append")) if p is not None]
-    x = cat(parts, d) if len(parts) > 1 else x
+    x = cat(parts, d) if len(parts) > 1 else x.clone()  # a new tensor even for n = 0, as torch
     later = (slice(None),) * d + (slice(1, None),)
     earlier = (slice(None),) * d + (slice(None, -1),)
     for _ in range(n):

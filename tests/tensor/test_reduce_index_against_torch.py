@@ -20,6 +20,7 @@ CASES = [
     ("cumprod_neg", lambda L, x: x.cumprod(dim=-2)),
     ("diff", lambda L, x: L.diff(x)),
     ("diff_n2_dim0", lambda L, x: x.diff(n=2, dim=0)),
+    ("diff_n0", lambda L, x: L.diff(x, n=0) * 2),
     ("diff_prepend_append", lambda L, x: L.diff(x, dim=1, prepend=x[:, :1] * 2, append=x[:, :2])),
     ("sort", lambda L, x: L.sort(x)),
     ("sort_dim0_desc", lambda L, x: x.sort(0, descending=True)),
@@ -234,6 +235,12 @@ def test_scans_of_integers_and_bools_give_int64_as_torch():
     assert ours.dtype == np.float64
     np.testing.assert_array_equal(fg.diff(fg.tensor([True, False, False])).numpy(),
                                   torch.diff(torch.tensor([True, False, False])).numpy())
+
+
+def test_diff_with_n0_is_a_copy_as_torch():
+    x = fg.tensor([1.0, 2.0])
+    fg.diff(x, n=0).add_(1)
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
 
 
 def test_nonzero_matches_torch():
