@@ -240,12 +240,13 @@ class Rsqrt(Function):
 
 
 class Sign(Function):
-    """-1, 0 or 1 as a is negative, zero or positive."""
+    """-1, 0 or 1 as a is negative, zero or positive; 0 for NaN, as PyTorch."""
 
     @staticmethod
     def forward(ctx, a):
         ctx.shape = a.shape
-        return np.sign(a)
+        out = np.sign(a)
+        return np.where(np.isnan(a), 0, out).astype(a.dtype) if a.dtype.kind == "f" else out
 
     @staticmethod
     def backward(ctx, g):  # a step function: zero derivative wherever it has one (PyTorch)
@@ -529,7 +530,7 @@ class DivRounded(Function):
     @staticmethod
     def backward(ctx, g):  # a step function of a and b: zero derivative (PyTorch)
         sa, sb = ctx.shapes
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b, _ = ctx.needs_input_grad
         return ((np.zeros(sa, g.dtype) if need_a else None),
                 (np.zeros(sb, g.dtype) if need_b else None), None)
 
