@@ -3,8 +3,9 @@
 sin, cos, log1p, clamp, where, masked_fill, maximum/minimum, round, the rest of the
 arithmetic (reciprocal, rsqrt, floor, remainder, atan2, lerp, erf, ...) and the PyTorch
 functions behind the operators (add, sub, mul, div with alpha=, rounding_mode=, out=) here;
-the operators' own Functions (+ - * / ** exp log sqrt abs) are in ops.py. Each Function works on NumPy arrays (see autograd.py); the function below
-it is what `fg.<name>(...)` and `Tensor.<name>(...)` call.
+the operators' own Functions (+ - * / ** exp log sqrt abs) are in ops.py. Each Function works
+on NumPy arrays (see autograd.py); the function below it is what `fg.<name>(...)` and
+`Tensor.<name>(...)` call.
 """
 import builtins
 import math
@@ -879,6 +880,12 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 
 divide = div
+
+
+def floor_divide(input, other, *, out=None):
+    """input / other rounded down, div(..., rounding_mode='floor') (torch.floor_divide, the
+    // operator)."""
+    return div(input, other, rounding_mode="floor", out=out)
 
 
 def true_divide(input, other, *, out=None):

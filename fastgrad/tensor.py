@@ -278,8 +278,11 @@ class Tensor:
         """self *= other, in place."""
         return _inplace(self, np.multiply, "__mul__", other)
 
-    def div_(self, other):
-        """self /= other, in place."""
+    def div_(self, other, *, rounding_mode=None):
+        """self /= other, in place; rounding_mode 'trunc' or 'floor' rounds the quotient."""
+        if rounding_mode is not None:
+            return _inplace_unary(self, lambda t: _math.div(t, other, rounding_mode=rounding_mode),
+                                  "div_", other)
         return _inplace(self, np.true_divide, "__truediv__", other)
 
     def zero_(self):
@@ -505,6 +508,22 @@ class Tensor:
         return _math.div(self, other, rounding_mode=rounding_mode)
 
     divide = div
+
+    def floor_divide(self, other):
+        """self / other rounded down (torch.floor_divide)."""
+        return _math.floor_divide(self, other)
+
+    def __floordiv__(self, other):
+        return _math.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _math.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _math.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _math.remainder(other, self)
 
     def true_divide(self, other):
         """self / other without rounding (torch.true_divide)."""

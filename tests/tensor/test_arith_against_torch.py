@@ -70,6 +70,9 @@ BINARY = [
     ("method_remainder", lambda L, a, b: a.remainder(b), "nonzero"),
     ("method_fmod", lambda L, a, b: a.fmod(b), "nonzero"),
     ("method_atan2", lambda L, a, b: a.atan2(b), "any"),
+    ("floor_divide", lambda L, a, b: L.floor_divide(a, b), "nonzero"),
+    ("operator_floordiv", lambda L, a, b: a // b, "nonzero"),
+    ("operator_mod", lambda L, a, b: a % b, "nonzero"),
 ]
 SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1))]
 DTYPE_PAIRS = [("float32", "float32"), ("float64", "float64"), ("int64", "int64"),
@@ -111,6 +114,8 @@ SCALAR = [
     ("add_number_first", lambda L, t: L.add(2, t)),
     ("mul_numpy_scalar", lambda L, t: L.mul(t, np.float64(2.0))),
     ("addcmul_value", lambda L, t: L.addcmul(t, t, t, value=2)),
+    ("rmod", lambda L, t: 7 % t),
+    ("rfloordiv", lambda L, t: -7 // t),
 ]
 
 
@@ -523,6 +528,10 @@ def test_inplace_binary_and_rules():
     with fg.no_grad():
         leaf.neg_()
     np.testing.assert_array_equal(leaf.numpy(), -1)
+    t, tt = fg.tensor([7, -7, 5]), torch.tensor([7, -7, 5])
+    t.div_(2, rounding_mode="trunc")
+    tt.div_(2, rounding_mode="trunc")
+    assert_same(t, tt)
     ints = fg.tensor([1, 2])
     with pytest.raises(RuntimeError, match="can't be cast"):
         ints.reciprocal_()  # a float result does not fit an integer tensor (PyTorch)
