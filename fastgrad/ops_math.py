@@ -824,6 +824,18 @@ def _operands(input, other):
     return _promoted(as_tensor_input(input), _number_or_tensor(other, "other"))
 
 
+def _is_bool(x):
+    """Whether x is a bool tensor, array or number."""
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+
+
+def _not_bool(operands, name):
+    """The promoted operands, unless they are bool: PyTorch has no integer division of bools."""
+    if operands[0].dtype == np.bool_:
+        raise RuntimeError(f"{name}(): not supported for bool tensors")
+    return operands
+
+
 def _number_or_tensor(x, name):
     if isinstance(x, (Tensor, bool, int, float, np.generic)):
         return x
@@ -841,12 +853,11 @@ def add(input, other, *, alpha=1, out=None):
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha · other, broadcasting, with PyTorch's type promotion (torch.sub)."""
     def compute():
+        if builtins.any(_is_bool(x) for x in (input, other)):
+            raise RuntimeError("sub(): subtraction with a bool tensor is not supported; to "
+                               "invert a mask use ~ or logical_not")
         a, b = _operands(input, other)
-        dt = result_type(a, b)
-        if dt.kind == "b":
-            raise RuntimeError("sub(): subtraction of two bool tensors is not supported; use "
-                               "logical_xor or ^ instead")
-        return Sub.apply(a, _scaled(b, alpha, dt, "sub", "alpha"))
+        return Sub.apply(a, _scaled(b, alpha, result_type(a, b), "sub", "alpha"))
     return _with_out("sub", out, (input, other), compute)
 
 
@@ -875,7 +886,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         if rounding_mode is None:
             return Div.apply(*_promoted(as_tensor_input(input), _number_or_tensor(other, "other"),
                                         floating=True))
-        return DivRounded.apply(*_operands(input, other), rounding_mode)
+        return DivRounded.apply(*_not_bool(_operands(input, other), "div"), rounding_mode)
     return _with_out("div", out, (input, other), compute)
 
 
@@ -902,7 +913,7 @@ def remainder(input, other, *, out=None):
         a, b = _promoted(_number_or_tensor(input, "input"), _number_or_tensor(other, "other"))
         if not isinstance(a, Tensor):  # a number divided by a tensor (torch allows it)
             a = Tensor(np.asarray(a, dtype=result_type(a, b)))
-        return Remainder.apply(a, b)
+        return Remainder.apply(*_not_bool((a, b), "remainder"))
     return _with_out("remainder", out, (input, other), compute)
 
 
@@ -910,7 +921,7 @@ def fmod(input, other, *, out=None):
     """input - other · trunc(input / other): the remainder with input's sign, C's fmod
     (torch.fmod)."""
     return _with_out("fmod", out, (input, other),
-                     lambda: Fmod.apply(*_operands(input, other)))
+                     lambda: Fmod.apply(*_not_bool(_operands(input, other), "fmod")))
 
 
 def atan2(input, other, *, out=None):
@@ -1011,13 +1022,15 @@ def rsqrt(input):
 def sign(input):
     """-1, 0 or 1 by the sign of each element, in input's dtype (torch.sign)."""
     a = as_tensor_input(input)
-    return Sign.apply(a) if a.dtype.kind != "b" else Tensor(a.numpy().copy())
+    return Sign.apply(a) if a.dtype.kind != "b" else Tensor(a.numpy().copy(), dtype=a.dtype)
 
 
 def _rounded(function, input):
     a = as_tensor_input(input)
+    if a.dtype.kind == "b":
+        raise TypeError(f"{function.__name__.lower()}(): not supported for bool tensors")
     # integers are whole already: a copy, in their dtype, as PyTorch returns them
-    return function.apply(a) if a.dtype.kind == "f" else Tensor(a.numpy().copy())
+    return function.apply(a) if a.dtype.kind == "f" else Tensor(a.numpy().copy(), dtype=a.dtype)
 
 
 def floor(input):
@@ -1125,7 +1138,10 @@ def _logical_reduction(reduce, name):
         axes = None if dim is None else tuple(
             normalize_dim(d, a.ndim, f"{name}: dim")
             for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
-        return Tensor(np.asarray(reduce(a, axis=axes, keepdims=bool(keepdim)), dtype=bool))
+        # bool, except uint8 in, uint8 out (PyTorch keeps that legacy behaviour)
+        out_dtype = np.uint8 if a.dtype == np.uint8 else np.bool_
+        return Tensor(np.asarray(reduce(a, axis=axes, keepdims=bool(keepdim)), dtype=out_dtype),
+                      dtype=out_dtype)
     reduction.__name__ = name
     return reduction
 

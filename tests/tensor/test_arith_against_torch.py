@@ -477,12 +477,48 @@ def test_alpha_kind_must_suit_the_result():
                 torch.add(torch.tensor([1, 2]), torch.tensor([0.5, 1.0]), alpha=1.5))
 
 
-def test_bool_negation_and_subtraction_are_refused_as_pytorch():
-    t = fg.tensor([True, False])
+BOOL_REFUSED = [
+    lambda L, t: L.neg(t),
+    lambda L, t: L.sub(t, t),
+    lambda L, t: L.sub(L.ones(2), t),
+    lambda L, t: L.sub(L.ones(2), True),
+    lambda L, t: L.sub(t, 1),
+    lambda L, t: L.remainder(t, t),
+    lambda L, t: L.fmod(t, True),
+    lambda L, t: L.div(t, t, rounding_mode="floor"),
+]
+
+
+@pytest.mark.parametrize("fn", BOOL_REFUSED)
+def test_bool_negation_subtraction_and_division_are_refused_as_pytorch(fn):
+    with pytest.raises(RuntimeError):
+        fn(torch, torch.tensor([True, False]))
     with pytest.raises(RuntimeError, match="bool"):
-        fg.neg(t)
-    with pytest.raises(RuntimeError, match="bool"):
-        fg.sub(t, t)
+        fn(fg, fg.tensor([True, False]))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "bool"])
+def test_unary_functions_on_other_integer_dtypes(dtype):
+    a = np.array([1, 0, 1, 3]).astype(dtype)
+    for name, fn, _, _ in UNARY + [("any", lambda L, x: L.any(x), "", 0),
+                                   ("all", lambda L, x: x.all(), "", 0)]:
+        try:
+            want = fn(torch, torch.tensor(a))
+        except (RuntimeError, NotImplementedError):
+            with pytest.raises((RuntimeError, TypeError), match="bool|frac"):
+                fn(fg, fg.tensor(a, dtype=a.dtype))
+            continue
+        assert_same(fn(fg, fg.tensor(a, dtype=a.dtype)), want)
+
+
+def test_other_integer_dtypes_keep_their_dtype():
+    for dt in ("int32", "uint8"):
+        a, b = np.array([7, 2, 9], dtype=dt), np.array([2, 3, 4], dtype=dt)
+        for fn in (lambda L, a, b: L.add(a, b), lambda L, a, b: L.mul(a, 3),
+                   lambda L, a, b: L.remainder(a, b), lambda L, a, b: L.div(a, b),
+                   lambda L, a, b: L.div(a, b, rounding_mode="floor")):
+            assert_same(fn(fg, fg.tensor(a, dtype=a.dtype), fg.tensor(b, dtype=b.dtype)),
+                        fn(torch, torch.tensor(a), torch.tensor(b)))
 
 
 def test_frac_of_integers_is_refused():
