@@ -837,6 +837,7 @@ def _not_bool(operands, name):
 
 
 def _number_or_tensor(x, name):
+    """x itself if a Tensor or a number (numbers stay weak in promotion), else as a Tensor."""
     if isinstance(x, (Tensor, bool, int, float, np.generic)):
         return x
     return as_tensor_input(x, name)
