@@ -19,6 +19,11 @@ from ._grad_mode import inference_mode
 from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, isclose, le, log,
                        log1p, lt, masked_fill, matmul, maximum, minimum, mm, ne, pow, round, sin,
                        sqrt, where)
+from .ops_math import (add, sub, subtract, mul, multiply, div, divide, true_divide, floor_divide,
+                       neg, negative, reciprocal, square, rsqrt, sign, floor, ceil, trunc, fix,
+                       frac, remainder, fmod, exp2, expm1, log2, log10, erf, sinh, cosh, asin,
+                       acos, atan, arcsin, arccos, arctan, atan2, arctan2, hypot, lerp, addcmul,
+                       addcdiv, isnan, isinf, isfinite, any, all)
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
 from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze)
@@ -82,4 +87,10 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
            "utils", "Generator", "distributions", "scatter",
            "cumprod", "cumsum", "diff", "logsumexp", "detach", "gather", "index_select",
-           "masked_select", "nonzero", "argsort", "kthvalue", "median", "mode", "sort", "topk"]
+           "masked_select", "nonzero", "argsort", "kthvalue", "median", "mode", "sort", "topk",
+           "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "neg", "negative", "reciprocal", "square", "rsqrt", "sign", "floor",
+           "ceil", "trunc", "fix", "frac", "remainder", "fmod", "exp2", "expm1", "log2", "log10",
+           "erf", "sinh", "cosh", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "atan2",
+           "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "any",
+           "all"]

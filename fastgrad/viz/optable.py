@@ -42,6 +42,32 @@ OPS = {
                               "1 where b > a, ½ at ties, else 0")),
     "Minimum": ("min(a, b)", ("1 where a < b, ½ at ties, else 0",
                               "1 where b < a, ½ at ties, else 0")),
+    # ---- the rest of the arithmetic (ops_math.py)
+    "Reciprocal": ("1/a", ("−1/a²",)),
+    "Square": ("a²", ("2a",)),
+    "Rsqrt": ("1/√a", ("−1/(2a√a)",)),
+    "Sign": ("sign(a)", ("0 (a step function)",)),
+    "Floor": ("⌊a⌋", ("0 (a step function)",)),
+    "Ceil": ("⌈a⌉", ("0 (a step function)",)),
+    "Trunc": ("a rounded toward 0", ("0 (a step function)",)),
+    "Frac": ("a − trunc(a)", ("1",)),
+    "Exp2": ("2^a", ("2^a·ln 2",)),
+    "Expm1": ("e^a − 1", ("e^a",)),
+    "Log2": ("log₂ a", ("1/(a·ln 2)",)),
+    "Log10": ("log₁₀ a", ("1/(a·ln 10)",)),
+    "Erf": ("erf(a)", ("2/√π·e^(−a²)",)),
+    "Sinh": ("sinh a", ("cosh a",)),
+    "Cosh": ("cosh a", ("sinh a",)),
+    "Asin": ("arcsin a", ("1/√(1 − a²)",)),
+    "Acos": ("arccos a", ("−1/√(1 − a²)",)),
+    "Atan": ("arctan a", ("1/(1 + a²)",)),
+    "Atan2": ("atan2(a, b)", ("b/(a² + b²)", "−a/(a² + b²)")),
+    "Hypot": ("√(a² + b²)", ("a/out", "b/out")),
+    "DivRounded": ("a / b rounded (trunc or floor)", ("0 (a step function)",
+                                                      "0 (a step function)")),
+    "Remainder": ("a − b·⌊a/b⌋", ("1", "−⌊a/b⌋")),
+    "Fmod": ("a − b·trunc(a/b)", ("1", "−trunc(a/b)")),
+    "Lerp": ("a + w·(b − a)", ("1 − w", "w", "b − a")),
     # ---- reductions and shapes
     "Sum": ("Σ a", ("1 for each summed element",)),
     "Mean": ("mean(a)", ("1/n for each of the n elements",)),
@@ -141,6 +167,7 @@ VARIADIC = {"Cat", "Stack"}  # forward(ctx, dim, *inputs): every input as the la
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
+_ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _LOSS_ARGS = ("x", "t")
 
 
