@@ -30,10 +30,17 @@ class LRScheduler:
                                    "when resuming a scheduler with last_epoch >= 0")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The constructor's step (also SequentialLR's when a scheduler takes over at epoch 0):
+        most schedulers keep the current lrs on it."""
         self._step_count = 0
-        self._is_initial = True  # the constructor's step keeps the current lrs
-        self.step()
-        self._is_initial = False
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         """The learning rate of each parameter group at the current epoch (last_epoch)."""
@@ -46,6 +53,10 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advance one epoch (or jump to `epoch`, PyTorch's deprecated form) and set the lrs."""
         self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Move to the next epoch (or to `epoch`, by the closed form when there is one)."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -289,3 +300,11 @@ def _check_phases_have_steps(phases, pct_start, total_steps):
             raise ValueError(f"pct_start={pct_start} with total_steps={total_steps} leaves a "
                              "phase of the cycle without steps")
         start = phase["end_step"]
+
+
+# The other schedulers live in modules of their own, built on LRScheduler above.
+from ._lr_factor import (ConstantLR, LambdaLR, LinearLR, MultiplicativeLR,  # noqa: E402
+                         MultiStepLR, PolynomialLR)
+from ._lr_plateau import ReduceLROnPlateau  # noqa: E402
+from ._lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402
+from ._lr_composite import ChainedScheduler, SequentialLR  # noqa: E402
