@@ -112,7 +112,8 @@ class CyclicLR(LRScheduler):
         return lrs
 
     def state_dict(self):
-        """As PyTorch: a plain-function scale_fn is not saved, a callable object's attributes are."""
+        """As PyTorch: a plain-function scale_fn is not saved, a callable object's attributes
+        are."""
         state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
                  if k not in ("optimizer", "_scale_fn_custom")}
         fn = self._scale_fn_custom
