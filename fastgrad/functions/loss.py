@@ -250,3 +250,88 @@ class BCEWithLogitsFunction(ElementwiseLossFunction):
             dt = dt * weight if dt is not None else None
         return (loss.astype(x.dtype), np.asarray(dx, x.dtype),
                 (np.asarray(dt, x.dtype) if dt is not None else None))
+
+
+# ---- likelihood losses: KL divergence, Poisson and Gaussian negative log-likelihoods ----------
+
+class KLDivFunction(ElementwiseLossFunction):
+    """Pointwise KL divergence of target from input, input holding log-probabilities:
+    t (ln t - x), 0 where t = 0 (PyTorch's xlogy); with log_target, e^t (t - x).
+    Derivative: -t (-e^t with log_target); for t: ln t + 1 - x (e^t (t - x + 1))."""
+
+    @staticmethod
+    def terms(x, t, need_dt, log_target):
+        if log_target:
+            et = np.exp(t)
+            loss = et * (t - x)
+            return loss, -et, (loss + et if need_dt else None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_t = np.log(t)
+            loss = np.where(t == 0, 0, t * log_t) - t * x
+            dt = (log_t + 1 - x) if need_dt else None
+        return loss.astype(x.dtype, copy=False), -t, dt
+
+
+class PoissonNLLFunction(ElementwiseLossFunction):
+    """Poisson negative log-likelihood of target given the rate: e^x - t x with log_input,
+    else x - t ln(x + eps); with full, plus Stirling's t ln t - t + ½ ln(2πt) where t > 1.
+    Derivative: e^x - t (1 - t/(x + eps)); for t: -x (-ln(x + eps)), + ln t + 1/(2t) (full)."""
+
+    @staticmethod
+    def terms(x, t, need_dt, log_input, full, eps):
+        if log_input:
+            loss, dx = np.exp(x) - t * x, np.exp(x) - t
+            dt = -x if need_dt else None
+        else:
+            log_rate = np.log(x + eps)
+            loss, dx = x - t * log_rate, 1 - t / (x + eps)
+            dt = -log_rate if need_dt else None
+        if full:
+            counted = t > 1
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_t = np.log(t)
+                stirling = t * log_t - t + 0.5 * np.log(2 * np.pi * t)
+                loss = loss + np.where(counted, stirling, 0).astype(x.dtype)
+                if need_dt:
+                    dt = dt + np.where(counted, log_t + 0.5 / t, 0).astype(x.dtype)
+        return loss, dx, dt
+
+
+def _sum_to(g, shape):
+    """g summed down to `shape`: the derivative of NumPy broadcasting."""
+    if g.shape == tuple(shape):
+        return g
+    extra = g.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
+    return (g.sum(axis=axes, keepdims=True) if axes else g).reshape(shape)
+
+
+class GaussianNLLFunction(Function):
+    """½ (ln v + (x - t)² / v) (+ ½ ln 2π with full), v = max(var, eps) broadcast to x.
+
+    As in PyTorch the clamp to eps is not differentiated: var's gradient is taken at v.
+    Derivative: (x - t)/v; for t: -(x - t)/v; for var: ½ (1/v - (x - t)²/v²).
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, var, full, eps, reduction):
+        v = np.maximum(var, x.dtype.type(eps))
+        d = x - t
+        loss = 0.5 * (np.log(v) + d ** 2 / v)
+        if full:
+            loss = loss + x.dtype.type(0.5 * np.log(2 * np.pi))
+        ctx.save_for_backward(d, v)
+        ctx.shapes, ctx.reduction, ctx.count = (x.shape, t.shape, var.shape), reduction, loss.size
+        return _reduce(loss, reduction, loss.size)
+
+    @staticmethod
+    def backward(ctx, g):
+        d, v = ctx.saved_tensors
+        s = _scale(g, ctx.reduction, ctx.count, d.dtype)
+        dx = d / v * s
+        dvar = 0.5 * (1 / v - d ** 2 / v ** 2) * s
+        x_shape, t_shape, var_shape = ctx.shapes
+        return (_sum_to(dx, x_shape),
+                _sum_to(-dx, t_shape) if ctx.needs_input_grad[1] else None,
+                _sum_to(dvar, var_shape) if ctx.needs_input_grad[2] else None)

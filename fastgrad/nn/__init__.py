@@ -12,6 +12,9 @@ from .parameter import Parameter
 from . import utils
 from .containers import ModuleDict, ModuleList
 from .loss import SmoothL1Loss
+from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
+                   MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
+                   TripletMarginLoss)
 from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
@@ -19,3 +22,6 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten",
            "SiLU", "Softplus", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss",
            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
            "utils", "ModuleList", "ModuleDict", "SmoothL1Loss"]
+__all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
+            "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+            "CosineEmbeddingLoss", "TripletMarginLoss"]

@@ -398,3 +398,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 from .functional_parity import one_hot, smooth_l1_loss  # noqa: E402,F401
+from .functional_losses import _legacy_reduction  # noqa: E402,F401
+from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: E402,F401
+                                hinge_embedding_loss, kl_div, margin_ranking_loss,
+                                multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss,
+                                triplet_margin_loss)

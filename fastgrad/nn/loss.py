@@ -113,3 +113,132 @@ class SmoothL1Loss(_Loss):
 
     def forward(self, input, target):
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class _LegacyLoss(_Loss):
+    """A loss taking PyTorch's deprecated size_average and reduce, which, when given, decide
+    the reduction as in PyTorch."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(F._legacy_reduction(size_average, reduce, reduction))
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of target from input (log-probabilities), as torch.nn.KLDivLoss;
+    reduction may also be 'batchmean', the KL divergence proper."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean",
+                 log_target=False) -> None:
+        Module.__init__(self)
+        reduction = F._legacy_reduction(size_average, reduce, reduction)
+        if reduction != "batchmean":
+            F._check_reduction(reduction)
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_LegacyLoss):
+    """Poisson negative log-likelihood of target given a rate, as torch.nn.PoissonNLLLoss."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full = log_input, full
+        self.eps = _checks.number(eps, "eps", "PoissonNLLLoss")
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                  eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood of target given mean and variance, as
+    torch.nn.GaussianNLLLoss; called as loss(input, target, var)."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean") -> None:
+        super().__init__(reduction)
+        self.full = full
+        self.eps = _checks.number(eps, "eps", "GaussianNLLLoss")
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+
+class MarginRankingLoss(_LegacyLoss):
+    """max(0, -y (x1 - x2) + margin), as torch.nn.MarginRankingLoss; called as
+    loss(input1, input2, target)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = _checks.number(margin, "margin", "MarginRankingLoss")
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                     reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_LegacyLoss):
+    """x where y = 1, max(0, margin - x) where y = -1, as torch.nn.HingeEmbeddingLoss."""
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = _checks.number(margin, "margin", "HingeEmbeddingLoss")
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, margin=self.margin,
+                                      reduction=self.reduction)
+
+
+class SoftMarginLoss(_LegacyLoss):
+    """ln(1 + e^(-y x)) for labels y = ±1, as torch.nn.SoftMarginLoss."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Per-sample mean over classes of binary cross-entropy of logits, as
+    torch.nn.MultiLabelSoftMarginLoss."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(weight, F._legacy_reduction(size_average, reduce, reduction))
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                             reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_LegacyLoss):
+    """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1, as
+    torch.nn.CosineEmbeddingLoss; called as loss(input1, input2, target)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = _checks.number(margin, "margin", "CosineEmbeddingLoss")
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class TripletMarginLoss(_LegacyLoss):
+    """max(0, margin + d(a, p) - d(a, n)) with p-norm distances, as torch.nn.TripletMarginLoss;
+    called as loss(anchor, positive, negative)."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
+                 reduction="mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = _checks.number(margin, "margin", "TripletMarginLoss")
+        if self.margin <= 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+        self.p = _checks.number(p, "p", "TripletMarginLoss")
+        self.eps = _checks.number(eps, "eps", "TripletMarginLoss")
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)

@@ -132,6 +132,19 @@ OPS = {
     "BCEFunction": ("−(t ln x + (1 − t) ln(1 − x))",
                     ("(x − t)/(x(1 − x))", "ln(1 − x) − ln x")),
     "BCEWithLogitsFunction": ("(1 − t)x + softplus(−x)", ("σ(x) − t", "−x")),
+    "KLDivFunction": ("t(ln t − x)", ("−t", "ln t + 1 − x")),
+    "PoissonNLLFunction": ("eˣ − t·x", ("eˣ − t", "−x")),
+    "GaussianNLLFunction": ("½(ln v + (x − t)²/v)",
+                            ("(x − t)/v", "−(x − t)/v", "½(1/v − (x − t)²/v²)")),
+    # ---- margin losses (fastgrad/functions/loss_margin.py); 0 where the hinge is inactive
+    "MarginRankingFunction": ("max(0, −y(a − b) + margin)", ("−y", "y", "−(a − b)")),
+    "HingeEmbeddingFunction": ("x if y = 1, max(0, margin − x) if y = −1",
+                               ("1 if y = 1, −1 if y = −1 and x ≤ margin",)),
+    "SoftMarginFunction": ("ln(1 + e^(−y·x))", ("−y·σ(−y·x)", "−x·σ(−y·x)")),
+    "CosineEmbeddingFunction": ("1 − cos(a, b) if y = 1, max(0, cos(a, b) − margin) if y = −1",
+                                ("∓(b/(|a||b|) − cos·a/|a|²)", "∓(a/(|a||b|) − cos·b/|b|²)")),
+    "TripletMarginFunction": ("max(0, margin + ‖a − p‖ − ‖a − n‖)",
+                              ("∇‖a − p‖ − ∇‖a − n‖", "−∇‖a − p‖", "∇‖a − n‖")),
 }
 
 _ACTIVATION_NAMES = {code: name for name, code in _kernels.ACTIVATIONS.items()}
@@ -145,6 +158,11 @@ DISPLAY = {  # how a node is titled where the class name reads poorly
     "NLLFunction": "NLLLoss", "MSEFunction": "MSELoss", "L1Function": "L1Loss",
     "HuberFunction": "HuberLoss", "BCEFunction": "BCELoss",
     "BCEWithLogitsFunction": "BCEWithLogitsLoss",
+    "KLDivFunction": "KLDivLoss", "PoissonNLLFunction": "PoissonNLLLoss",
+    "GaussianNLLFunction": "GaussianNLLLoss", "MarginRankingFunction": "MarginRankingLoss",
+    "HingeEmbeddingFunction": "HingeEmbeddingLoss", "SoftMarginFunction": "SoftMarginLoss",
+    "CosineEmbeddingFunction": "CosineEmbeddingLoss",
+    "TripletMarginFunction": "TripletMarginLoss",
     "none": "identity", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "leaky_relu": "LeakyReLU", "gelu": "GELU", "gelu_tanh": "GELU (tanh)", "elu": "ELU",
     "silu": "SiLU", "softplus": "Softplus",
@@ -168,6 +186,9 @@ _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
+_ARGS.update({"GaussianNLLFunction": ("x", "t", "var"), "MarginRankingFunction": ("a", "b", "y"),
+              "CosineEmbeddingFunction": ("a", "b", "y"), "SoftMarginFunction": ("x", "y"),
+              "TripletMarginFunction": ("a", "p", "n")})
 _LOSS_ARGS = ("x", "t")
 
 
