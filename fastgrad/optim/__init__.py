@@ -4,12 +4,15 @@ from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
 from .nadam import NAdam
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
-           "NAdam", "RAdam", "Adamax", "Adadelta", "LBFGS"]
+           "NAdam", "RAdam", "Adamax", "Adadelta", "LBFGS",
+           "Rprop", "ASGD"]

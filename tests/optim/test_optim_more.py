@@ -31,6 +31,12 @@ CONFIGS = [
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-4)),
     ("Adadelta", dict(weight_decay=0.1, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
+    ("Rprop", dict(maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5)),  # averaging from step 6
+    ("ASGD", dict(lr=0.05, t0=3, weight_decay=0.1, maximize=True)),
 ]
 IDS = [f"{name}-{kw}" for name, kw in CONFIGS]
 
@@ -83,7 +89,7 @@ def test_trajectory_matches_torch(name, kwargs, dtype, rtol, atol):
                                        atol=atol, err_msg=buf)
 
 
-@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "Adadelta"])
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"])
 def test_small_model_trains_like_torch(name):
     """A 2-layer network on the same data, float64: each library computes its own gradients."""
     rng = np.random.default_rng(1)
@@ -158,6 +164,7 @@ def test_state_dict_round_trip_continues_identically(name, kwargs, tmp_path):
     ("RAdam", "weight_decay", float("nan")), ("RAdam", "betas", (-0.1, 0.9)),
     ("Adamax", "lr", -1.0), ("Adamax", "betas", (1.0, 0.9)),
     ("Adadelta", "rho", 1.5), ("Adadelta", "rho", -0.5), ("Adadelta", "eps", -1e-3),
+    ("Rprop", "etas", (0.5, 0.9)), ("Rprop", "etas", (1.1, 1.2)), ("ASGD", "weight_decay", -1),
 ])
 def test_bad_hyperparameters_are_refused_naming_them(name, argument, value):
     params = [Parameter(np.ones(3))]
@@ -168,7 +175,7 @@ def test_bad_hyperparameters_are_refused_naming_them(name, argument, value):
 
 
 def test_defaults_are_pytorchs():
-    for name in ("NAdam", "RAdam", "Adamax", "Adadelta"):
+    for name in ("NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"):
         ours = getattr(optim, name)([Parameter(np.ones(2))]).defaults
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))]).defaults
         for key, value in ours.items():
