@@ -160,3 +160,63 @@ class TripletMarginFunction(Function):
             dpos = dpos - g_pn
             dneg = dneg + g_pn
         return da, dpos, dneg
+
+
+class MultiMarginFunction(Function):
+    """Multi-class hinge, per sample: Σ_{i≠y} w[y] max(0, margin - x[y] + x[i])^p / C, p 1 or
+    2. Derivative: w[y] p z^(p-1) / C for each x[i] with z > 0, minus their sum for x[y]."""
+
+    @staticmethod
+    def forward(ctx, x, y, p, margin, weight, reduction):
+        x2 = x.reshape(-1, x.shape[-1])
+        rows = np.arange(x2.shape[0])
+        y2 = y.reshape(-1)
+        z = margin - x2[rows, y2][:, None] + x2
+        active = z > 0
+        active[rows, y2] = False
+        w = (weight[y2] if weight is not None else np.ones(len(y2), x.dtype))[:, None]
+        h = np.where(active, z if p == 1 else z * z, 0) * w
+        loss = (h.sum(axis=1) / x2.shape[1]).astype(x.dtype).reshape(x.shape[:-1])
+        slope = np.where(active, 1.0 if p == 1 else 2 * z, 0) * w / x2.shape[1]
+        slope[rows, y2] = -slope.sum(axis=1)
+        ctx.slope, ctx.shape = slope.astype(x.dtype), x.shape
+        ctx.reduction, ctx.count = reduction, loss.size
+        return _reduce(loss, reduction, loss.size)
+
+    @staticmethod
+    def backward(ctx, g):
+        s = _scale(g, ctx.reduction, ctx.count, ctx.slope.dtype)
+        s = np.reshape(s, (-1, 1)) if ctx.reduction == "none" else s
+        return (ctx.slope * s).reshape(ctx.shape), None
+
+
+class MultiLabelMarginFunction(Function):
+    """Multi-label hinge, per sample: Σ_j Σ_i max(0, 1 - (x[j] - x[i])) / C over the target
+    classes j (listed in y up to the first -1) and the other classes i. Derivative: +1/C for
+    x[i] and -1/C for x[j] per active pair."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        x2 = x.reshape(-1, x.shape[-1])
+        y2 = y.reshape(x2.shape)
+        n, c = x2.shape
+        listed = np.cumprod(y2 != -1, axis=1).astype(bool)  # the targets before the first -1
+        targets = np.where(listed, y2, 0)
+        rows = np.repeat(np.arange(n)[:, None], c, axis=1)
+        is_target = np.zeros((n, c), bool)
+        is_target[rows[listed], targets[listed]] = True
+        x_target = np.take_along_axis(x2, targets, axis=1)
+        z = 1 - x_target[:, :, None] + x2[:, None, :]  # (sample, target slot, class)
+        active = listed[:, :, None] & ~is_target[:, None, :] & (z > 0)
+        loss = (np.where(active, z, 0).sum(axis=(1, 2)) / c).astype(x.dtype)
+        slope = active.sum(axis=1).astype(x.dtype)
+        np.add.at(slope, (rows[listed], targets[listed]), -active.sum(axis=2)[listed])
+        ctx.slope, ctx.shape = slope / x.dtype.type(c), x.shape
+        ctx.reduction, ctx.count = reduction, n
+        return _reduce(loss.reshape(x.shape[:-1]), reduction, n)
+
+    @staticmethod
+    def backward(ctx, g):
+        s = _scale(g, ctx.reduction, ctx.count, ctx.slope.dtype)
+        s = np.reshape(s, (-1, 1)) if ctx.reduction == "none" else s
+        return (ctx.slope * s).reshape(ctx.shape), None

@@ -15,6 +15,7 @@ from .loss import SmoothL1Loss
 from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
                    TripletMarginLoss)
+from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
@@ -24,4 +25,5 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten",
            "utils", "ModuleList", "ModuleDict", "SmoothL1Loss"]
 __all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
             "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-            "CosineEmbeddingLoss", "TripletMarginLoss"]
+            "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss",
+            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]

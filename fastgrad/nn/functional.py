@@ -403,3 +403,5 @@ from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss,  # noq
                                 hinge_embedding_loss, kl_div, margin_ranking_loss,
                                 multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss,
                                 triplet_margin_loss)
+from .functional_losses import (multi_margin_loss, multilabel_margin_loss,  # noqa: E402,F401
+                                triplet_margin_with_distance_loss)

@@ -241,3 +241,91 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     neg = _same_shape(negative, a, fn, "negative", "anchor")
     return _margin.TripletMarginFunction.apply(a, pos, neg, margin, p, eps, bool(swap),
                                                reduction)
+
+
+def _class_indices(target, shape, classes, fn, low=0):
+    """Integer class indices of the given shape, each in [low, classes)."""
+    y = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: target must hold integer class indices, got dtype {y.dtype}")
+    if y.shape != tuple(shape):
+        raise ValueError(f"{fn}: target shape {y.shape} does not match the expected "
+                         f"{tuple(shape)}")
+    if y.size and (y.min() < low or y.max() >= classes):
+        raise ValueError(f"{fn}: target values must be in [{low}, {classes}), got "
+                         f"{int(y.min())}..{int(y.max())}")
+    return y.astype(np.int64)
+
+
+def _rows_of_scores(input, fn):
+    x = _input(input, fn)
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(f"{fn}: input must be (C,) or (N, C) with C > 0, got shape "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: per sample Σ_{i≠y} max(0, margin - x[y] + x[i])^p / C,
+    weighted by weight[y] (torch.nn.functional.multi_margin_loss); p is 1 or 2."""
+    fn = "multi_margin_loss"
+    reduction = _reduction(_legacy_reduction(size_average, reduce, reduction), fn)
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"{fn}: only p == 1 and p == 2 are supported, got p={p!r}")
+    margin = _checks.number(margin, "margin", fn)
+    x = _rows_of_scores(input, fn)
+    y = _class_indices(target, x.shape[:-1], x.shape[-1], fn)
+    w = None
+    if weight is not None:
+        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+        if w.shape != (x.shape[-1],):
+            raise ValueError(f"{fn}: weight must have one entry per class ({x.shape[-1]}), "
+                             f"got shape {w.shape}")
+        w = w.astype(x.dtype)
+    return _margin.MultiMarginFunction.apply(x, y, int(p), margin, w, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: per sample Σ_j Σ_i max(0, 1 - (x[j] - x[i])) / C over the
+    target classes j, listed in target up to the first -1, and the others i
+    (torch.nn.functional.multilabel_margin_loss)."""
+    fn = "multilabel_margin_loss"
+    reduction = _reduction(_legacy_reduction(size_average, reduce, reduction), fn)
+    x = _rows_of_scores(input, fn)
+    y = _class_indices(target, x.shape, x.shape[-1], fn, low=-1)
+    return _margin.MultiLabelMarginFunction.apply(x, y, reduction)
+
+
+def _pairwise_distance(x1, x2, eps=1e-6):
+    """||x1 - x2 + eps||_2 over the last dimension (PyTorch's pairwise_distance defaults)."""
+    return (x1 - x2 + eps).norm(2, dim=-1)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)) for any distance function d of two batches
+    (default: the Euclidean pairwise distance); swap uses min(d(a, n), d(p, n))
+    (torch.nn.functional.triplet_margin_with_distance_loss)."""
+    from ..ops_math import minimum
+    fn = "triplet_margin_with_distance_loss"
+    _reduction(reduction, fn)
+    margin = _checks.number(margin, "margin", fn)
+    if margin <= 0:
+        raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"{fn}: distance_function must be callable, got "
+                        f"{type(distance_function).__name__}")
+    a = _input(anchor, fn, "anchor")
+    pos, neg = _input(positive, fn, "positive"), _input(negative, fn, "negative")
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ValueError(f"{fn}: anchor, positive and negative must have the same number of "
+                         f"dimensions, got {a.ndim}, {pos.ndim} and {neg.ndim}")
+    distance = distance_function if distance_function is not None else _pairwise_distance
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
+    if swap:
+        d_neg = minimum(d_neg, distance(pos, neg))
+    loss = (margin + d_pos - d_neg).clamp(min=0)
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()

@@ -242,3 +242,47 @@ class TripletMarginLoss(_LegacyLoss):
     def forward(self, anchor, positive, negative):
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss on class scores, as torch.nn.MultiMarginLoss (p 1 or 2)."""
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                 reduction="mean") -> None:
+        super().__init__(weight, F._legacy_reduction(size_average, reduce, reduction))
+        if p not in (1, 2) or isinstance(p, bool):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p!r}")
+        self.p = p
+        self.margin = _checks.number(margin, "margin", "MultiMarginLoss")
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_LegacyLoss):
+    """Multi-label hinge loss, targets listed per sample up to the first -1, as
+    torch.nn.MultiLabelMarginLoss."""
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet margin loss with any distance function, as torch.nn.TripletMarginWithDistanceLoss;
+    called as loss(anchor, positive, negative)."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False,
+                 reduction="mean") -> None:
+        super().__init__(reduction)
+        self.distance_function = distance_function
+        self.margin = _checks.number(margin, "margin", "TripletMarginWithDistanceLoss")
+        if self.margin <= 0:
+            raise ValueError("TripletMarginWithDistanceLoss: margin must be greater than 0, "
+                             f"got {margin}")
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)

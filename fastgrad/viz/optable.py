@@ -145,6 +145,10 @@ OPS = {
                                 ("∓(b/(|a||b|) − cos·a/|a|²)", "∓(a/(|a||b|) − cos·b/|b|²)")),
     "TripletMarginFunction": ("max(0, margin + ‖a − p‖ − ‖a − n‖)",
                               ("∇‖a − p‖ − ∇‖a − n‖", "−∇‖a − p‖", "∇‖a − n‖")),
+    "MultiMarginFunction": ("Σᵢ max(0, margin − x[y] + x[i])ᵖ / C",
+                            ("p·zᵖ⁻¹/C at each active i, minus their sum at y",)),
+    "MultiLabelMarginFunction": ("Σⱼ Σᵢ max(0, 1 − x[j] + x[i]) / C",
+                                 ("+1/C at i, −1/C at j per active pair",)),
 }
 
 _ACTIVATION_NAMES = {code: name for name, code in _kernels.ACTIVATIONS.items()}
@@ -163,6 +167,7 @@ DISPLAY = {  # how a node is titled where the class name reads poorly
     "HingeEmbeddingFunction": "HingeEmbeddingLoss", "SoftMarginFunction": "SoftMarginLoss",
     "CosineEmbeddingFunction": "CosineEmbeddingLoss",
     "TripletMarginFunction": "TripletMarginLoss",
+    "MultiMarginFunction": "MultiMarginLoss", "MultiLabelMarginFunction": "MultiLabelMarginLoss",
     "none": "identity", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "leaky_relu": "LeakyReLU", "gelu": "GELU", "gelu_tanh": "GELU (tanh)", "elu": "ELU",
     "silu": "SiLU", "softplus": "Softplus",

@@ -295,3 +295,123 @@ def test_bad_arguments_are_refused_naming_them(call, argument):
 def test_a_margin_that_is_not_a_number_is_a_type_error():
     with pytest.raises(TypeError, match="margin"):
         F.margin_ranking_loss(X, X, X, margin="1")
+
+
+# ---- class-index margin losses and the triplet loss with a distance function ----------------
+MULTI = [
+    ("multi_margin_loss", dict()),
+    ("multi_margin_loss", dict(p=2, margin=0.7)),
+    ("multi_margin_loss", dict(weight=np.linspace(0.5, 2, 5), margin=1.5)),
+    ("multilabel_margin_loss", dict()),
+]
+
+
+def _multi_inputs(name, rng, rows=6):
+    x = rng.standard_normal((rows, 5))
+    if name == "multi_margin_loss":
+        return x, rng.integers(0, 5, rows)
+    # targets listed up to the first -1, with a repeat and an empty row, the rest ignored
+    y = np.array([[3, 0, -1, 1, 1], [0, 1, 2, 3, 4], [-1, 0, 0, 0, 0], [4, 4, -1, 2, 2],
+                  [2, -1, 0, 0, 0], [1, 3, 0, -1, 4]])[:rows]
+    return x, y
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kwargs", MULTI, ids=[f"{n}-{k}" for n, k in MULTI])
+def test_class_index_margin_losses_equal_torch(name, kwargs, dtype):
+    x, y = _multi_inputs(name, _rng(10))
+    for reduction in ("none", "mean", "sum"):
+        for rows in (x, x[0]):  # a batch, and one unbatched sample
+            target = y if rows.ndim == 2 else y[0]
+            out = []
+            for lib, functional in ((fg, F), (torch, TF)):
+                xt = lib.tensor(rows.astype(dtype), requires_grad=True)
+                loss = getattr(functional, name)(xt, lib.tensor(target),
+                                                 **_kwargs(_typed(kwargs, dtype, lib), lib),
+                                                 reduction=reduction)
+                w = _rng(11).uniform(0.5, 1.5, tuple(loss.shape)).astype(dtype)
+                (loss * lib.tensor(w)).sum().backward()
+                value = loss.detach().numpy() if lib is torch else loss.numpy()
+                out.append((value, np.asarray(xt.grad)))
+            for a, b in zip(out[0], out[1]):
+                np.testing.assert_allclose(a, b, **TOL[dtype], err_msg=reduction)
+
+
+def _typed(kwargs, dtype, lib):
+    out = dict(kwargs)
+    if "weight" in out:
+        out["weight"] = out["weight"].astype(dtype)
+    return out
+
+
+@pytest.mark.parametrize("name,kwargs", MULTI, ids=[f"{n}-{k}" for n, k in MULTI])
+def test_class_index_margin_losses_gradcheck(name, kwargs):
+    x, y = _multi_inputs(name, _rng(12))
+    fn = getattr(F, name)
+    kw = _kwargs(kwargs, fg)
+    assert fg.gradcheck(lambda t: fn(t, y, **kw, reduction="none"),
+                        (fg.tensor(x, requires_grad=True),))
+
+
+DISTANCES = {
+    "default": None,
+    "l1": lambda lib: (lambda u, v: (u - v).abs().sum(dim=-1)),
+    "cosine": lambda lib: (lambda u, v: 1 - (u * v).sum(dim=-1)
+                           / ((u * u).sum(dim=-1) * (v * v).sum(dim=-1)).sqrt()),
+}
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("distance", list(DISTANCES))
+def test_triplet_with_distance_equals_torch(distance, swap):
+    arrays = [a * 0.6 for a in _triplet(_rng(13))[0]]
+    out = []
+    for lib, functional in ((fg, F), (torch, TF)):
+        tensors = [lib.tensor(a, requires_grad=True) for a in arrays]
+        make = DISTANCES[distance]
+        loss = functional.triplet_margin_with_distance_loss(
+            *tensors, distance_function=make(lib) if make else None, margin=0.8, swap=swap,
+            reduction="none")
+        (loss * lib.tensor(np.linspace(0.5, 1.5, 5))).sum().backward()
+        value = loss.detach().numpy() if lib is torch else loss.numpy()
+        out.append([value] + [np.asarray(t.grad) for t in tensors])
+    assert out[0][0].max() > 0  # some triplets are inside the margin
+    for a, b in zip(out[0], out[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+    module = nn.TripletMarginWithDistanceLoss(margin=0.8, swap=swap)
+    assert module(*[fg.tensor(a) for a in arrays]).item() == pytest.approx(
+        torch.nn.TripletMarginWithDistanceLoss(margin=0.8, swap=swap)(
+            *[torch.tensor(a) for a in arrays]).item(), rel=1e-12)
+
+
+def test_class_index_margin_modules_equal_torch():
+    x, y = _multi_inputs("multi_margin_loss", _rng(14))
+    w = np.linspace(1, 2, 5)
+    ours = nn.MultiMarginLoss(p=2, weight=fg.tensor(w))(fg.tensor(x), y).item()
+    theirs = torch.nn.MultiMarginLoss(p=2, weight=torch.tensor(w))(torch.tensor(x),
+                                                                   torch.tensor(y)).item()
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    x, y = _multi_inputs("multilabel_margin_loss", _rng(15))
+    ours = nn.MultiLabelMarginLoss(reduction="sum")(fg.tensor(x), y).item()
+    theirs = torch.nn.MultiLabelMarginLoss(reduction="sum")(torch.tensor(x),
+                                                            torch.tensor(y)).item()
+    assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+@pytest.mark.parametrize("call,argument", [
+    (lambda: F.multi_margin_loss(X, np.array([0, 1, 4])), "target"),
+    (lambda: F.multi_margin_loss(X, np.array([0.0, 1.0, 2.0])), "target"),
+    (lambda: F.multi_margin_loss(X, np.array([0, 1])), "target"),
+    (lambda: F.multi_margin_loss(X, np.array([0, 1, 2]), p=3), "p"),
+    (lambda: F.multi_margin_loss(X, np.array([0, 1, 2]), weight=np.ones(3)), "weight"),
+    (lambda: F.multilabel_margin_loss(X, np.full((3, 4), -2)), "target"),
+    (lambda: F.multilabel_margin_loss(X, np.zeros((3, 3), np.int64)), "target"),
+    (lambda: F.multilabel_margin_loss(np.zeros((2, 3, 4)), np.zeros((2, 3, 4), np.int64)),
+     "input"),
+    (lambda: F.triplet_margin_with_distance_loss(X, X, X, margin=0), "margin"),
+    (lambda: F.triplet_margin_with_distance_loss(X, X, X[0]), "dimensions"),
+    (lambda: F.triplet_margin_with_distance_loss(X, X, X, distance_function=3), "distance"),
+])
+def test_more_bad_arguments_are_refused_naming_them(call, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        call()
