@@ -1,6 +1,7 @@
 """fastgrad.optim: PyTorch's optimizers and learning-rate schedulers for fastgrad Parameters."""
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
@@ -15,4 +16,4 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
            "NAdam", "RAdam", "Adamax", "Adadelta", "LBFGS",
-           "Rprop", "ASGD"]
+           "Rprop", "ASGD", "Adafactor"]

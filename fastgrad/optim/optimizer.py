@@ -172,6 +172,11 @@ class Optimizer:
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
+    def _state_shape(self, param_shape, name):
+        """The shape of state buffer `name` of a parameter of param_shape: the parameter's own,
+        unless an optimizer keeps a buffer of another shape (Adafactor's factors)."""
+        return param_shape
+
     def load_state_dict(self, state_dict):
         """Restore a `state_dict()` (ours, PyTorch's, or one read back by `fastgrad.load`).
 
@@ -200,8 +205,10 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for parameter {index}, "
                                  "which no parameter group lists")
             param = id_map[index]
-            new_state[param] = {name: _loaded_state_value(param, index, name, value)
-                                for name, value in entries.items()}
+            new_state[param] = {
+                name: _loaded_state_value(param, index, name, value,
+                                          self._state_shape(param._data.shape, name))
+                for name, value in entries.items()}
             missing = [name for name in self._state_buffers if name not in new_state[param]]
             if new_state[param] and missing:
                 raise ValueError(f"loaded state of parameter {index} lacks {missing}; "
@@ -295,7 +302,7 @@ def _checked_grad(param):
     return np.ascontiguousarray(grad, dtype=param._data.dtype)
 
 
-def _loaded_state_value(param, index, name, value):
+def _loaded_state_value(param, index, name, value, shape):
     if value is None:
         return None
     if name == "step":  # a plain number here; PyTorch's is a 0-d float tensor
@@ -306,7 +313,7 @@ def _loaded_state_value(param, index, name, value):
     array = np.asarray(value)
     if array.ndim == 0:
         return array.item()
-    if array.shape != param._data.shape:
+    if array.shape != shape:
         raise ValueError(f"state of parameter {index}, {name!r}: shape {array.shape} does not "
-                         f"match the parameter's shape {param._data.shape}")
+                         f"match the expected shape {shape}")
     return np.array(array, dtype=param._data.dtype, order="C", copy=True)

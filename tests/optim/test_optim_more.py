@@ -11,7 +11,7 @@ from fastgrad import nn, optim
 from fastgrad.nn import Parameter
 
 torch = pytest.importorskip("torch")
-SHAPES = [(4, 3), (3,), (2, 5)]
+SHAPES = [(4, 3), (3,), (2, 5), (2, 3, 4)]  # Adafactor factors matrices, and batches of them
 STEPS = 20
 
 CONFIGS = [
@@ -37,6 +37,9 @@ CONFIGS = [
     ("ASGD", dict()),
     ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5)),  # averaging from step 6
     ("ASGD", dict(lr=0.05, t0=3, weight_decay=0.1, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-4, 1e-2), d=2.0)),
+    ("Adafactor", dict(lr=0.2, weight_decay=0.1, maximize=True)),  # the update is clipped
 ]
 IDS = [f"{name}-{kw}" for name, kw in CONFIGS]
 
@@ -89,7 +92,8 @@ def test_trajectory_matches_torch(name, kwargs, dtype, rtol, atol):
                                        atol=atol, err_msg=buf)
 
 
-@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"])
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD",
+                                  "Adafactor"])
 def test_small_model_trains_like_torch(name):
     """A 2-layer network on the same data, float64: each library computes its own gradients."""
     rng = np.random.default_rng(1)
@@ -164,6 +168,7 @@ def test_state_dict_round_trip_continues_identically(name, kwargs, tmp_path):
     ("RAdam", "weight_decay", float("nan")), ("RAdam", "betas", (-0.1, 0.9)),
     ("Adamax", "lr", -1.0), ("Adamax", "betas", (1.0, 0.9)),
     ("Adadelta", "rho", 1.5), ("Adadelta", "rho", -0.5), ("Adadelta", "eps", -1e-3),
+    ("Adafactor", "beta2_decay", 0.5), ("Adafactor", "d", 0.5), ("Adafactor", "eps", (0, -1)),
     ("Rprop", "etas", (0.5, 0.9)), ("Rprop", "etas", (1.1, 1.2)), ("ASGD", "weight_decay", -1),
 ])
 def test_bad_hyperparameters_are_refused_naming_them(name, argument, value):
@@ -175,7 +180,7 @@ def test_bad_hyperparameters_are_refused_naming_them(name, argument, value):
 
 
 def test_defaults_are_pytorchs():
-    for name in ("NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"):
+    for name in ("NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD", "Adafactor"):
         ours = getattr(optim, name)([Parameter(np.ones(2))]).defaults
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))]).defaults
         for key, value in ours.items():
