@@ -13,7 +13,9 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from . import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
            "NAdam", "RAdam", "Adamax", "Adadelta", "LBFGS",
-           "Rprop", "ASGD", "Adafactor"]
+           "Rprop", "ASGD", "Adafactor",
+           "swa_utils"]
