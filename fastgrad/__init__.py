@@ -35,6 +35,11 @@ from . import utils
 from .generator import Generator
 from . import distributions
 from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
+from .ops_linalg import addmm, bmm, dot, einsum, ger, mv, outer
+from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, meshgrid,
+                        narrow, roll, split, trace, tril, triu)
+from .factory import logspace
+from .dtypes import get_default_dtype, set_default_dtype
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -78,3 +83,7 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
            "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
            "utils", "Generator", "distributions", "scatter"]
+__all__ += ["addmm", "bmm", "dot", "einsum", "ger", "mv", "outer", "broadcast_tensors",
+            "broadcast_to", "chunk", "diag", "diagonal", "flip", "meshgrid", "narrow", "roll",
+            "split", "trace", "tril", "triu", "logspace", "get_default_dtype",
+            "set_default_dtype"]

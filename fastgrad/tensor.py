@@ -24,14 +24,14 @@ _mode = _grad_mode.state
 
 def _inferred_dtype(arr, data):
     """The dtype PyTorch would give data (already converted to arr): Python floats become
-    float32, a NumPy float64 array or scalar stays float64, integers become int64."""
+    the default float dtype (float32 unless set_default_dtype changed it), a NumPy float64 array or scalar stays float64, integers become int64."""
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype == np.float32:
             return arr.dtype
         if arr.dtype == np.float64:
             keep64 = isinstance(data, (np.ndarray, np.floating, Tensor))
-            return np.dtype(np.float64 if keep64 else np.float32)
+            return np.dtype(np.float64 if keep64 else _dtypes.get_default_dtype())
         raise TypeError(f"cannot make a tensor from {arr.dtype} data: fastgrad supports float32 "
                         "and float64 (convert with .astype(np.float32))")
     if kind in "iu":
@@ -151,7 +151,8 @@ class Tensor:
 
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = f", dtype={self._data.dtype}" if self._data.dtype != np.float32 else ""
+        default = self._data.dtype == _dtypes.get_default_dtype()  # PyTorch omits the default
+        extra = "" if default else f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name}>"
         elif self.requires_grad:
@@ -334,7 +335,8 @@ class Tensor:
 
     # ---- PyTorch Tensor methods (parity-ops) ---------------------------------------------------
     # Doors into the modules where each op is written once, for both t.<name>(...) and
-    # fg.<name>(t, ...): ops_math (elementwise), ops_shape, ops_reduce, dtypes, device.
+    # fg.<name>(t, ...): ops_math (elementwise), ops_linalg, ops_shape, ops_reduce, dtypes,
+    # device.
     def size(self, dim=None):
         """The shape as fg.Size, or the length of one dimension (torch.Tensor.size)."""
         if dim is None:
@@ -519,6 +521,72 @@ class Tensor:
     def contiguous(self):
         """Itself when C-contiguous, else a contiguous copy."""
         return _shape.contiguous(self)
+
+    def bmm(self, mat2):
+        """Batched matrix product with mat2 (torch.bmm)."""
+        return _linalg.bmm(self, mat2)
+
+    def dot(self, tensor):
+        """Inner product of two vectors (torch.dot)."""
+        return _linalg.dot(self, tensor)
+
+    def mv(self, vec):
+        """Matrix times vector (torch.mv)."""
+        return _linalg.mv(self, vec)
+
+    def outer(self, vec2):
+        """Outer product of two vectors (torch.outer)."""
+        return _linalg.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat1 @ mat2) (torch.addmm)."""
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def tril(self, diagonal=0):
+        """Lower triangle, zeros above `diagonal` (torch.tril)."""
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """Upper triangle, zeros below `diagonal` (torch.triu)."""
+        return _shape.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        """A vector's diagonal matrix or a matrix's diagonal (torch.diag)."""
+        return _shape.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal of the matrices over dim1 and dim2, a copy (torch.diagonal)."""
+        return _shape.diagonal(self, offset, dim1, dim2)
+
+    def trace(self):
+        """Sum of a matrix's main diagonal (torch.trace)."""
+        return _shape.trace(self)
+
+    def flip(self, *dims):
+        """Elements reversed along dims, copied (torch.flip)."""
+        return _shape.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts, dims=None):
+        """Elements rotated by shifts along dims (torch.roll)."""
+        return _shape.roll(self, shifts, dims)
+
+    def narrow(self, dim, start, length):
+        """length elements from start along dim (torch.narrow)."""
+        return _shape.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        """Pieces of split_size elements (or of the listed sizes) along dim (torch.split)."""
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """chunks pieces of equal size along dim (torch.chunk)."""
+        return _shape.chunk(self, chunks, dim)
+
+    def broadcast_to(self, size):
+        """Expanded to size by broadcasting (torch.broadcast_to)."""
+        return _shape.broadcast_to(self, size)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         """Product over dim, or of all elements."""
@@ -724,6 +792,7 @@ from . import device as _device  # noqa: E402  (the parity-ops methods above cal
 from . import dtypes as _dtypes  # noqa: E402
 from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
+from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
 from .size import Size as _Size  # noqa: E402

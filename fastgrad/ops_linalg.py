@@ -1,0 +1,221 @@
+"""Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm, einsum.
+
+bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
+PyTorch's stricter shape checks; addmm adds a scaled matrix to a scaled product. einsum is the
+one new Function: its derivative for each operand is an einsum of the gradient with the other
+operands.
+"""
+import numpy as np
+
+from .autograd import ArrayFunction as Function
+from .dtypes import result_type
+from .ops import MatMul, Reshape
+from .ops_math import as_tensor_input
+
+
+def _check_ndim(t, ndim, where):
+    if t.ndim != ndim:
+        kind = {1: "a vector (1-d)", 2: "a matrix (2-d)", 3: "a batch of matrices (3-d)"}[ndim]
+        raise ValueError(f"{where} must be {kind}, got shape {t.shape}")
+
+
+def _promoted(*ts):
+    dt = result_type(*ts)
+    return [t if t.dtype == dt else t.to(dt) for t in ts]
+
+
+# ---- matmul with PyTorch's shape checks ---------------------------------------------------------
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors, no broadcasting (torch.bmm)."""
+    a, b = as_tensor_input(input), as_tensor_input(mat2, "mat2")
+    _check_ndim(a, 3, "bmm: input")
+    _check_ndim(b, 3, "bmm: mat2")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"bmm: input of shape {a.shape} and mat2 of shape {b.shape} do not "
+                         "match (expected (b, n, m) and (b, m, p))")
+    return MatMul.apply(*_promoted(a, b))
+
+
+def dot(input, tensor):
+    """The inner product of two vectors of one length, a 0-d tensor (torch.dot)."""
+    a, b = as_tensor_input(input), as_tensor_input(tensor, "tensor")
+    _check_ndim(a, 1, "dot: input")
+    _check_ndim(b, 1, "dot: tensor")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: input has {a.shape[0]} elements and tensor has {b.shape[0]}")
+    return MatMul.apply(*_promoted(a, b))
+
+
+def mv(input, vec):
+    """The product of an (n, m) matrix and an m-vector, an n-vector (torch.mv)."""
+    a, v = as_tensor_input(input), as_tensor_input(vec, "vec")
+    _check_ndim(a, 2, "mv: input")
+    _check_ndim(v, 1, "mv: vec")
+    if a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: input of shape {a.shape} and vec of {v.shape[0]} elements do "
+                         "not match")
+    return MatMul.apply(*_promoted(a, v))
+
+
+def outer(input, vec2):
+    """The outer product of an n-vector and an m-vector, an (n, m) matrix (torch.outer, alias
+    ger): a column times a row."""
+    a, b = as_tensor_input(input), as_tensor_input(vec2, "vec2")
+    _check_ndim(a, 1, "outer: input")
+    _check_ndim(b, 1, "outer: vec2")
+    a, b = _promoted(a, b)
+    return MatMul.apply(Reshape.apply(a, (a.shape[0], 1)), Reshape.apply(b, (1, b.shape[0])))
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape
+    (torch.addmm). With beta = 0 input is ignored, NaN included, as in PyTorch."""
+    c = as_tensor_input(input)
+    a, b = as_tensor_input(mat1, "mat1"), as_tensor_input(mat2, "mat2")
+    _check_ndim(a, 2, "addmm: mat1")
+    _check_ndim(b, 2, "addmm: mat2")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"addmm: mat1 of shape {a.shape} and mat2 of shape {b.shape} do not "
+                         "match")
+    shape = (a.shape[0], b.shape[1])
+    try:
+        if np.broadcast_shapes(c.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"addmm: input of shape {c.shape} does not broadcast to the product's "
+                         f"shape {shape}") from None
+    c, a, b = _promoted(c, a, b)
+    product = MatMul.apply(a, b)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (c if beta == 1 else c * beta)
+
+
+# ---- einsum -------------------------------------------------------------------------------------
+
+class Einsum(Function):
+    """np.einsum(spec, *arrays); spec is a parsed equation (inputs' letters, output letters)."""
+
+    @staticmethod
+    def forward(ctx, spec, *arrays):
+        terms, out = spec
+        ctx.spec = spec
+        ctx.save_for_backward(*arrays)
+        return np.asarray(np.einsum(_equation(terms, out), *arrays, optimize=len(arrays) > 2))
+
+    @staticmethod
+    def backward(ctx, g):  # d out / d operand i: g contracted with every other operand
+        terms, out = ctx.spec
+        arrays = ctx.saved_tensors
+        sizes = {}
+        for term, a in zip(terms, arrays):
+            for letter, n in zip(term, a.shape):
+                sizes[letter] = max(sizes.get(letter, 1), n)
+        grads = [None]
+        for i, (term, a) in enumerate(zip(terms, arrays)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(terms) if j != i]
+            known = set(out).union(*others)
+            letters = "".join(dict.fromkeys(term))  # each letter once, in order
+            kept = "".join(c for c in letters if c in known)
+            ops = [g] + [x for j, x in enumerate(arrays) if j != i]
+            r = np.einsum(_equation([out] + others, kept), *ops, optimize=len(ops) > 2)
+            # a letter only this operand has was summed in forward: every element gets g
+            kept_sizes = iter(r.shape)
+            r = np.broadcast_to(r.reshape([next(kept_sizes) if c in known else 1 for c in letters]),
+                                [sizes[c] for c in letters])
+            full = np.zeros([sizes[c] for c in term], dtype=g.dtype)
+            # a repeated letter (ii) read a diagonal: einsum's view of it is writable
+            np.einsum(_equation([term], letters), full)[...] = r
+            # a dimension of size 1 that einsum broadcast: its copies' gradients add up
+            axes = tuple(k for k, n in enumerate(a.shape) if n == 1 and full.shape[k] != 1)
+            grads.append(full.sum(axis=axes, keepdims=True) if axes else full)
+        return tuple(grads)
+
+
+def _equation(terms, out):
+    return ",".join(terms) + "->" + out
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _parse(equation, shapes):
+    """(terms, out): equation's subscripts with any '...' replaced by letters of its own,
+    and the output's letters (implicit output: the letters seen once, alphabetically)."""
+    eq = equation.replace(" ", "")
+    if eq.count("->") > 1:
+        raise ValueError(f"einsum: equation {equation!r} has more than one '->'")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: equation {equation!r} names {len(terms)} operands but "
+                         f"{len(shapes)} were given")
+    for term in terms + [rhs]:
+        bad = set(term.replace("...", "", 1)) - set(_LETTERS)
+        if bad:
+            raise ValueError(f"einsum: equation {equation!r} has invalid subscript(s) "
+                             f"{sorted(bad)}; subscripts are letters and at most one '...' per "
+                             "operand")
+    used = set(eq) & set(_LETTERS)
+    spare = [c for c in _LETTERS if c not in used]
+    n_ell = max((len(s) - len(t) + 3 for t, s in zip(terms, shapes) if "..." in t), default=0)
+    ellipsis = "".join(spare[:n_ell])
+    expanded = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        named = len(term) - 3 if "..." in term else len(term)
+        if named > len(shape) or ("..." not in term and named != len(shape)):
+            raise ValueError(f"einsum: operand {i} has {len(shape)} dimensions but its "
+                             f"subscripts {term!r} in {equation!r} name {named}")
+        if "..." in term:
+            k = len(shape) - named
+            term = term.replace("...", ellipsis[n_ell - k:])
+        expanded.append(term)
+    if arrow:
+        rhs = rhs.replace("...", ellipsis)  # an output without '...' sums those dimensions
+        for c in rhs:
+            if rhs.count(c) > 1:
+                raise ValueError(f"einsum: output subscript {c!r} appears more than once in "
+                                 f"{equation!r}")
+            if not any(c in t for t in expanded):
+                raise ValueError(f"einsum: output subscript {c!r} of {equation!r} is in no "
+                                 "operand")
+        out = rhs
+    else:
+        counts = {}
+        for c in "".join(expanded):
+            counts[c] = counts.get(c, 0) + 1
+        out = ellipsis + "".join(sorted(c for c, n in counts.items()
+                                        if n == 1 and c not in ellipsis))
+    sizes = {}
+    for i, (term, shape) in enumerate(zip(expanded, shapes)):
+        for c, n in zip(term, shape):
+            if sizes.get(c, n) not in (n, 1) and n != 1:
+                raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} and {n} "
+                                 f"(operand {i}) in {equation!r}")
+            sizes[c] = max(sizes.get(c, 1), n)
+    return tuple(expanded), out
+
+
+def einsum(equation, *operands):
+    """Sums of products named by Einstein subscripts (torch.einsum): 'ij,jk->ik' is a matrix
+    product, 'ii->' a trace, 'bij,bjk->bik' bmm. Operands may also be given as one list.
+    Each operand may carry one '...' for its leading dimensions."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: equation must be a string, got {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: at least one operand is needed")
+    ts = _promoted(*[as_tensor_input(x, f"operand {i}") for i, x in enumerate(operands)])
+    spec = _parse(equation, [t.shape for t in ts])
+    return Einsum.apply(spec, *ts)
+
