@@ -24,7 +24,8 @@ _mode = _grad_mode.state
 
 def _inferred_dtype(arr, data):
     """The dtype PyTorch would give data (already converted to arr): Python floats become
-    the default float dtype (float32 unless set_default_dtype changed it), a NumPy float64 array or scalar stays float64, integers become int64."""
+    the default float dtype (float32 unless set_default_dtype changed it), a NumPy float64
+    array or scalar stays float64, integers become int64."""
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype == np.float32:
