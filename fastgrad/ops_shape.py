@@ -385,8 +385,11 @@ def chunk(input, chunks, dim=0):
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     if input.ndim == 0:
         raise ValueError("chunk: cannot chunk a 0-d tensor")
-    n = input.shape[normalize_dim(dim, input.ndim, "chunk: dim")]
-    return split(input, max(-(-n // chunks), 1) if n else 0, dim)
+    d = normalize_dim(dim, input.ndim, "chunk: dim")
+    n = input.shape[d]
+    if n == 0:  # PyTorch gives `chunks` empty pieces
+        return tuple(_slice_along(input, d, 0, 0) for _ in range(chunks))
+    return split(input, -(-n // chunks), d)
 
 
 # ---- broadcasting and grids ---------------------------------------------------------------------

@@ -74,6 +74,7 @@ CASES = [
     ("chunk", lambda L, a: L.chunk(a, 3), [(7, 2)]),
     ("chunk_fewer", lambda L, a: a.chunk(4, dim=1), [(2, 6)]),
     ("chunk_more_than_size", lambda L, a: a.chunk(5), [(3, 2)]),
+    ("chunk_empty_dim", lambda L, a: a.chunk(3, dim=1), [(2, 0)]),
     ("broadcast_to", lambda L, a: L.broadcast_to(a, (2, 3, 4)), [(3, 1)]),
     ("tensor_broadcast_to", lambda L, a: a.broadcast_to((4, -1)), [(1, 3)]),
     ("broadcast_tensors", lambda L, a, b, c: L.broadcast_tensors(a, b, c),
