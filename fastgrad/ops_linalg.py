@@ -107,7 +107,7 @@ class Einsum(Function):
         terms, out = spec
         ctx.spec = spec
         ctx.save_for_backward(*arrays)
-        return np.asarray(np.einsum(_equation(terms, out), *arrays, optimize=len(arrays) > 2))
+        return np.asarray(_einsum(_equation(terms, out), *arrays))
 
     @staticmethod
     def backward(ctx, g):  # d out / d operand i: g contracted with every other operand
@@ -127,7 +127,7 @@ class Einsum(Function):
             letters = "".join(dict.fromkeys(term))  # each letter once, in order
             kept = "".join(c for c in letters if c in known)
             ops = [g] + [x for j, x in enumerate(arrays) if j != i]
-            r = np.einsum(_equation([out] + others, kept), *ops, optimize=len(ops) > 2)
+            r = _einsum(_equation([out] + others, kept), *ops)
             # a letter only this operand has was summed in forward: every element gets g
             kept_sizes = iter(r.shape)
             r = np.broadcast_to(r.reshape([next(kept_sizes) if c in known else 1 for c in letters]),
@@ -139,6 +139,14 @@ class Einsum(Function):
             axes = tuple(k for k, n in enumerate(a.shape) if n == 1 and full.shape[k] != 1)
             grads.append(full.sum(axis=axes, keepdims=True) if axes else full)
         return tuple(grads)
+
+
+def _einsum(equation, *arrays):
+    # NumPy's contraction-order search (optimize=True) hands pairwise products to BLAS, several
+    # times faster for a batched product of 64x64 matrices, but costs ~20 us: worth it only
+    # beyond small operands or for three and more
+    big = len(arrays) > 2 or sum(a.size for a in arrays) > 4096
+    return np.einsum(equation, *arrays, optimize=big)
 
 
 def _equation(terms, out):

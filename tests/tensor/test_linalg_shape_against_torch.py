@@ -258,3 +258,18 @@ def test_set_default_dtype_drives_factories_like_torch(default_float64):
     for name in ours:
         assert str(ours[name].dtype) == str(theirs[name].dtype).replace("torch.", ""), name
     assert "dtype" not in repr(fg.ones(2))  # the default dtype goes unnamed, as in PyTorch
+
+
+def test_einsum_of_large_operands_matches_torch():
+    """Large operands take NumPy's optimized (BLAS) path; the result and gradients stay torch's."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((4, 32, 40)), rng.standard_normal((4, 40, 32))]
+    ours = [fg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    o, t = fg.einsum("bij,bjk->bik", *ours), torch.einsum("bij,bjk->bik", *theirs)
+    np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+    w = rng.standard_normal(tuple(t.shape))
+    (o * fg.tensor(w)).sum().backward()
+    (t * torch.tensor(w)).sum().backward()
+    for x, y in zip(ours, theirs):
+        np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=1e-10)
