@@ -243,6 +243,9 @@ def _made_by(L):
             "tensor_floats": L.tensor([1.5, 2.0]), "tensor_ints": L.tensor([1, 2]),
             "int_times_float": L.tensor([1, 2]) * 2.5, "int_div_int": L.tensor([1, 2]) / 2,
             "linear_weight": L.nn.Linear(2, 3).weight,
+            "layernorm_weight": L.nn.LayerNorm(3).weight,
+            "normal_sample": L.distributions.Normal(0.0, 1.0).sample((2,)),
+            "clip_grad_norm_no_grads": L.nn.utils.clip_grad_norm_([], 1.0),
             "numpy_float32": L.tensor(np.ones(2, np.float32))}
 
 
