@@ -5,6 +5,8 @@ PyTorch's stricter shape checks; addmm adds a scaled matrix to a scaled product.
 one new Function: its derivative for each operand is an einsum of the gradient with the other
 operands.
 """
+import functools
+
 import numpy as np
 
 from .autograd import ArrayFunction as Function
@@ -132,9 +134,11 @@ class Einsum(Function):
             kept_sizes = iter(r.shape)
             r = np.broadcast_to(r.reshape([next(kept_sizes) if c in known else 1 for c in letters]),
                                 [sizes[c] for c in letters])
-            full = np.zeros([sizes[c] for c in term], dtype=g.dtype)
-            # a repeated letter (ii) read a diagonal: einsum's view of it is writable
-            np.einsum(_equation([term], letters), full)[...] = r
+            if letters == term:
+                full = np.ascontiguousarray(r)
+            else:  # a repeated letter (ii) read a diagonal: einsum's view of it is writable
+                full = np.zeros([sizes[c] for c in term], dtype=g.dtype)
+                np.einsum(_equation([term], letters), full)[...] = r
             # a dimension of size 1 that einsum broadcast: its copies' gradients add up
             axes = tuple(k for k, n in enumerate(a.shape) if n == 1 and full.shape[k] != 1)
             grads.append(full.sum(axis=axes, keepdims=True) if axes else full)
@@ -156,6 +160,7 @@ def _equation(terms, out):
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+@functools.lru_cache(maxsize=256)  # a model calls einsum with the same equation every step
 def _parse(equation, shapes):
     """(terms, out): equation's subscripts with any '...' replaced by letters of its own,
     and the output's letters (implicit output: the letters seen once, alphabetically)."""
@@ -224,6 +229,6 @@ def einsum(equation, *operands):
     if not operands:
         raise ValueError("einsum: at least one operand is needed")
     ts = _promoted(*[as_tensor_input(x, f"operand {i}") for i, x in enumerate(operands)])
-    spec = _parse(equation, [t.shape for t in ts])
+    spec = _parse(equation, tuple(t.shape for t in ts))
     return Einsum.apply(spec, *ts)
 

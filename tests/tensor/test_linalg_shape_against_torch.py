@@ -46,6 +46,8 @@ CASES = [
     ("einsum_ellipsis_sum", lambda L, a: L.einsum("i...->", a), [(2, 3, 4)]),
     ("einsum_size1_broadcast", lambda L, a, b: L.einsum("ij,ij->ij", a, b), [(1, 3), (2, 3)]),
     ("einsum_repeated_and_free", lambda L, a: L.einsum("iij->j", a), [(2, 2, 3)]),
+    ("einsum_shared_operand", lambda L, a: L.einsum("ij,jk->ik", a, a) + L.einsum("ij->ji", a)
+     + L.einsum("ij->", a), [(3, 3)]),
     ("tril", lambda L, a: L.tril(a), [(4, 3)]),
     ("tril_k", lambda L, a: a.tril(-1), [(2, 3, 4)]),
     ("triu", lambda L, a: L.triu(a, 1), [(3, 4)]),
