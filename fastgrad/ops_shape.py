@@ -9,7 +9,7 @@ import numpy as np
 
 from .autograd import ArrayFunction as Function
 from .dtypes import result_type
-from .ops import GetItem, Permute, Reshape
+from .ops import Permute, Reshape
 from .tensor import Tensor
 
 
@@ -324,11 +324,25 @@ def roll(input, shifts, dims=None):
     return Roll.apply(input, shift_list, dim_list)
 
 
-# ---- slices along one dimension (copies or views of input, gradients through GetItem) ----------
+# ---- slices along one dimension: views of input's values, as in PyTorch -------------------------
+
+class Narrow(Function):
+    """a[start:stop] along dim (a view)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, start, stop):
+        ctx.shape, ctx.index = a.shape, (slice(None),) * dim + (slice(start, stop),)
+        return a[ctx.index]
+
+    @staticmethod
+    def backward(ctx, g):  # the slice gets the gradient, the rest of a none: a block of zeros
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        da[ctx.index] = g
+        return da
+
 
 def _slice_along(input, dim, start, stop):
-    index = (slice(None),) * dim + (slice(start, stop),)
-    return GetItem.apply(input, index)
+    return Narrow.apply(input, dim, start, stop)
 
 
 def _check_int(v, where):

@@ -62,6 +62,7 @@ OPS = {
     "Stack": ("the inputs stacked along a new dim", ("", "1 on its own layer, else 0")),
     "Flip": ("a reversed along dims", ("1 (the gradient reversed back)",)),
     "Roll": ("a rotated along dims", ("1 (the gradient rotated back)",)),
+    "Narrow": ("a[start:stop] along dim", ("1 on the slice, else 0",)),
     "Tril": ("lower triangle of a", ("1 on and below the diagonal, else 0",)),
     "Triu": ("upper triangle of a", ("1 on and above the diagonal, else 0",)),
     "Diagonal": ("the diagonal of a", ("1 at each diagonal element, else 0",)),
