@@ -22,6 +22,11 @@ from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, 
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
 from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze)
+from .ops_linalg import addmm, bmm, dot, einsum, ger, mv, outer
+from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, meshgrid,
+                        narrow, roll, split, trace, tril, triu)
+from .factory import logspace
+from .dtypes import get_default_dtype, set_default_dtype
 from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
 from .size import Size
 from .device import device, get_default_device, set_default_device
@@ -35,11 +40,6 @@ from . import utils
 from .generator import Generator
 from . import distributions
 from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
-from .ops_linalg import addmm, bmm, dot, einsum, ger, mv, outer
-from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, meshgrid,
-                        narrow, roll, split, trace, tril, triu)
-from .factory import logspace
-from .dtypes import get_default_dtype, set_default_dtype
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -73,6 +73,9 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
            "from_numpy", "float32", "float64",
+           "addmm", "bmm", "dot", "einsum", "ger", "mv", "outer", "broadcast_tensors",
+           "broadcast_to", "chunk", "diag", "diagonal", "flip", "meshgrid", "narrow", "roll",
+           "split", "trace", "tril", "triu", "logspace", "get_default_dtype", "set_default_dtype",
            "as_tensor", "empty", "empty_like", "eye", "full_like", "is_tensor", "linspace",
            "rand_like", "randint", "randn_like", "randperm", "inference_mode", "clamp", "clip",
            "cos", "eq", "exp", "ge", "gt", "le", "log", "log1p", "lt", "masked_fill", "matmul",
@@ -83,7 +86,3 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
            "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
            "utils", "Generator", "distributions", "scatter"]
-__all__ += ["addmm", "bmm", "dot", "einsum", "ger", "mv", "outer", "broadcast_tensors",
-            "broadcast_to", "chunk", "diag", "diagonal", "flip", "meshgrid", "narrow", "roll",
-            "split", "trace", "tril", "triu", "logspace", "get_default_dtype",
-            "set_default_dtype"]
