@@ -13,6 +13,7 @@ from .autograd import ArrayFunction as Function
 from .dtypes import result_type
 from .ops import MatMul, Reshape
 from .ops_math import as_tensor_input
+from .tensor import Tensor
 
 
 def _check_ndim(t, ndim, where):
@@ -218,11 +219,44 @@ def _parse(equation, shapes):
     return tuple(expanded), out
 
 
-def einsum(equation, *operands):
-    """Sums of products named by Einstein subscripts (torch.einsum): 'ij,jk->ik' is a matrix
-    product, 'ii->' a trace, 'bij,bjk->bik' bmm. Operands may also be given as one list.
-    Each operand may carry one '...' for its leading dimensions."""
-    if not isinstance(equation, str):
+def _sublist_equation(args):
+    """(equation, operands) from torch's sublist form einsum(op0, [0, 1], op1, [1, 2], [0, 2]):
+    subscripts as ints in [0, 52) (or Ellipsis), an optional output sublist last."""
+    pairs, out = list(args), None
+    if len(pairs) % 2:
+        out = pairs.pop()
+
+    def letters(sub, where):
+        if not isinstance(sub, (list, tuple)):
+            raise TypeError(f"einsum: {where} must be a list of subscripts, got {sub!r}")
+        text = ""
+        for v in sub:
+            if v is Ellipsis:
+                text += "..."
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < 52:
+                text += _LETTERS[v]
+            else:
+                raise ValueError(f"einsum: {where} has subscript {v!r}; subscripts are ints in "
+                                 "[0, 52) or Ellipsis")
+        return text
+
+    terms = [letters(sub, f"the sublist of operand {i}") for i, sub in enumerate(pairs[1::2])]
+    equation = ",".join(terms) + ("" if out is None else "->" + letters(out, "the output sublist"))
+    return equation, pairs[0::2]
+
+
+def einsum(*args):
+    """Sums of products named by Einstein subscripts, einsum(equation, *operands)
+    (torch.einsum): 'ij,jk->ik' is a matrix product, 'ii->' a trace, 'bij,bjk->bik' bmm.
+    Operands may also be given as one list, or in torch's sublist form
+    einsum(a, [0, 1], b, [1, 2], [0, 2]). Each operand may carry one '...' for its leading
+    dimensions."""
+    if not args:
+        raise TypeError("einsum: expected an equation and operands")
+    equation, operands = args[0], args[1:]
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation(args)
+    elif not isinstance(equation, str):
         raise TypeError(f"einsum: equation must be a string, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -231,4 +265,3 @@ def einsum(equation, *operands):
     ts = _promoted(*[as_tensor_input(x, f"operand {i}") for i, x in enumerate(operands)])
     spec = _parse(equation, tuple(t.shape for t in ts))
     return Einsum.apply(spec, *ts)
-
