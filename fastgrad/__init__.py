@@ -22,9 +22,11 @@ from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, 
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
 from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze)
-from .ops_linalg import addmm, bmm, dot, einsum, ger, mv, outer
-from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, meshgrid,
-                        narrow, roll, split, trace, tril, triu)
+from .ops_linalg import (addmm, addmv, addr, baddbmm, bmm, dot, einsum, ger, inner, mv, outer,
+                         tensordot)
+from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, fliplr,
+                        flipud, meshgrid, moveaxis, movedim, narrow, roll, split, swapaxes,
+                        swapdims, tile, trace, tril, triu, unbind, unflatten)
 from .factory import logspace
 from .dtypes import get_default_dtype, set_default_dtype
 from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
@@ -76,6 +78,8 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "addmm", "bmm", "dot", "einsum", "ger", "mv", "outer", "broadcast_tensors",
            "broadcast_to", "chunk", "diag", "diagonal", "flip", "meshgrid", "narrow", "roll",
            "split", "trace", "tril", "triu", "logspace", "get_default_dtype", "set_default_dtype",
+           "addmv", "addr", "baddbmm", "inner", "tensordot", "fliplr", "flipud", "moveaxis",
+           "movedim", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
            "as_tensor", "empty", "empty_like", "eye", "full_like", "is_tensor", "linspace",
            "rand_like", "randint", "randn_like", "randperm", "inference_mode", "clamp", "clip",
            "cos", "eq", "exp", "ge", "gt", "le", "log", "log1p", "lt", "masked_fill", "matmul",

@@ -1,9 +1,10 @@
-"""Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm, einsum.
+"""Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm (baddbmm,
+addmv, addr), einsum (tensordot, inner).
 
 bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
-PyTorch's stricter shape checks; addmm adds a scaled matrix to a scaled product. einsum is the
-one new Function: its derivative for each operand is an einsum of the gradient with the other
-operands.
+PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
+the one new Function: its derivative for each operand is an einsum of the gradient with the
+other operands; tensordot and inner are einsums.
 """
 import functools
 
@@ -13,6 +14,7 @@ from .autograd import ArrayFunction as Function
 from .dtypes import result_type
 from .ops import MatMul, Reshape
 from .ops_math import as_tensor_input
+from .ops_shape import normalize_dim
 from .tensor import Tensor
 
 
@@ -74,6 +76,24 @@ def outer(input, vec2):
 ger = outer
 
 
+def _scaled_sum(name, input, product, beta, alpha):
+    """beta * input + alpha * product, input broadcast to the product's shape; with beta = 0
+    input is ignored, NaN included, as in PyTorch."""
+    try:
+        if np.broadcast_shapes(input.shape, product.shape) != product.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: input of shape {input.shape} does not broadcast to the "
+                         f"product's shape {product.shape}") from None
+    if input.dtype != product.dtype:
+        input = input.to(product.dtype)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape
     (torch.addmm). With beta = 0 input is ignored, NaN included, as in PyTorch."""
@@ -84,20 +104,73 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"addmm: mat1 of shape {a.shape} and mat2 of shape {b.shape} do not "
                          "match")
-    shape = (a.shape[0], b.shape[1])
-    try:
-        if np.broadcast_shapes(c.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"addmm: input of shape {c.shape} does not broadcast to the product's "
-                         f"shape {shape}") from None
-    c, a, b = _promoted(c, a, b)
-    product = MatMul.apply(a, b)
-    if alpha != 1:
-        product = product * alpha
-    if beta == 0:
-        return product
-    return product + (c if beta == 1 else c * beta)
+    return _scaled_sum("addmm", c, MatMul.apply(*_promoted(a, b, c)[:2]), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2) (torch.baddbmm)."""
+    product = bmm(as_tensor_input(batch1, "batch1"), as_tensor_input(batch2, "batch2"))
+    return _scaled_sum("baddbmm", as_tensor_input(input), product, beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * mv(mat, vec) (torch.addmv)."""
+    product = mv(as_tensor_input(mat, "mat"), as_tensor_input(vec, "vec"))
+    return _scaled_sum("addmv", as_tensor_input(input), product, beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2) (torch.addr)."""
+    product = outer(as_tensor_input(vec1, "vec1"), as_tensor_input(vec2, "vec2"))
+    return _scaled_sum("addr", as_tensor_input(input), product, beta, alpha)
+
+
+def tensordot(a, b, dims=2):
+    """The sum of products over dimensions of a and b (torch.tensordot): dims an int (a's last
+    dims against b's first) or two lists of dimensions paired in order. Computed by einsum."""
+    a, b = as_tensor_input(a, "a"), as_tensor_input(b, "b")
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        if not 0 <= dims <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: dims={dims} must be in [0, {min(a.ndim, b.ndim)}] "
+                             f"for shapes {a.shape} and {b.shape}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    elif isinstance(dims, (tuple, list)) and len(dims) == 2:
+        da, db = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise ValueError(f"tensordot: dims {dims!r} pair {len(da)} dimensions of a with "
+                             f"{len(db)} of b")
+    else:
+        raise TypeError(f"tensordot: dims must be an int or two lists of dimensions, got {dims!r}")
+    da = [normalize_dim(d, a.ndim, "tensordot: dims (of a)") for d in da]
+    db = [normalize_dim(d, b.ndim, "tensordot: dims (of b)") for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(f"tensordot: dimension {i} of a (size {a.shape[i]}) and dimension "
+                             f"{j} of b (size {b.shape[j]}) do not match")
+    if a.ndim + b.ndim > len(_LETTERS):
+        raise ValueError("tensordot: too many dimensions")
+    ta = _LETTERS[:a.ndim]
+    tb = [None] * b.ndim
+    for i, j in zip(da, db):
+        tb[j] = ta[i]
+    free = iter(_LETTERS[a.ndim:])
+    tb = "".join(c if c is not None else next(free) for c in tb)
+    out = "".join(c for k, c in enumerate(ta) if k not in da) + \
+        "".join(c for k, c in enumerate(tb) if k not in db)
+    return einsum(f"{ta},{tb}->{out}", a, b)
+
+
+def inner(input, other):
+    """The sum of products over the last dimension of both (torch.inner); a 0-d operand
+    multiplies."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    if a.ndim == 0 or b.ndim == 0:
+        a, b = _promoted(a, b)
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"inner: the last dimensions of input {a.shape} and other {b.shape} "
+                         "differ")
+    return tensordot(a, b, ([-1], [-1]))
 
 
 # ---- einsum -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Shape ops in PyTorch's names: unsqueeze, squeeze, expand, repeat, cat, stack, t, clone, flip,
-roll, narrow, split, chunk, broadcast_to, broadcast_tensors, meshgrid, tril, triu, diag, diagonal,
-trace.
+"""Shape ops in PyTorch's names: unsqueeze, squeeze, expand, repeat, tile, cat, stack, t,
+movedim, swapaxes, unflatten, clone, flip, roll, narrow, split, chunk, unbind, broadcast_to,
+broadcast_tensors, meshgrid, tril, triu, diag, diagonal, trace.
 
 Reshape, permute and indexing are in ops.py. A shape op moves values without changing them, so
 each derivative moves the gradient back: reshaped, summed over copies, or split among inputs.
@@ -224,6 +224,60 @@ def stack(tensors, dim=0):
     return Stack.apply(d, *ts)
 
 
+# ---- moving dimensions and tiling ---------------------------------------------------------------
+
+def movedim(input, source, destination):
+    """input with dimensions `source` moved to positions `destination` (ints or sequences of
+    one length), the others keeping their order (torch.movedim, alias moveaxis)."""
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source!r} and destination {destination!r} must "
+                         "have the same number of dimensions")
+    src = _dim_list(src, input.ndim, "movedim: source")
+    dst = _dim_list(dst, input.ndim, "movedim: destination")
+    if input.ndim == 0:
+        return input
+    rest = iter(d for d in range(input.ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(input, tuple(placed[k] if k in placed else next(rest)
+                                      for k in range(input.ndim)))
+
+
+moveaxis = movedim
+
+
+def swapaxes(input, axis0, axis1):
+    """input with dimensions axis0 and axis1 exchanged (torch.swapaxes, NumPy's name)."""
+    return input.transpose(axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """input with dimensions dim0 and dim1 exchanged (torch.swapdims)."""
+    return input.transpose(dim0, dim1)
+
+
+def tile(input, dims):
+    """input repeated dims[i] times along each dimension; fewer dims than dimensions are
+    padded with ones in front (torch.tile)."""
+    dims = _sizes(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), "tile: dims")
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def unflatten(input, dim, sizes):
+    """Dimension dim split into `sizes`, whose product is its size; one of them may be -1
+    (torch.unflatten)."""
+    d = normalize_dim(dim, input.ndim, "unflatten: dim")
+    sizes = _sizes(tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,),
+                   "unflatten: sizes")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != input.shape[d]) or \
+            (sizes.count(-1) == 1 and (known == 0 or input.shape[d] % known)):
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to the size "
+                         f"{input.shape[d]} of dimension {d}")
+    return input.reshape(input.shape[:d] + sizes + input.shape[d + 1:])
+
+
 # ---- transposes and copies ----------------------------------------------------------------------
 
 def t(input):
@@ -301,6 +355,21 @@ class Roll(Function):
     def backward(ctx, g):  # rotated back by the opposite shifts
         back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
         return np.roll(g, back, ctx.dims)
+
+
+def fliplr(input):
+    """input with its columns (dimension 1) reversed, copied (torch.fliplr)."""
+    if input.ndim < 2:
+        raise ValueError(f"fliplr: input must have at least 2 dimensions, got shape "
+                         f"{input.shape}")
+    return Flip.apply(input, (1,))
+
+
+def flipud(input):
+    """input with its rows (dimension 0) reversed, copied (torch.flipud)."""
+    if input.ndim < 1:
+        raise ValueError("flipud: input must have at least 1 dimension, got a 0-d tensor")
+    return Flip.apply(input, (0,))
 
 
 def roll(input, shifts, dims=None):
@@ -389,6 +458,16 @@ def split(tensor, split_size_or_sections, dim=0):
         sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
     bounds = np.cumsum([0] + sizes)
     return tuple(_slice_along(tensor, d, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def unbind(input, dim=0):
+    """The slices of input along dim, that dimension removed: a tuple of views (torch.unbind)."""
+    if input.ndim == 0:
+        raise ValueError("unbind: cannot unbind a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "unbind: dim")
+    shape = input.shape[:d] + input.shape[d + 1:]
+    return tuple(Reshape.apply(_slice_along(input, d, i, i + 1), shape)
+                 for i in range(input.shape[d]))
 
 
 def chunk(input, chunks, dim=0):

@@ -545,6 +545,22 @@ class Tensor:
         """beta * self + alpha * (mat1 @ mat2) (torch.addmm)."""
         return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * bmm(batch1, batch2) (torch.baddbmm)."""
+        return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat @ vec) (torch.addmv)."""
+        return _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        """beta * self + alpha * outer(vec1, vec2) (torch.addr)."""
+        return _linalg.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        """Sum of products over the last dimension (torch.inner)."""
+        return _linalg.inner(self, other)
+
     def tril(self, diagonal=0):
         """Lower triangle, zeros above `diagonal` (torch.tril)."""
         return _shape.tril(self, diagonal)
@@ -568,6 +584,40 @@ class Tensor:
     def flip(self, *dims):
         """Elements reversed along dims, copied (torch.flip)."""
         return _shape.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def fliplr(self):
+        """Columns reversed, copied (torch.fliplr)."""
+        return _shape.fliplr(self)
+
+    def flipud(self):
+        """Rows reversed, copied (torch.flipud)."""
+        return _shape.flipud(self)
+
+    def movedim(self, source, destination):
+        """Dimensions source moved to destination (torch.movedim)."""
+        return _shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        """Dimensions axis0 and axis1 exchanged (torch.swapaxes)."""
+        return _shape.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        """Dimensions dim0 and dim1 exchanged (torch.swapdims)."""
+        return _shape.swapdims(self, dim0, dim1)
+
+    def tile(self, *dims):
+        """Repeated dims[i] times along each dimension (torch.tile)."""
+        return _shape.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def unflatten(self, dim, sizes):
+        """Dimension dim split into sizes (torch.unflatten)."""
+        return _shape.unflatten(self, dim, sizes)
+
+    def unbind(self, dim=0):
+        """The slices along dim, that dimension removed (torch.unbind)."""
+        return _shape.unbind(self, dim)
 
     def roll(self, shifts, dims=None):
         """Elements rotated by shifts along dims (torch.roll)."""
