@@ -37,3 +37,16 @@ static const struct {
 
 const char *fg_act_name(int act) { return fg_act_table[act].name; }
 int fg_act_reads(int act) { return fg_act_table[act].reads; }
+
+/* fastgrad.erf: NumPy has no error function. */
+void fg_erf_f32(fg_idx n, const float *x, float *y)
+{
+    for (fg_idx i = 0; i < n; i++)
+        y[i] = erff(x[i]);
+}
+
+void fg_erf_f64(fg_idx n, const double *x, double *y)
+{
+    for (fg_idx i = 0; i < n; i++)
+        y[i] = erf(x[i]);
+}

@@ -70,6 +70,10 @@ void fg_act_backward_f32(fg_idx n, int act, double param, const float *x, const 
 void fg_act_backward_f64(fg_idx n, int act, double param, const double *x, const double *y,
                          const double *dy, double *dx);
 
+/* y[i] = erf(x[i]), the C library's error function; y may alias x. */
+void fg_erf_f32(fg_idx n, const float *x, float *y);
+void fg_erf_f64(fg_idx n, const double *x, double *y);
+
 /* ---- losses (loss.c); sums are blocked and in double, so they are deterministic ------------- */
 /* Softmax cross-entropy per row, fused: loss[i] = -sum_c q_ic log softmax(x_i)_c with q the
  * (label-smoothed) one-hot target, and dX[i,:] = softmax(x_i) - q_i, in one pass over each row.

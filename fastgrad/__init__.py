@@ -19,6 +19,11 @@ from ._grad_mode import inference_mode
 from .ops_math import (abs, allclose, clamp, clip, cos, eq, equal, exp, ge, gt, isclose, le, log,
                        log1p, lt, masked_fill, matmul, maximum, minimum, mm, ne, pow, round, sin,
                        sqrt, where)
+from .ops_math import (add, sub, subtract, mul, multiply, div, divide, true_divide, floor_divide,
+                       neg, negative, reciprocal, square, rsqrt, sign, floor, ceil, trunc, fix,
+                       frac, remainder, fmod, exp2, expm1, log2, log10, erf, sinh, cosh, asin,
+                       acos, atan, arcsin, arccos, arctan, atan2, arctan2, hypot, lerp, addcmul,
+                       addcdiv, isnan, isinf, isfinite, any, all)
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
 from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze)
@@ -42,6 +47,9 @@ from . import utils
 from .generator import Generator
 from . import distributions
 from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
+from .ops_reduce import cumprod, cumsum, diff, logsumexp
+from .ops_scatter import detach, gather, index_select, masked_select, nonzero
+from .ops_sort import argsort, kthvalue, median, mode, sort, topk
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -89,4 +97,12 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "device", "get_default_device", "set_default_device", "accelerator", "backends",
            "cuda", "double", "long", "int8", "int16", "int32", "int64", "uint8", "float16",
            "half", "flatten", "permute", "reshape", "transpose", "allclose", "equal", "isclose",
-           "utils", "Generator", "distributions", "scatter"]
+           "utils", "Generator", "distributions", "scatter",
+           "cumprod", "cumsum", "diff", "logsumexp", "detach", "gather", "index_select",
+           "masked_select", "nonzero", "argsort", "kthvalue", "median", "mode", "sort", "topk",
+           "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "neg", "negative", "reciprocal", "square", "rsqrt", "sign", "floor",
+           "ceil", "trunc", "fix", "frac", "remainder", "fmod", "exp2", "expm1", "log2", "log10",
+           "erf", "sinh", "cosh", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "atan2",
+           "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "any",
+           "all"]

@@ -47,6 +47,8 @@ cdef extern from "fastgrad.h" nogil:
                              const float *dy, float *dx)
     void fg_act_backward_f64(fg_idx n, int act, double param, const double *x,
                              const double *y, const double *dy, double *dx)
+    void fg_erf_f32(fg_idx n, const float *x, float *y)
+    void fg_erf_f64(fg_idx n, const double *x, double *y)
 
     # ---- losses ----
     void fg_cross_entropy_f32(fg_idx M, fg_idx C, const float *X, const int64_t *target,

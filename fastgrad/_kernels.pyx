@@ -565,6 +565,25 @@ def act_backward(int act, double param, x, y, dy, dx):
                                 <double *>pdx)
 
 
+def erf(x, y):
+    """y = erf(x) elementwise (float32 or float64); any shapes with the same size; y may be x
+    itself."""
+    fn = "erf"
+    cdef int t = _float_type(x, fn, "x")
+    cdef cnp.ndarray xa = _array(x, fn, "x", t, "x", False)
+    cdef cnp.ndarray ya = _array(y, fn, "y", t, "x", True)
+    _same_size(xa, "x", ya, "y", fn)
+    _disjoint(ya, "y", xa, "x", fn, True)
+    cdef fg_idx n = cnp.PyArray_SIZE(xa)
+    cdef void *px = _ptr(xa)
+    cdef void *py = _ptr(ya)
+    with nogil:
+        if t == F32:
+            fg_erf_f32(n, <float *>px, <float *>py)
+        else:
+            fg_erf_f64(n, <double *>px, <double *>py)
+
+
 # ---- losses and reductions ------------------------------------------------------------------
 
 def cross_entropy(X, target, int64_t ignore_index, double label_smoothing, loss, dX):

@@ -74,7 +74,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 = ±inf, 0/0 = nan (PyTorch)
+            return np.true_divide(a, b)
 
     @staticmethod
     def backward(ctx, g):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2

@@ -1,5 +1,6 @@
-"""Reductions in PyTorch's names: sum, mean, prod, norm, var, std, max, min, argmax, argmin,
-unique; each forward beside its local derivative.
+"""Reductions and scans in PyTorch's names: sum, mean, prod, logsumexp, norm, var, std, max,
+min, argmax, argmin, unique; cumsum, cumprod and diff along one dimension; each forward beside
+its local derivative.
 
 `dim` is an int or a tuple of ints (negative counts from the end), `keepdim` keeps the reduced
 dimensions as size 1. Sum, Mean, Max and MaxAlongDim are in ops.py; this file adds the rest and
@@ -10,7 +11,7 @@ import numpy as np
 from .autograd import ArrayFunction as Function
 from .ops import Max, MaxAlongDim, Mean, Sum, _nan_argmax
 from .ops_math import Maximum, Minimum, as_tensor_input
-from .ops_shape import normalize_dim
+from .ops_shape import cat, normalize_dim
 from .tensor import Tensor
 
 
@@ -87,6 +88,130 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if d is not None and x.ndim == 0:
         d = None
     return Prod.apply(x, d, bool(keepdim))
+
+
+# ---- logsumexp ----------------------------------------------------------------------------------
+
+class Logsumexp(Function):
+    """log Σ exp(a) over axes, computed after subtracting the largest element (no overflow)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): nothing to shift by
+        with np.errstate(divide="ignore"):  # log 0 = -inf when every element is -inf
+            out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(a, out)
+        ctx.axes = axes
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):  # d/da_i log Σ exp(a) = exp(a_i) / Σ exp(a) = exp(a_i − out): softmax
+        a, out = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):  # inf − inf: NaN, as PyTorch's gradient there
+            return _expand_back(g, ctx.axes, a.ndim) * np.exp(a - out)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over dim (an int or a tuple), computed stably (torch.logsumexp);
+    an integer input gives float32, as in PyTorch."""
+    x = as_tensor_input(input)
+    if x.dtype.kind != "f":
+        x = x.to(np.float32)
+    return Logsumexp.apply(x, normalize_dims(dim, x.ndim, "logsumexp: dim"), bool(keepdim))
+
+
+# ---- cumsum, cumprod, diff ----------------------------------------------------------------------
+
+def _scan_input(input, dim, dtype, where):
+    """The input of a scan in the dtype PyTorch gives its result (integers and bools: int64,
+    unless dtype says otherwise), with dim checked; a 0-d tensor is read as one element."""
+    x = as_tensor_input(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu":
+        x = x.to(np.int64)
+    return x, normalize_dim(dim, x.ndim, f"{where}: dim")
+
+
+def _reverse_cumsum(a, axis):
+    """Σ_{j ≥ i} a_j along axis: the sums from each position to the end."""
+    return np.flip(np.cumsum(np.flip(a, axis), axis), axis)
+
+
+class Cumsum(Function):
+    """out_i = a_0 + ... + a_i along dim."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim) if a.ndim else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):  # a_i is in every out_j with j ≥ i: the sum of their gradients
+        return _reverse_cumsum(g, ctx.dim) if g.ndim else g
+
+
+def cumsum(input, dim, *, dtype=None):
+    """The running sums along dim (torch.cumsum); integers and bools give int64."""
+    x, d = _scan_input(input, dim, dtype, "cumsum")
+    return Cumsum.apply(x, d)
+
+
+class Cumprod(Function):
+    """out_i = a_0 · ... · a_i along dim."""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
+        ctx.save_for_backward(a, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # d out_j / d a_i = Π_{k ≤ j, k ≠ i} a_k for j ≥ i
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return g
+        if not (a == 0).any():  # Π_{k ≠ i} = out_j / a_i
+            return _reverse_cumsum(g * out, ctx.dim) / a
+        # with zeros, no division: (Π_{k < i} a_k) · S_i, where S_i = Σ_{j ≥ i} g_j Π_{i < k ≤ j}
+        # a_k comes from the end as S_i = g_i + a_{i+1} S_{i+1}
+        am, gm = np.moveaxis(a, ctx.dim, -1), np.moveaxis(g, ctx.dim, -1)
+        s = np.empty_like(gm)
+        s[..., -1] = gm[..., -1]
+        for i in range(am.shape[-1] - 2, -1, -1):
+            s[..., i] = gm[..., i] + am[..., i + 1] * s[..., i + 1]
+        before = np.cumprod(np.concatenate([np.ones_like(am[..., :1]), am[..., :-1]], -1), -1)
+        return np.moveaxis(before * s, -1, ctx.dim)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """The running products along dim (torch.cumprod); integers and bools give int64."""
+    x, d = _scan_input(input, dim, dtype, "cumprod")
+    return Cumprod.apply(x, d)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference out_i = x_{i+1} − x_i along dim, after joining prepend and
+    append to input there (torch.diff); for bools, x_{i+1} != x_i. Differentiable through the
+    slicing and subtraction it is made of."""
+    x = as_tensor_input(input)
+    if x.ndim == 0:
+        raise ValueError("diff: input must have at least one dimension")
+    d = normalize_dim(dim, x.ndim, "diff: dim")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
+    parts = [as_tensor_input(p, name) for p, name in ((prepend, "prepend"), (input, "input"),
+                                                      (append, "append")) if p is not None]
+    x = cat(parts, d) if len(parts) > 1 else x.clone()  # a new tensor even for n = 0, as torch
+    later = (slice(None),) * d + (slice(1, None),)
+    earlier = (slice(None),) * d + (slice(None, -1),)
+    for _ in range(n):
+        if x.shape[d] == 0:
+            break
+        x = (x[later] != x[earlier]) if x.dtype == np.bool_ else x[later] - x[earlier]
+    return x
 
 
 # ---- norm, var, std -----------------------------------------------------------------------------

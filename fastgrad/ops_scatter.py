@@ -1,6 +1,8 @@
-"""scatter_ and scatter: writing values into a tensor at positions given along one dimension
-(PyTorch's Tensor.scatter_ / torch.scatter), e.g. a one-hot target transform:
-`torch.zeros(10).scatter_(0, torch.tensor(label), value=1)`.
+"""Reading and writing a tensor at positions given by an index tensor, in PyTorch's names.
+
+Reading (differentiable): gather, index_select, masked_select; nonzero lists the positions of
+the nonzero elements. Writing: scatter_ and scatter (PyTorch's Tensor.scatter_ / torch.scatter),
+e.g. a one-hot target transform: `torch.zeros(10).scatter_(0, torch.tensor(label), value=1)`.
 
 For dim=0 on a 2-d tensor: self[index[i][j]][j] = src[i][j] (value where src is a number);
 reduce='add' or 'multiply' combines with what is there instead of replacing it. Like
@@ -11,6 +13,10 @@ import numbers
 import numpy as np
 
 from . import _engine
+from .autograd import ArrayFunction as Function
+from .ops import unbroadcast
+from .ops_math import as_tensor_input
+from .ops_shape import normalize_dim
 from .tensor import Tensor, _check_inplace
 
 
@@ -84,3 +90,151 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 Tensor.scatter_ = scatter_
 Tensor.scatter = scatter
+
+
+# ---- gather, index_select, masked_select, nonzero ----------------------------------------------
+
+def _index_array(index, where):
+    """index (a Tensor or array of integers) as an int64 array; TypeError naming `where`."""
+    idx = np.asarray(index.numpy() if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{where} must hold integers (int64, as in PyTorch), not {idx.dtype}")
+    return idx.astype(np.int64)  # a copy: changing index later changes no saved position
+
+
+def _check_bounds(idx, size, where, dim):
+    """IndexError naming `where` for any position outside [0, size) (PyTorch refuses negative
+    positions here too)."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"{where}: index {bad} is out of bounds for dimension {dim} of size "
+                         f"{size}")
+
+
+def along_dim(idx, dim):
+    """The full index tuple that reads, for every position of idx, the element idx gives along
+    dim and the same position in the other dimensions (as gather and take_along_axis do)."""
+    grid = list(np.indices(idx.shape, sparse=True))
+    grid[dim] = idx
+    return tuple(grid)
+
+
+class Gather(Function):
+    """out[i][j] = a[idx[i][j]][j] for dim 0 (each position of idx reads along dim): gather,
+    and the values that sort, topk, kthvalue, median and mode select."""
+
+    @staticmethod
+    def forward(ctx, a, dim, idx, squeeze=False):
+        ctx.shape, ctx.positions = a.shape, along_dim(idx, dim)
+        ctx.dim, ctx.squeeze = dim, squeeze  # squeeze: idx has size 1 along dim, dropped
+        out = a[ctx.positions]
+        return np.squeeze(out, axis=dim) if squeeze else out
+
+    @staticmethod
+    def backward(ctx, g):  # each read element receives the gradient of every place it went to
+        if ctx.squeeze:
+            g = np.expand_dims(g, ctx.dim)
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(da, ctx.positions, g)
+        return da
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[index[i][j]][j] for dim=0, and likewise for any dim (torch.gather):
+    index has input's number of dimensions and is no larger outside dim. sparse_grad is
+    accepted for PyTorch's signature; the gradient is always dense."""
+    x = as_tensor_input(input)
+    idx = _index_array(index, "gather: index")
+    if x.ndim == 0:  # a 0-d input has one element, at position 0
+        normalize_dim(dim, 0, "gather: dim")
+        if idx.ndim > 1:
+            raise ValueError(f"gather: index has {idx.ndim} dimensions but input has 0")
+        _check_bounds(idx, 1, "gather: index", 0)
+        return Gather.apply(x.reshape(1), 0, idx.reshape(-1)).reshape(idx.shape)
+    if idx.ndim != x.ndim:
+        raise ValueError(f"gather: index has {idx.ndim} dimensions but input has {x.ndim}")
+    d = normalize_dim(dim, x.ndim, "gather: dim")
+    for k, (n, m) in enumerate(zip(idx.shape, x.shape)):
+        if k != d and n > m:
+            raise ValueError(f"gather: index shape {idx.shape} is larger than input's "
+                             f"{tuple(x.shape)} in dimension {k}")
+    _check_bounds(idx, x.shape[d], "gather: index", d)
+    return Gather.apply(x, d, idx)
+
+
+class IndexSelect(Function):
+    """The slices of a at the positions idx along dim, in that order (repeats allowed)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, idx):
+        ctx.shape, ctx.dim, ctx.idx = a.shape, dim, idx
+        return np.take(a, idx, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):  # each slice receives the gradient of every copy taken of it
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(np.moveaxis(da, ctx.dim, 0), ctx.idx, np.moveaxis(g, ctx.dim, 0))
+        return da
+
+
+def index_select(input, dim, index):
+    """The slices of input at the positions in index (1-d) along dim (torch.index_select)."""
+    x = as_tensor_input(input)
+    idx = _index_array(index, "index_select: index")
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-d, got {idx.ndim} dimensions")
+    if x.ndim == 0:
+        normalize_dim(dim, 0, "index_select: dim")
+        if idx.size != 1:  # a 0-d input has one element to select, once
+            raise ValueError(f"index_select: index into a 0-d input must hold one value, got "
+                             f"{idx.size}")
+        _check_bounds(idx, 1, "index_select: index", 0)
+        return IndexSelect.apply(x.reshape(1), 0, idx.reshape(-1)).reshape(())
+    d = normalize_dim(dim, x.ndim, "index_select: dim")
+    _check_bounds(idx, x.shape[d], "index_select: index", d)
+    return IndexSelect.apply(x, d, idx.reshape(-1))
+
+
+class MaskedSelect(Function):
+    """The elements of a where mask is True (both broadcast), as a 1-d array in row order."""
+
+    @staticmethod
+    def forward(ctx, a, mask):
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        ctx.shape, ctx.mask = a.shape, np.broadcast_to(mask, shape).copy()
+        return np.broadcast_to(a, shape)[ctx.mask]
+
+    @staticmethod
+    def backward(ctx, g):  # 1 at each selected element (summed where a was broadcast), else 0
+        da = np.zeros(ctx.mask.shape, dtype=g.dtype)
+        da[ctx.mask] = g
+        return unbroadcast(da, ctx.shape), None
+
+
+def masked_select(input, mask):
+    """The elements of input where the bool mask is True, broadcasting the two, as a 1-d
+    tensor (torch.masked_select)."""
+    x = as_tensor_input(input)
+    m = np.asarray(mask.numpy() if isinstance(mask, Tensor) else mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor, not {m.dtype}")
+    try:
+        np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast with input "
+                         f"of shape {tuple(x.shape)}") from None
+    return MaskedSelect.apply(x, m)
+
+
+def nonzero(input, *, as_tuple=False):
+    """The positions of the nonzero elements (torch.nonzero): an int64 tensor of shape
+    (count, ndim), or with as_tuple=True one 1-d tensor per dimension. Not differentiable."""
+    a = as_tensor_input(input).numpy()
+    if as_tuple:
+        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(a)))
+    return Tensor(np.argwhere(a).astype(np.int64))
+
+
+def detach(input):
+    """The same data, cut from the graph (torch.detach)."""
+    return as_tensor_input(input).detach()

@@ -280,8 +280,11 @@ class Tensor:
         """self *= other, in place."""
         return _inplace(self, np.multiply, "__mul__", other)
 
-    def div_(self, other):
-        """self /= other, in place."""
+    def div_(self, other, *, rounding_mode=None):
+        """self /= other, in place; rounding_mode 'trunc' or 'floor' rounds the quotient."""
+        if rounding_mode is not None:
+            return _inplace_unary(self, lambda t: _math.div(t, other, rounding_mode=rounding_mode),
+                                  "div_", other)
         return _inplace(self, np.true_divide, "__truediv__", other)
 
     def zero_(self):
@@ -487,6 +490,312 @@ class Tensor:
         """Matrix product of two 2-d tensors (torch.mm)."""
         return _math.mm(self, mat2)
 
+    def add(self, other, *, alpha=1):
+        """self + alpha · other (torch.add)."""
+        return _math.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha · other (torch.sub)."""
+        return _math.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        """self · other elementwise (torch.mul)."""
+        return _math.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        """self / other; rounding_mode None, 'trunc' or 'floor' (torch.div)."""
+        return _math.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def floor_divide(self, other):
+        """self / other rounded down (torch.floor_divide)."""
+        return _math.floor_divide(self, other)
+
+    def __floordiv__(self, other):
+        return _math.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _math.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _math.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _math.remainder(other, self)
+
+    def true_divide(self, other):
+        """self / other without rounding (torch.true_divide)."""
+        return _math.true_divide(self, other)
+
+    def remainder(self, other):
+        """The remainder of self / other with other's sign, Python's % (torch.remainder)."""
+        return _math.remainder(self, other)
+
+    def fmod(self, other):
+        """The remainder of self / other with self's sign, C's fmod (torch.fmod)."""
+        return _math.fmod(self, other)
+
+    def atan2(self, other):
+        """The angle of the point (other, self) in [-π, π] (torch.atan2)."""
+        return _math.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """√(self² + other²) elementwise (torch.hypot)."""
+        return _math.hypot(self, other)
+
+    def lerp(self, end, weight):
+        """self + weight · (end - self) (torch.lerp)."""
+        return _math.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value · tensor1 · tensor2 (torch.addcmul)."""
+        return _math.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value · tensor1 / tensor2 (torch.addcdiv)."""
+        return _math.addcdiv(self, tensor1, tensor2, value=value)
+
+    def any(self, dim=None, keepdim=False):
+        """Whether any element is nonzero, over dim or all, a bool tensor (torch.any)."""
+        return _math.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every element is nonzero, over dim or all, a bool tensor (torch.all)."""
+        return _math.all(self, dim, keepdim)
+
+    def neg(self):
+        """-self elementwise (torch.neg)."""
+        return _math.neg(self)
+
+    def negative(self):
+        """-self elementwise (alias of neg)."""
+        return _math.negative(self)
+
+    def reciprocal(self):
+        """1 / self elementwise; integers give float32."""
+        return _math.reciprocal(self)
+
+    def square(self):
+        """self² elementwise."""
+        return _math.square(self)
+
+    def rsqrt(self):
+        """1 / √self elementwise."""
+        return _math.rsqrt(self)
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of each element."""
+        return _math.sign(self)
+
+    def floor(self):
+        """The largest integer ≤ each element."""
+        return _math.floor(self)
+
+    def ceil(self):
+        """The smallest integer ≥ each element."""
+        return _math.ceil(self)
+
+    def trunc(self):
+        """Each element rounded toward zero."""
+        return _math.trunc(self)
+
+    def fix(self):
+        """Each element rounded toward zero (alias of trunc)."""
+        return _math.fix(self)
+
+    def frac(self):
+        """self - trunc(self): the fractional part."""
+        return _math.frac(self)
+
+    def exp2(self):
+        """2 ** self elementwise."""
+        return _math.exp2(self)
+
+    def expm1(self):
+        """e ** self - 1 elementwise."""
+        return _math.expm1(self)
+
+    def log2(self):
+        """Base-2 logarithm elementwise."""
+        return _math.log2(self)
+
+    def log10(self):
+        """Base-10 logarithm elementwise."""
+        return _math.log10(self)
+
+    def erf(self):
+        """The error function elementwise."""
+        return _math.erf(self)
+
+    def sinh(self):
+        """Hyperbolic sine elementwise."""
+        return _math.sinh(self)
+
+    def cosh(self):
+        """Hyperbolic cosine elementwise."""
+        return _math.cosh(self)
+
+    def asin(self):
+        """Arcsine elementwise."""
+        return _math.asin(self)
+
+    def acos(self):
+        """Arccosine elementwise."""
+        return _math.acos(self)
+
+    def atan(self):
+        """Arctangent elementwise."""
+        return _math.atan(self)
+
+    def arcsin(self):
+        """Arcsine elementwise (alias of asin)."""
+        return _math.arcsin(self)
+
+    def arccos(self):
+        """Arccosine elementwise (alias of acos)."""
+        return _math.arccos(self)
+
+    def arctan(self):
+        """Arctangent elementwise (alias of atan)."""
+        return _math.arctan(self)
+
+    def isnan(self):
+        """Whether each element is NaN, a bool tensor."""
+        return _math.isnan(self)
+
+    def isinf(self):
+        """Whether each element is +inf or -inf, a bool tensor."""
+        return _math.isinf(self)
+
+    def isfinite(self):
+        """Whether each element is neither inf nor NaN, a bool tensor."""
+        return _math.isfinite(self)
+
+    def neg_(self):
+        """neg, in place (torch.Tensor.neg_)."""
+        return _inplace_unary(self, _math.neg, "neg_")
+
+    def negative_(self):
+        """negative, in place (torch.Tensor.negative_)."""
+        return _inplace_unary(self, _math.negative, "negative_")
+
+    def reciprocal_(self):
+        """reciprocal, in place (torch.Tensor.reciprocal_)."""
+        return _inplace_unary(self, _math.reciprocal, "reciprocal_")
+
+    def square_(self):
+        """square, in place (torch.Tensor.square_)."""
+        return _inplace_unary(self, _math.square, "square_")
+
+    def rsqrt_(self):
+        """rsqrt, in place (torch.Tensor.rsqrt_)."""
+        return _inplace_unary(self, _math.rsqrt, "rsqrt_")
+
+    def sign_(self):
+        """sign, in place (torch.Tensor.sign_)."""
+        return _inplace_unary(self, _math.sign, "sign_")
+
+    def floor_(self):
+        """floor, in place (torch.Tensor.floor_)."""
+        return _inplace_unary(self, _math.floor, "floor_")
+
+    def ceil_(self):
+        """ceil, in place (torch.Tensor.ceil_)."""
+        return _inplace_unary(self, _math.ceil, "ceil_")
+
+    def trunc_(self):
+        """trunc, in place (torch.Tensor.trunc_)."""
+        return _inplace_unary(self, _math.trunc, "trunc_")
+
+    def fix_(self):
+        """fix, in place (torch.Tensor.fix_)."""
+        return _inplace_unary(self, _math.fix, "fix_")
+
+    def frac_(self):
+        """frac, in place (torch.Tensor.frac_)."""
+        return _inplace_unary(self, _math.frac, "frac_")
+
+    def exp2_(self):
+        """exp2, in place (torch.Tensor.exp2_)."""
+        return _inplace_unary(self, _math.exp2, "exp2_")
+
+    def expm1_(self):
+        """expm1, in place (torch.Tensor.expm1_)."""
+        return _inplace_unary(self, _math.expm1, "expm1_")
+
+    def log2_(self):
+        """log2, in place (torch.Tensor.log2_)."""
+        return _inplace_unary(self, _math.log2, "log2_")
+
+    def log10_(self):
+        """log10, in place (torch.Tensor.log10_)."""
+        return _inplace_unary(self, _math.log10, "log10_")
+
+    def erf_(self):
+        """erf, in place (torch.Tensor.erf_)."""
+        return _inplace_unary(self, _math.erf, "erf_")
+
+    def sinh_(self):
+        """sinh, in place (torch.Tensor.sinh_)."""
+        return _inplace_unary(self, _math.sinh, "sinh_")
+
+    def cosh_(self):
+        """cosh, in place (torch.Tensor.cosh_)."""
+        return _inplace_unary(self, _math.cosh, "cosh_")
+
+    def asin_(self):
+        """asin, in place (torch.Tensor.asin_)."""
+        return _inplace_unary(self, _math.asin, "asin_")
+
+    def acos_(self):
+        """acos, in place (torch.Tensor.acos_)."""
+        return _inplace_unary(self, _math.acos, "acos_")
+
+    def atan_(self):
+        """atan, in place (torch.Tensor.atan_)."""
+        return _inplace_unary(self, _math.atan, "atan_")
+
+    def arcsin_(self):
+        """arcsin, in place (torch.Tensor.arcsin_)."""
+        return _inplace_unary(self, _math.arcsin, "arcsin_")
+
+    def arccos_(self):
+        """arccos, in place (torch.Tensor.arccos_)."""
+        return _inplace_unary(self, _math.arccos, "arccos_")
+
+    def arctan_(self):
+        """arctan, in place (torch.Tensor.arctan_)."""
+        return _inplace_unary(self, _math.arctan, "arctan_")
+
+    def remainder_(self, other):
+        """remainder, in place (torch.Tensor.remainder_)."""
+        return _inplace_unary(self, lambda t: _math.remainder(t, other), "remainder_", other)
+
+    def fmod_(self, other):
+        """fmod, in place (torch.Tensor.fmod_)."""
+        return _inplace_unary(self, lambda t: _math.fmod(t, other), "fmod_", other)
+
+    def lerp_(self, end, weight):
+        """lerp, in place (torch.Tensor.lerp_)."""
+        return _inplace_unary(self, lambda t: _math.lerp(t, end, weight), "lerp_", end, weight)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """addcmul, in place (torch.Tensor.addcmul_)."""
+        return _inplace_unary(self, lambda t: _math.addcmul(t, tensor1, tensor2, value=value),
+                              "addcmul_", tensor1, tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """addcdiv, in place (torch.Tensor.addcdiv_)."""
+        return _inplace_unary(self, lambda t: _math.addcdiv(t, tensor1, tensor2, value=value),
+                              "addcdiv_", tensor1, tensor2)
+
     def unsqueeze(self, dim):
         """A new dimension of size 1 at dim."""
         return _shape.unsqueeze(self, dim)
@@ -678,6 +987,63 @@ class Tensor:
         """Index of the smallest element, of the flattened tensor or along dim."""
         return _reduce.argmin(self, dim, keepdim)
 
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(self))) over dim, computed stably (torch.Tensor.logsumexp)."""
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        """The running sums along dim (torch.Tensor.cumsum)."""
+        return _reduce.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running products along dim (torch.Tensor.cumprod)."""
+        return _reduce.cumprod(self, dim, dtype=dtype)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The n-th forward difference along dim (torch.Tensor.diff)."""
+        return _reduce.diff(self, n, dim, prepend, append)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """(values, indices) sorted along dim (torch.Tensor.sort)."""
+        return _sort.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        """The indices that sort self along dim (torch.Tensor.argsort)."""
+        return _sort.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (or smallest) along dim (torch.Tensor.topk)."""
+        return _sort.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """(values, indices) of the k-th smallest along dim (torch.Tensor.kthvalue)."""
+        return _sort.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements, or (values, indices) along dim
+        (torch.Tensor.median)."""
+        return _sort.median(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        """(values, indices) of the most frequent value along dim (torch.Tensor.mode)."""
+        return _sort.mode(self, dim, keepdim)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        """The elements at index along dim (torch.Tensor.gather)."""
+        return _scatter.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def index_select(self, dim, index):
+        """The slices at the positions in index along dim (torch.Tensor.index_select)."""
+        return _scatter.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        """The elements where mask is True, as a 1-d tensor (torch.Tensor.masked_select)."""
+        return _scatter.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        """The positions of the nonzero elements (torch.Tensor.nonzero)."""
+        return _scatter.nonzero(self, as_tuple=as_tuple)
+
 
 def _set_grad(t, value):
     """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""
@@ -737,6 +1103,20 @@ def _inplace(t, ufunc, method, other):
         _explain_inplace_failure(data, o, ufunc, method)
         raise
     _engine.modified(t)
+    return t
+
+
+def _inplace_unary(t, function, what, *others):
+    """t = function(t) in place, outside the graph: PyTorch's in-place rules (_check_inplace),
+    then the result written into t's array in t's dtype (_write). An operand requiring grad
+    under grad mode would need the change recorded, which these methods do not do."""
+    for other in others:
+        if _mode.enabled and isinstance(other, Tensor) and other.requires_grad:
+            raise RuntimeError(f"{what}: an operand requires grad; use the out-of-place form")
+    _check_inplace(t, None)
+    with _grad_mode.no_grad():
+        result = function(t)
+    _write(t, result._data, what)
     return t
 
 
@@ -846,4 +1226,6 @@ from . import ops_math as _math  # noqa: E402
 from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
+from . import ops_scatter as _scatter  # noqa: E402
+from . import ops_sort as _sort  # noqa: E402
 from .size import Size as _Size  # noqa: E402
