@@ -298,7 +298,10 @@ def _made_by(L):
             "layernorm_weight": L.nn.LayerNorm(3).weight,
             "normal_sample": L.distributions.Normal(0.0, 1.0).sample((2,)),
             "clip_grad_norm_no_grads": L.nn.utils.clip_grad_norm_([], 1.0),
-            "numpy_float32": L.tensor(np.ones(2, np.float32))}
+            "numpy_float32": L.tensor(np.ones(2, np.float32)),
+            "true_divide_ints": L.true_divide(L.tensor([1, 2]), 2),
+            "exp2_int": L.exp2(L.tensor([1, 2])),
+            "logsumexp_int": L.logsumexp(L.tensor([1, 2]), 0)}
 
 
 def test_default_dtype_starts_float32():
