@@ -1,5 +1,5 @@
 """Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm (baddbmm,
-addmv, addr), einsum (tensordot, inner).
+addmv, addr), einsum (tensordot, inner). All but einsum also take PyTorch's out=.
 
 bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
 PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
@@ -13,9 +13,18 @@ import numpy as np
 from .autograd import ArrayFunction as Function
 from .dtypes import result_type
 from .ops import MatMul, Reshape
-from .ops_math import as_tensor_input
+from .ops_math import _with_out, as_tensor_input
 from .ops_shape import normalize_dim
 from .tensor import Tensor
+
+
+def _accepts_out(fn):
+    """fn with PyTorch's out= keyword: the result written into a given tensor (ops_math's
+    rules: no gradient through such a call, a same-kind cast, an empty out resized)."""
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        return _with_out(fn.__name__, out, args, lambda: fn(*args, **kwargs))
+    return with_out
 
 
 def _check_ndim(t, ndim, where):
@@ -31,6 +40,7 @@ def _promoted(*ts):
 
 # ---- matmul with PyTorch's shape checks ---------------------------------------------------------
 
+@_accepts_out
 def bmm(input, mat2):
     """Batched matrix product of (b, n, m) and (b, m, p) tensors, no broadcasting (torch.bmm)."""
     a, b = as_tensor_input(input), as_tensor_input(mat2, "mat2")
@@ -42,6 +52,7 @@ def bmm(input, mat2):
     return MatMul.apply(*_promoted(a, b))
 
 
+@_accepts_out
 def dot(input, tensor):
     """The inner product of two vectors of one length, a 0-d tensor (torch.dot)."""
     a, b = as_tensor_input(input), as_tensor_input(tensor, "tensor")
@@ -52,6 +63,7 @@ def dot(input, tensor):
     return MatMul.apply(*_promoted(a, b))
 
 
+@_accepts_out
 def mv(input, vec):
     """The product of an (n, m) matrix and an m-vector, an n-vector (torch.mv)."""
     a, v = as_tensor_input(input), as_tensor_input(vec, "vec")
@@ -63,6 +75,7 @@ def mv(input, vec):
     return MatMul.apply(*_promoted(a, v))
 
 
+@_accepts_out
 def outer(input, vec2):
     """The outer product of an n-vector and an m-vector, an (n, m) matrix (torch.outer, alias
     ger): a column times a row."""
@@ -94,6 +107,7 @@ def _scaled_sum(name, input, product, beta, alpha):
     return product + (input if beta == 1 else input * beta)
 
 
+@_accepts_out
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape
     (torch.addmm). With beta = 0 input is ignored, NaN included, as in PyTorch."""
@@ -107,24 +121,28 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _scaled_sum("addmm", c, MatMul.apply(*_promoted(a, b, c)[:2]), beta, alpha)
 
 
+@_accepts_out
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * bmm(batch1, batch2) (torch.baddbmm)."""
     product = bmm(as_tensor_input(batch1, "batch1"), as_tensor_input(batch2, "batch2"))
     return _scaled_sum("baddbmm", as_tensor_input(input), product, beta, alpha)
 
 
+@_accepts_out
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * mv(mat, vec) (torch.addmv)."""
     product = mv(as_tensor_input(mat, "mat"), as_tensor_input(vec, "vec"))
     return _scaled_sum("addmv", as_tensor_input(input), product, beta, alpha)
 
 
+@_accepts_out
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """beta * input + alpha * outer(vec1, vec2) (torch.addr)."""
     product = outer(as_tensor_input(vec1, "vec1"), as_tensor_input(vec2, "vec2"))
     return _scaled_sum("addr", as_tensor_input(input), product, beta, alpha)
 
 
+@_accepts_out
 def tensordot(a, b, dims=2):
     """The sum of products over dimensions of a and b (torch.tensordot): dims an int (a's last
     dims against b's first) or two lists of dimensions paired in order. Computed by einsum."""
@@ -160,6 +178,7 @@ def tensordot(a, b, dims=2):
     return einsum(f"{ta},{tb}->{out}", a, b)
 
 
+@_accepts_out
 def inner(input, other):
     """The sum of products over the last dimension of both (torch.inner); a 0-d operand
     multiplies."""

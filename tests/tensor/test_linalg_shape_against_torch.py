@@ -331,3 +331,44 @@ def test_einsum_of_large_operands_matches_torch():
     (t * torch.tensor(w)).sum().backward()
     for x, y in zip(ours, theirs):
         np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+# ---- out= ---------------------------------------------------------------------------------------
+
+OUT_CASES = [
+    ("bmm", lambda L, a, b: (a.reshape(2, 3, 2), b.reshape(2, 2, 3)), (2, 3, 3)),
+    ("dot", lambda L, a, b: (a[0], b[:, 0]), ()),
+    ("mv", lambda L, a, b: (a, b[:, 0]), (3,)),
+    ("outer", lambda L, a, b: (a[0], b[0]), (4, 3)),
+    ("addmm", lambda L, a, b: (a[:, :1], a, b), (3, 3)),
+    ("baddbmm", lambda L, a, b: (a[:1, :1], a.reshape(2, 3, 2), b.reshape(2, 2, 3)), (2, 3, 3)),
+    ("addmv", lambda L, a, b: (a[:, 0], a, b[:, 0]), (3,)),
+    ("addr", lambda L, a, b: (a[:, :3], a[:, 0], b[0]), (3, 3)),
+    ("tensordot", lambda L, a, b: (a, b.t()), ()),
+    ("inner", lambda L, a, b: (a, b.t()), (3, 3)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", OUT_CASES, ids=[c[0] for c in OUT_CASES])
+def test_out_matches_torch(case, dtype):
+    name, args, shape = case
+    a, b = (x.astype(dtype) for x in _inputs([(3, 4), (4, 3)], seed=4))
+    ours = fg.zeros(shape, dtype=getattr(fg, dtype))
+    theirs = torch.zeros(shape, dtype=getattr(torch, dtype))
+    kwargs = {"dims": 2} if name == "tensordot" else {}
+    got = getattr(fg, name)(*args(fg, fg.tensor(a), fg.tensor(b)), out=ours, **kwargs)
+    getattr(torch, name)(*args(torch, torch.tensor(a), torch.tensor(b)), out=theirs, **kwargs)
+    assert got is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)
+
+
+def test_out_refuses_what_torch_refuses():
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        fg.mv(fg.ones(2, 2, requires_grad=True), fg.ones(2), out=fg.zeros(2))
+    with pytest.raises(RuntimeError, match="shape"):
+        fg.dot(fg.ones(2), fg.ones(2), out=fg.zeros(3))
+    with pytest.raises(TypeError, match="out"):
+        fg.bmm(fg.ones(1, 2, 2), fg.ones(1, 2, 2), out=np.zeros((1, 2, 2)))
+    with pytest.raises(RuntimeError):
+        torch.mv(torch.ones(2, 2, requires_grad=True), torch.ones(2), out=torch.zeros(2))
