@@ -294,16 +294,17 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                   label_smoothing=0.0):
     """Cross-entropy between softmax(input) and class targets: integer class indices, or
     class probabilities (a float target of the input's shape), as in PyTorch."""
-    if (weight is None and type(input) is Tensor and type(target) is np.ndarray
+    labels = target._data if type(target) is Tensor else target
+    if (weight is None and type(input) is Tensor and type(labels) is np.ndarray
             and type(ignore_index) is int and _INT64_MIN <= ignore_index <= _INT64_MAX
             and type(label_smoothing) is float
-            and input._data.ndim == 2 and input._data.dtype.kind == "f" and target.ndim == 1
-            and target.dtype == _INT64 and len(target) == len(input._data)
+            and input._data.ndim == 2 and input._data.dtype.kind == "f" and labels.ndim == 1
+            and labels.dtype == _INT64 and len(labels) == len(input._data)
             and reduction in _loss.REDUCTIONS):
-        # A batch of rows and its int64 class indices, as a training step passes them: the
-        # binding checks the rest (each label a class or ignore_index, label_smoothing in
-        # [0, 1]) with the messages the checks below give.
-        return _loss.CrossEntropyFunction.apply(input, target, ignore_index, label_smoothing,
+        # A batch of rows and its int64 class indices (an array or a Tensor), as a training
+        # step passes them: the binding checks the rest (each label a class or ignore_index,
+        # label_smoothing in [0, 1]) with the messages the checks below give.
+        return _loss.CrossEntropyFunction.apply(input, labels, ignore_index, label_smoothing,
                                                 reduction)
     _check_reduction(reduction)
     eps = _checks.number(label_smoothing, "label_smoothing", "cross_entropy")
