@@ -27,6 +27,13 @@ from .ops_math import (add, sub, subtract, mul, multiply, div, divide, true_divi
 from .ops_reduce import argmax, argmin, max, mean, min, norm, prod, std, sum, unique, var
 from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze)
+from .ops_linalg import (addmm, addmv, addr, baddbmm, bmm, dot, einsum, ger, inner, mv, outer,
+                         tensordot)
+from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, fliplr,
+                        flipud, meshgrid, moveaxis, movedim, narrow, roll, split, swapaxes,
+                        swapdims, tile, trace, tril, triu, unbind, unflatten)
+from .factory import logspace
+from .dtypes import get_default_dtype, set_default_dtype
 from .nn.functional import log_softmax, relu, sigmoid, softmax, tanh
 from .size import Size
 from .device import device, get_default_device, set_default_device
@@ -76,6 +83,11 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "get_num_threads", "isa", "save", "load", "nn", "optim", "data", "datasets",
            "zeros", "ones", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
            "from_numpy", "float32", "float64",
+           "addmm", "bmm", "dot", "einsum", "ger", "mv", "outer", "broadcast_tensors",
+           "broadcast_to", "chunk", "diag", "diagonal", "flip", "meshgrid", "narrow", "roll",
+           "split", "trace", "tril", "triu", "logspace", "get_default_dtype", "set_default_dtype",
+           "addmv", "addr", "baddbmm", "inner", "tensordot", "fliplr", "flipud", "moveaxis",
+           "movedim", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
            "as_tensor", "empty", "empty_like", "eye", "full_like", "is_tensor", "linspace",
            "rand_like", "randint", "randn_like", "randperm", "inference_mode", "clamp", "clip",
            "cos", "eq", "exp", "ge", "gt", "le", "log", "log1p", "lt", "masked_fill", "matmul",

@@ -40,6 +40,30 @@ def resolve(dtype, where="dtype"):
     return dt
 
 
+# ---- the default float dtype ---------------------------------------------------------------------
+# What factories give when no dtype is named, what a Python float becomes in fg.tensor, and what
+# an integer tensor combined with a Python float gives: float32 until set_default_dtype changes it.
+_default_float = [np.dtype(float32)]
+
+
+def set_default_dtype(d):
+    """Sets the default float dtype (torch.set_default_dtype): fg.float32 or fg.float64 only.
+    Factories (zeros, randn, linspace, ...), fg.tensor of Python floats and type promotion
+    of integers with Python floats follow it."""
+    dt = resolve(d, "set_default_dtype: d")
+    if dt not in FLOATING:
+        raise TypeError(f"set_default_dtype: only float32 and float64 can be the default dtype, "
+                        f"got {dt}")
+    _default_float[0] = dt
+    _DEFAULT[2] = dt
+
+
+def get_default_dtype():
+    """The default float dtype, fg.float32 unless set_default_dtype changed it
+    (torch.get_default_dtype)."""
+    return _default_float[0].type
+
+
 def is_floating_point(dtype):
     """Whether tensors of this dtype can carry gradients (float32 or float64)."""
     return np.dtype(dtype) in FLOATING

@@ -1,13 +1,14 @@
 """Tensor constructors in PyTorch's names (zeros, ones, randn, linspace, eye, randint, ...).
 
-Floats default to float32 and integers to int64, as in PyTorch. Every constructor takes
+Floats default to the default dtype (float32 unless fg.set_default_dtype changed it) and
+integers to int64, as in PyTorch. Every constructor takes
 `dtype=` (fg.float32, fg.long, a NumPy dtype or its name), `device=` (the CPU only, see
 device.py) and, for float tensors, `requires_grad=`.
 """
 import numpy as np
 
 from . import device as _device
-from .dtypes import resolve
+from .dtypes import get_default_dtype, resolve
 from .random import generator
 from .tensor import Tensor
 
@@ -23,10 +24,11 @@ def _shape(size, where="size"):
     return tuple(int(s) for s in size)
 
 
-def _make(array, dtype, device, requires_grad, where, default=np.float32):
-    """The tensor every constructor returns: array cast to dtype (or `default`), on the CPU."""
+def _make(array, dtype, device, requires_grad, where, default=None):
+    """The tensor every constructor returns: array cast to dtype (or `default`, else the default
+    float dtype), on the CPU."""
     _device.check(device, f"{where}: device")
-    dt = resolve(dtype, f"{where}: dtype") or np.dtype(default)
+    dt = resolve(dtype, f"{where}: dtype") or np.dtype(default or get_default_dtype())
     return Tensor(np.asarray(array, dtype=dt, order="C"), requires_grad=requires_grad, dtype=dt)
 
 
@@ -48,10 +50,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with fill_value (torch.full); its dtype follows fill_value by default
-    (bool, int64 or float32), as PyTorch's."""
+    (bool, int64 or the default float dtype), as PyTorch's."""
     size = _shape(size if isinstance(size, (tuple, list)) else (size,), "full")
     default = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else
-               np.int64 if isinstance(fill_value, (int, np.integer)) else np.float32)
+               np.int64 if isinstance(fill_value, (int, np.integer)) else None)
     return _make(np.full(size, fill_value), dtype, device, requires_grad, "full", default)
 
 
@@ -75,7 +77,7 @@ def _number(x, where):
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to but excluding end (torch.arange); int64 when every
-    argument is an int, else float32."""
+    argument is an int, else the default float dtype."""
     if end is None:
         start, end = 0, start
     start, end, step = (_number(v, f"arange: {n}") for v, n in
@@ -85,7 +87,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     values = np.arange(start, end, step, dtype=np.int64 if ints else np.float64)
     return _make(values, dtype, device, requires_grad, "arange",
-                 np.int64 if ints else np.float32)
+                 np.int64 if ints else None)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -94,6 +96,17 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     return _make(np.linspace(start, end, int(steps)), dtype, device, requires_grad, "linspace")
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """steps values from base**start to base**end, evenly spaced in the exponent
+    (torch.logspace)."""
+    start, end = _number(start, "logspace: start"), _number(end, "logspace: end")
+    base = _number(base, "logspace: base")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    values = np.power(float(base), np.linspace(start, end, int(steps)))
+    return _make(values, dtype, device, requires_grad, "logspace")
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

@@ -10,6 +10,7 @@ normalisation) are in fastgrad/functions/; they follow the same pattern with the
 import numpy as np
 
 from . import _kernels
+from . import dtypes as _dtypes
 from .autograd import ArrayFunction as Function
 from ._engine import operator
 from .tensor import Tensor
@@ -453,12 +454,12 @@ def install_tensor_methods(Tensor):
 
     def div(a, b):  # true division of integers gives the default float dtype (PyTorch)
         if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
-            a = a.to(np.float32)
+            a = a.to(_dtypes.get_default_dtype())
         return float_div(a, b)
 
     def rdiv(a, b):
         if a._data.dtype.kind != "f" and _kind(b)[0] < 2:
-            a = a.to(np.float32)
+            a = a.to(_dtypes.get_default_dtype())
         return float_rdiv(a, b)
     pow_, rpow = _binary(Pow)
 
@@ -494,7 +495,7 @@ def install_tensor_methods(Tensor):
 # ---- type promotion -----------------------------------------------------------------------------
 
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
-_DEFAULT = {0: np.dtype(np.bool_), 1: np.dtype(np.int64), 2: np.dtype(np.float32)}
+_DEFAULT = _dtypes._DEFAULT  # the same dict: set_default_dtype changes its float entry
 
 
 def _kind(v):

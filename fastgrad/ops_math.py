@@ -15,7 +15,7 @@ import numpy as np
 from . import _engine, _kernels
 from ._grad_mode import is_grad_enabled, no_grad
 from .autograd import ArrayFunction as Function
-from .dtypes import result_type
+from .dtypes import get_default_dtype, result_type
 from .ops import Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, unbroadcast
 from .ops_shape import normalize_dim
 from .tensor import Tensor
@@ -36,10 +36,11 @@ def _promoted(*operands, floating=False):
     """The operands cast to the dtype PyTorch's promotion gives them (dtypes.result_type):
     tensors through a differentiable cast, arrays by astype; numbers stay Python numbers,
     which NumPy then treats as weak, so they never widen the result. floating: an integer or
-    bool result dtype becomes float32 (PyTorch's default float), as true division's."""
+    bool result dtype becomes the default float dtype (float32 unless set_default_dtype changed
+    it), as true division's."""
     dt = result_type(*operands)
     if floating and dt.kind != "f":
-        dt = np.dtype(np.float32)
+        dt = np.dtype(get_default_dtype())
     out = []
     for x in operands:
         if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
@@ -997,9 +998,10 @@ negative = neg
 
 
 def _floating(input):
-    """input as a float tensor: integers and bools become float32, as PyTorch's float ops."""
+    """input as a float tensor: integers and bools become the default float dtype (float32
+    unless set_default_dtype changed it), as PyTorch's float ops."""
     a = as_tensor_input(input)
-    return a if a.dtype.kind == "f" else a.to(np.float32)
+    return a if a.dtype.kind == "f" else a.to(get_default_dtype())
 
 
 def reciprocal(input):

@@ -9,6 +9,7 @@ the functions fg.<name> and Tensor.<name> call.
 import numpy as np
 
 from .autograd import ArrayFunction as Function
+from .dtypes import get_default_dtype
 from .ops import Max, MaxAlongDim, Mean, Sum, _nan_argmax
 from .ops_math import Maximum, Minimum, as_tensor_input
 from .ops_shape import cat, normalize_dim
@@ -114,10 +115,10 @@ class Logsumexp(Function):
 
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(input))) over dim (an int or a tuple), computed stably (torch.logsumexp);
-    an integer input gives float32, as in PyTorch."""
+    an integer input gives the default float dtype, as in PyTorch."""
     x = as_tensor_input(input)
     if x.dtype.kind != "f":
-        x = x.to(np.float32)
+        x = x.to(get_default_dtype())
     return Logsumexp.apply(x, normalize_dims(dim, x.ndim, "logsumexp: dim"), bool(keepdim))
 
 

@@ -1,4 +1,6 @@
-"""Shape ops in PyTorch's names: unsqueeze, squeeze, expand, repeat, cat, stack, t, clone.
+"""Shape ops in PyTorch's names: unsqueeze, squeeze, expand, repeat, tile, cat, stack, t,
+movedim, swapaxes, unflatten, clone, flip, roll, narrow, split, chunk, unbind, broadcast_to,
+broadcast_tensors, meshgrid, tril, triu, diag, diagonal, trace.
 
 Reshape, permute and indexing are in ops.py. A shape op moves values without changing them, so
 each derivative moves the gradient back: reshaped, summed over copies, or split among inputs.
@@ -222,6 +224,60 @@ def stack(tensors, dim=0):
     return Stack.apply(d, *ts)
 
 
+# ---- moving dimensions and tiling ---------------------------------------------------------------
+
+def movedim(input, source, destination):
+    """input with dimensions `source` moved to positions `destination` (ints or sequences of
+    one length), the others keeping their order (torch.movedim, alias moveaxis)."""
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source!r} and destination {destination!r} must "
+                         "have the same number of dimensions")
+    src = _dim_list(src, input.ndim, "movedim: source")
+    dst = _dim_list(dst, input.ndim, "movedim: destination")
+    if input.ndim == 0:
+        return input
+    rest = iter(d for d in range(input.ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(input, tuple(placed[k] if k in placed else next(rest)
+                                      for k in range(input.ndim)))
+
+
+moveaxis = movedim
+
+
+def swapaxes(input, axis0, axis1):
+    """input with dimensions axis0 and axis1 exchanged (torch.swapaxes, NumPy's name)."""
+    return input.transpose(axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """input with dimensions dim0 and dim1 exchanged (torch.swapdims)."""
+    return input.transpose(dim0, dim1)
+
+
+def tile(input, dims):
+    """input repeated dims[i] times along each dimension; fewer dims than dimensions are
+    padded with ones in front (torch.tile)."""
+    dims = _sizes(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), "tile: dims")
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def unflatten(input, dim, sizes):
+    """Dimension dim split into `sizes`, whose product is its size; one of them may be -1
+    (torch.unflatten)."""
+    d = normalize_dim(dim, input.ndim, "unflatten: dim")
+    sizes = _sizes(tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,),
+                   "unflatten: sizes")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != input.shape[d]) or \
+            (sizes.count(-1) == 1 and (known == 0 or input.shape[d] % known)):
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to the size "
+                         f"{input.shape[d]} of dimension {d}")
+    return input.reshape(input.shape[:d] + sizes + input.shape[d + 1:])
+
+
 # ---- transposes and copies ----------------------------------------------------------------------
 
 def t(input):
@@ -252,3 +308,337 @@ def clone(input):
 def contiguous(input):
     """input itself when its array is C-contiguous, else a contiguous copy in the graph."""
     return input if input.numpy().flags.c_contiguous else Clone.apply(input)
+
+
+# ---- reversing and rotating ---------------------------------------------------------------------
+
+class Flip(Function):
+    """a reversed along `dims` (a copy, as PyTorch's flip)."""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return np.flip(a, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):  # the gradient reversed back
+        return np.flip(g, ctx.dims)
+
+
+def _dim_list(dims, ndim, where):
+    """dims (an int or a sequence of ints) as a tuple of distinct non-negative ints."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    out = tuple(normalize_dim(d, ndim, where) for d in dims)
+    for d in out:
+        if out.count(d) > 1:
+            raise ValueError(f"{where}: dim {d} appears more than once in {dims}")
+    return out
+
+
+def flip(input, dims):
+    """input with the order of its elements reversed along each of dims, copied (torch.flip)."""
+    if input.ndim == 0:
+        _dim_list(dims, 0, "flip: dims")
+        return Clone.apply(input)
+    return Flip.apply(input, _dim_list(dims, input.ndim, "flip: dims"))
+
+
+class Roll(Function):
+    """a rotated by `shifts` along `dims` (np.roll; dims None rolls the flattened array)."""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(a, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):  # rotated back by the opposite shifts
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return np.roll(g, back, ctx.dims)
+
+
+def fliplr(input):
+    """input with its columns (dimension 1) reversed, copied (torch.fliplr)."""
+    if input.ndim < 2:
+        raise ValueError(f"fliplr: input must have at least 2 dimensions, got shape "
+                         f"{input.shape}")
+    return Flip.apply(input, (1,))
+
+
+def flipud(input):
+    """input with its rows (dimension 0) reversed, copied (torch.flipud)."""
+    if input.ndim < 1:
+        raise ValueError("flipud: input must have at least 1 dimension, got a 0-d tensor")
+    return Flip.apply(input, (0,))
+
+
+def roll(input, shifts, dims=None):
+    """input's elements rotated by shifts along dims: those pushed past the end come back at the
+    start; without dims the tensor is rolled as if flattened (torch.roll)."""
+    shift_list = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    for s in shift_list:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"roll: shifts must be ints, got {shifts!r}")
+    shift_list = tuple(int(s) for s in shift_list)
+    if dims is None:
+        if len(shift_list) != 1:
+            raise ValueError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        return Roll.apply(input, shift_list[0], None)
+    dim_list = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(dim_list) != len(shift_list):
+        raise ValueError(f"roll: shifts {shifts!r} and dims {dims!r} must have the same length")
+    dim_list = tuple(normalize_dim(d, input.ndim, "roll: dims") for d in dim_list)
+    if input.ndim == 0:
+        return Clone.apply(input)
+    return Roll.apply(input, shift_list, dim_list)
+
+
+# ---- slices along one dimension: views of input's values, as in PyTorch -------------------------
+
+class Narrow(Function):
+    """a[start:stop] along dim (a view)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, start, stop):
+        ctx.shape, ctx.index = a.shape, (slice(None),) * dim + (slice(start, stop),)
+        return a[ctx.index]
+
+    @staticmethod
+    def backward(ctx, g):  # the slice gets the gradient, the rest of a none: a block of zeros
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        da[ctx.index] = g
+        return da
+
+
+def _slice_along(input, dim, start, stop):
+    return Narrow.apply(input, dim, start, stop)
+
+
+def _check_int(v, where):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{where} must be an int, got {v!r}")
+    return int(v)
+
+
+def narrow(input, dim, start, length):
+    """The elements start .. start + length - 1 of input along dim (torch.narrow); start may
+    be negative (counted from the end). A view of input's values, as in PyTorch."""
+    if input.ndim == 0:
+        raise ValueError("narrow: cannot narrow a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "narrow: dim")
+    start = _check_int(start.item() if isinstance(start, Tensor) else start, "narrow: start")
+    length = _check_int(length, "narrow: length")
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start={start} is out of range for dimension {d} of size {n}")
+    start = start + n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                         f"dimension {d}")
+    return _slice_along(input, d, start, start + length)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """tensor cut along dim into pieces of split_size_or_sections elements (the last one
+    smaller if need be), or of the sizes in a list that sums to the dimension's size
+    (torch.split). A tuple of tensors, each a view of tensor's values."""
+    if tensor.ndim == 0:
+        raise ValueError("split: cannot split a 0-d tensor")
+    d = normalize_dim(dim, tensor.ndim, "split: dim")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, (tuple, list)):
+        sizes = [_check_int(s, "split: split_size_or_sections") for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise ValueError(f"split: split_size_or_sections {list(sizes)} must be non-negative "
+                             f"and sum to the size {n} of dimension {d}")
+    else:
+        size = _check_int(split_size_or_sections, "split: split_size_or_sections")
+        if size < 0 or (size == 0 and n != 0):
+            raise ValueError(f"split: split_size_or_sections must be positive, got {size}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
+    bounds = np.cumsum([0] + sizes)
+    return tuple(_slice_along(tensor, d, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def unbind(input, dim=0):
+    """The slices of input along dim, that dimension removed: a tuple of views (torch.unbind)."""
+    if input.ndim == 0:
+        raise ValueError("unbind: cannot unbind a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "unbind: dim")
+    shape = input.shape[:d] + input.shape[d + 1:]
+    return tuple(Reshape.apply(_slice_along(input, d, i, i + 1), shape)
+                 for i in range(input.shape[d]))
+
+
+def chunk(input, chunks, dim=0):
+    """input cut along dim into `chunks` pieces of equal size (the last smaller; fewer pieces
+    when the size does not allow that many), as torch.chunk. Views of input's values."""
+    chunks = _check_int(chunks, "chunk: chunks")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    if input.ndim == 0:
+        raise ValueError("chunk: cannot chunk a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "chunk: dim")
+    n = input.shape[d]
+    if n == 0:  # PyTorch gives `chunks` empty pieces
+        return tuple(_slice_along(input, d, 0, 0) for _ in range(chunks))
+    return split(input, -(-n // chunks), d)
+
+
+# ---- broadcasting and grids ---------------------------------------------------------------------
+
+def broadcast_to(input, size):
+    """input expanded to `size` by broadcasting, without copying (torch.broadcast_to)."""
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape (torch.broadcast_tensors)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*[t.shape for t in ts])
+    except ValueError:
+        raise ValueError("broadcast_tensors: shapes "
+                         f"{', '.join(str(t.shape) for t in ts)} do not broadcast") from None
+    return tuple(t if t.shape == shape else Expand.apply(t, shape) for t in ts)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors (torch.meshgrid): with indexing='ij' output i varies
+    along dimension i; with 'xy' the first two dimensions are swapped (NumPy's and MATLAB's
+    convention). fastgrad defaults to 'ij', PyTorch's present default."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors:
+        raise ValueError("meshgrid: expected at least one tensor")
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    for i, t in enumerate(ts):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: tensor {i} must be 0-d or 1-d, got shape {t.shape}")
+    sizes = [t.numel() for t in ts]
+    axes = list(range(len(ts)))
+    if indexing == "xy" and len(ts) >= 2:
+        axes[0], axes[1] = 1, 0  # x varies along columns, y along rows
+    shape = [0] * len(ts)
+    for t_index, axis in enumerate(axes):
+        shape[axis] = sizes[t_index]
+    shape = tuple(shape)
+    out = []
+    for t, axis in zip(ts, axes):
+        column = [1] * len(ts)
+        column[axis] = t.numel()
+        out.append(Expand.apply(Reshape.apply(t, tuple(column)), shape))
+    return tuple(out)
+
+
+# ---- triangles and diagonals --------------------------------------------------------------------
+
+class Tril(Function):
+    """The lower triangle of a's last two dimensions, on and below diagonal k; zeros above."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return np.tril(a, k)
+
+    @staticmethod
+    def backward(ctx, g):  # 1 on the kept triangle, 0 where zeros were written
+        return np.tril(g, ctx.k)
+
+
+class Triu(Function):
+    """The upper triangle of a's last two dimensions, on and above diagonal k; zeros below."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return np.triu(a, k)
+
+    @staticmethod
+    def backward(ctx, g):  # 1 on the kept triangle, 0 where zeros were written
+        return np.triu(g, ctx.k)
+
+
+def _matrices(input, where):
+    if input.ndim < 2:
+        raise ValueError(f"{where}: input must have at least 2 dimensions, got shape "
+                         f"{input.shape}")
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of (each matrix of) input, on and below `diagonal`; zeros elsewhere
+    (torch.tril)."""
+    _matrices(input, "tril")
+    return Tril.apply(input, _check_int(diagonal, "tril: diagonal"))
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of (each matrix of) input, on and above `diagonal`; zeros elsewhere
+    (torch.triu)."""
+    _matrices(input, "triu")
+    return Triu.apply(input, _check_int(diagonal, "triu: diagonal"))
+
+
+class Diagonal(Function):
+    """The diagonal `offset` of a's dims d1 and d2, as a new last dimension (np.diagonal,
+    copied)."""
+
+    @staticmethod
+    def forward(ctx, a, offset, d1, d2):
+        ctx.shape, ctx.args = a.shape, (offset, d1, d2)
+        return np.diagonal(a, offset, d1, d2).copy()
+
+    @staticmethod
+    def backward(ctx, g):  # each diagonal element gets its gradient back; the rest get 0
+        offset, d1, d2 = ctx.args
+        full = np.zeros(ctx.shape, dtype=g.dtype)
+        view = np.moveaxis(full, (d1, d2), (-2, -1))  # writable: moveaxis is a view
+        i = np.arange(g.shape[-1])
+        view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+        return full
+
+
+class DiagEmbed(Function):
+    """The square matrix with vector a on diagonal k and zeros elsewhere (np.diag of a vector)."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return np.diag(a, k)
+
+    @staticmethod
+    def backward(ctx, g):  # each element of a gets the gradient at its place on the diagonal
+        return np.diagonal(g, ctx.k).copy()
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal `offset` (above the main one if positive) of the matrices spanned by dim1
+    and dim2, as a new last dimension (torch.diagonal). A copy here, a view in PyTorch."""
+    _matrices(input, "diagonal")
+    d1 = normalize_dim(dim1, input.ndim, "diagonal: dim1")
+    d2 = normalize_dim(dim2, input.ndim, "diagonal: dim2")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {d1}")
+    return Diagonal.apply(input, _check_int(offset, "diagonal: offset"), d1, d2)
+
+
+def diag(input, diagonal=0):
+    """A vector's square diagonal matrix, or a matrix's diagonal as a vector (torch.diag);
+    `diagonal` above the main one if positive, below if negative."""
+    k = _check_int(diagonal, "diag: diagonal")
+    if input.ndim == 1:
+        return DiagEmbed.apply(input, k)
+    if input.ndim == 2:
+        return Diagonal.apply(input, k, 0, 1)
+    raise ValueError(f"diag: input must be 1-d or 2-d, got shape {input.shape}")
+
+
+def trace(input):
+    """The sum of a matrix's main diagonal (torch.trace)."""
+    if input.ndim != 2:
+        raise ValueError(f"trace: input must be a matrix (2-d), got shape {input.shape}")
+    return Diagonal.apply(input, 0, 0, 1).sum()

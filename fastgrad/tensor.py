@@ -24,14 +24,15 @@ _mode = _grad_mode.state
 
 def _inferred_dtype(arr, data):
     """The dtype PyTorch would give data (already converted to arr): Python floats become
-    float32, a NumPy float64 array or scalar stays float64, integers become int64."""
+    the default float dtype (float32 unless set_default_dtype changed it), a NumPy float64
+    array or scalar stays float64, integers become int64."""
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype == np.float32:
             return arr.dtype
         if arr.dtype == np.float64:
             keep64 = isinstance(data, (np.ndarray, np.floating, Tensor))
-            return np.dtype(np.float64 if keep64 else np.float32)
+            return np.dtype(np.float64 if keep64 else _dtypes.get_default_dtype())
         raise TypeError(f"cannot make a tensor from {arr.dtype} data: fastgrad supports float32 "
                         "and float64 (convert with .astype(np.float32))")
     if kind in "iu":
@@ -151,7 +152,8 @@ class Tensor:
 
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = f", dtype={self._data.dtype}" if self._data.dtype != np.float32 else ""
+        default = self._data.dtype == _dtypes.get_default_dtype()  # PyTorch omits the default
+        extra = "" if default else f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name}>"
         elif self.requires_grad:
@@ -337,7 +339,8 @@ class Tensor:
 
     # ---- PyTorch Tensor methods (parity-ops) ---------------------------------------------------
     # Doors into the modules where each op is written once, for both t.<name>(...) and
-    # fg.<name>(t, ...): ops_math (elementwise), ops_shape, ops_reduce, dtypes, device.
+    # fg.<name>(t, ...): ops_math (elementwise), ops_linalg, ops_shape, ops_reduce, dtypes,
+    # device.
     def size(self, dim=None):
         """The shape as fg.Size, or the length of one dimension (torch.Tensor.size)."""
         if dim is None:
@@ -829,6 +832,122 @@ class Tensor:
         """Itself when C-contiguous, else a contiguous copy."""
         return _shape.contiguous(self)
 
+    def bmm(self, mat2):
+        """Batched matrix product with mat2 (torch.bmm)."""
+        return _linalg.bmm(self, mat2)
+
+    def dot(self, tensor):
+        """Inner product of two vectors (torch.dot)."""
+        return _linalg.dot(self, tensor)
+
+    def mv(self, vec):
+        """Matrix times vector (torch.mv)."""
+        return _linalg.mv(self, vec)
+
+    def outer(self, vec2):
+        """Outer product of two vectors (torch.outer)."""
+        return _linalg.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat1 @ mat2) (torch.addmm)."""
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """beta * self + alpha * bmm(batch1, batch2) (torch.baddbmm)."""
+        return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """beta * self + alpha * (mat @ vec) (torch.addmv)."""
+        return _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        """beta * self + alpha * outer(vec1, vec2) (torch.addr)."""
+        return _linalg.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        """Sum of products over the last dimension (torch.inner)."""
+        return _linalg.inner(self, other)
+
+    def tril(self, diagonal=0):
+        """Lower triangle, zeros above `diagonal` (torch.tril)."""
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """Upper triangle, zeros below `diagonal` (torch.triu)."""
+        return _shape.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        """A vector's diagonal matrix or a matrix's diagonal (torch.diag)."""
+        return _shape.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal of the matrices over dim1 and dim2, a copy (torch.diagonal)."""
+        return _shape.diagonal(self, offset, dim1, dim2)
+
+    def trace(self):
+        """Sum of a matrix's main diagonal (torch.trace)."""
+        return _shape.trace(self)
+
+    def flip(self, *dims):
+        """Elements reversed along dims, copied (torch.flip)."""
+        return _shape.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def fliplr(self):
+        """Columns reversed, copied (torch.fliplr)."""
+        return _shape.fliplr(self)
+
+    def flipud(self):
+        """Rows reversed, copied (torch.flipud)."""
+        return _shape.flipud(self)
+
+    def movedim(self, source, destination):
+        """Dimensions source moved to destination (torch.movedim)."""
+        return _shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        """Dimensions axis0 and axis1 exchanged (torch.swapaxes)."""
+        return _shape.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        """Dimensions dim0 and dim1 exchanged (torch.swapdims)."""
+        return _shape.swapdims(self, dim0, dim1)
+
+    def tile(self, *dims):
+        """Repeated dims[i] times along each dimension (torch.tile)."""
+        return _shape.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def unflatten(self, dim, sizes):
+        """Dimension dim split into sizes (torch.unflatten)."""
+        return _shape.unflatten(self, dim, sizes)
+
+    def unbind(self, dim=0):
+        """The slices along dim, that dimension removed (torch.unbind)."""
+        return _shape.unbind(self, dim)
+
+    def roll(self, shifts, dims=None):
+        """Elements rotated by shifts along dims (torch.roll)."""
+        return _shape.roll(self, shifts, dims)
+
+    def narrow(self, dim, start, length):
+        """length elements from start along dim (torch.narrow)."""
+        return _shape.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        """Pieces of split_size elements (or of the listed sizes) along dim (torch.split)."""
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """chunks pieces of equal size along dim (torch.chunk)."""
+        return _shape.chunk(self, chunks, dim)
+
+    def broadcast_to(self, size):
+        """Expanded to size by broadcasting (torch.broadcast_to)."""
+        return _shape.broadcast_to(self, size)
+
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         """Product over dim, or of all elements."""
         return _reduce.prod(self, dim, keepdim, dtype=dtype)
@@ -1104,6 +1223,7 @@ from . import device as _device  # noqa: E402  (the parity-ops methods above cal
 from . import dtypes as _dtypes  # noqa: E402
 from . import factory as _factory  # noqa: E402
 from . import ops_math as _math  # noqa: E402
+from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
 from . import ops_scatter as _scatter  # noqa: E402

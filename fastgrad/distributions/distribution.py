@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
 
@@ -18,7 +19,7 @@ def as_float_tensor(value, name, owner):
                         f"{type(value).__name__}")
     array = np.asarray(value)
     dtype = np.float64 if array.dtype == np.float64 and isinstance(value, np.ndarray) \
-        else np.float32
+        else get_default_dtype()
     return Tensor(array.astype(dtype), dtype=dtype)
 
 

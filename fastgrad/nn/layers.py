@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..device import check as check_device
+from ..dtypes import get_default_dtype
 from . import functional as F
 from . import init
 from ..functions.dense import ACT, DenseStackFunction
@@ -25,7 +26,7 @@ class Linear(Module):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or get_default_dtype())
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         if not bias:

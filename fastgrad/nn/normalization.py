@@ -2,6 +2,7 @@
 running_mean, running_var, num_batches_tracked) so state dicts move one-to-one."""
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
@@ -24,7 +25,7 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must not be empty")
         self.normalized_shape = tuple(_count(d, "normalized_shape", "LayerNorm") for d in shape)
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or get_default_dtype())
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
             if bias:
@@ -56,7 +57,7 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or get_default_dtype())
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
             self.bias = Parameter(np.zeros(num_features, dtype=dtype))

@@ -100,6 +100,15 @@ OPS = {
     "Repeat": ("a tiled", ("1 (the gradient summed over the tiles)",)),
     "Cat": ("the inputs joined along dim", ("", "1 on its own slice, else 0")),
     "Stack": ("the inputs stacked along a new dim", ("", "1 on its own layer, else 0")),
+    "Flip": ("a reversed along dims", ("1 (the gradient reversed back)",)),
+    "Roll": ("a rotated along dims", ("1 (the gradient rotated back)",)),
+    "Narrow": ("a[start:stop] along dim", ("1 on the slice, else 0",)),
+    "Tril": ("lower triangle of a", ("1 on and below the diagonal, else 0",)),
+    "Triu": ("upper triangle of a", ("1 on and above the diagonal, else 0",)),
+    "Diagonal": ("the diagonal of a", ("1 at each diagonal element, else 0",)),
+    "DiagEmbed": ("diag(a), a vector on a matrix's diagonal", ("1 at its place on the diagonal",)),
+    # ---- einsum (ops_linalg.py): operand i's derivative contracts g with the other operands
+    "Einsum": ("Σ of products of the operands' elements", ("", "einsum(g, the other operands)")),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
     # ---- activations (the kernels' table: fastgrad/functions/activation.py)
@@ -185,10 +194,11 @@ def forward_formula(op):
     return entry[0] if entry else None
 
 
-VARIADIC = {"Cat", "Stack"}  # forward(ctx, dim, *inputs): every input as the last entry says
+VARIADIC = {"Cat", "Stack", "Einsum"}  # forward(ctx, dim or spec, *inputs): last entry for all
 
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
+         "Einsum": ("equation", "operand"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _ARGS.update({"GaussianNLLFunction": ("x", "t", "var"), "MarginRankingFunction": ("a", "b", "y"),

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ...dtypes import get_default_dtype
 from ...tensor import Tensor
 
 
@@ -43,7 +44,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = _number(norm_type, "norm_type", "clip_grad_norm_")
     grads = _grads(parameters)
     if not grads:
-        return Tensor(np.array(0.0, np.float32))
+        return Tensor(np.array(0.0, get_default_dtype()))
     dtype = np.result_type(*grads)
     if norm_type == math.inf:
         norms = [np.abs(g).max() if g.size else 0.0 for g in grads]

@@ -1,0 +1,359 @@
+"""Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm (baddbmm,
+addmv, addr), einsum (tensordot, inner). All but einsum also take PyTorch's out=.
+
+bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
+PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
+the one new Function: its derivative for each operand is an einsum of the gradient with the
+other operands; tensordot and inner are einsums.
+"""
+import functools
+
+import numpy as np
+
+from .autograd import ArrayFunction as Function
+from .dtypes import result_type
+from .ops import MatMul, Reshape
+from .ops_math import _with_out, as_tensor_input
+from .ops_shape import normalize_dim
+from .tensor import Tensor
+
+
+def _accepts_out(fn):
+    """fn with PyTorch's out= keyword: the result written into a given tensor (ops_math's
+    rules: no gradient through such a call, a same-kind cast, an empty out resized)."""
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        return _with_out(fn.__name__, out, args, lambda: fn(*args, **kwargs))
+    return with_out
+
+
+def _check_ndim(t, ndim, where):
+    if t.ndim != ndim:
+        kind = {1: "a vector (1-d)", 2: "a matrix (2-d)", 3: "a batch of matrices (3-d)"}[ndim]
+        raise ValueError(f"{where} must be {kind}, got shape {t.shape}")
+
+
+def _promoted(*ts):
+    dt = result_type(*ts)
+    return [t if t.dtype == dt else t.to(dt) for t in ts]
+
+
+# ---- matmul with PyTorch's shape checks ---------------------------------------------------------
+
+@_accepts_out
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors, no broadcasting (torch.bmm)."""
+    a, b = as_tensor_input(input), as_tensor_input(mat2, "mat2")
+    _check_ndim(a, 3, "bmm: input")
+    _check_ndim(b, 3, "bmm: mat2")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"bmm: input of shape {a.shape} and mat2 of shape {b.shape} do not "
+                         "match (expected (b, n, m) and (b, m, p))")
+    return MatMul.apply(*_promoted(a, b))
+
+
+@_accepts_out
+def dot(input, tensor):
+    """The inner product of two vectors of one length, a 0-d tensor (torch.dot)."""
+    a, b = as_tensor_input(input), as_tensor_input(tensor, "tensor")
+    _check_ndim(a, 1, "dot: input")
+    _check_ndim(b, 1, "dot: tensor")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: input has {a.shape[0]} elements and tensor has {b.shape[0]}")
+    return MatMul.apply(*_promoted(a, b))
+
+
+@_accepts_out
+def mv(input, vec):
+    """The product of an (n, m) matrix and an m-vector, an n-vector (torch.mv)."""
+    a, v = as_tensor_input(input), as_tensor_input(vec, "vec")
+    _check_ndim(a, 2, "mv: input")
+    _check_ndim(v, 1, "mv: vec")
+    if a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: input of shape {a.shape} and vec of {v.shape[0]} elements do "
+                         "not match")
+    return MatMul.apply(*_promoted(a, v))
+
+
+@_accepts_out
+def outer(input, vec2):
+    """The outer product of an n-vector and an m-vector, an (n, m) matrix (torch.outer, alias
+    ger): a column times a row."""
+    a, b = as_tensor_input(input), as_tensor_input(vec2, "vec2")
+    _check_ndim(a, 1, "outer: input")
+    _check_ndim(b, 1, "outer: vec2")
+    a, b = _promoted(a, b)
+    return MatMul.apply(Reshape.apply(a, (a.shape[0], 1)), Reshape.apply(b, (1, b.shape[0])))
+
+
+ger = outer
+
+
+def _scaled_sum(name, input, product, beta, alpha):
+    """beta * input + alpha * product, input broadcast to the product's shape; with beta = 0
+    input is ignored, NaN included, as in PyTorch."""
+    try:
+        if np.broadcast_shapes(input.shape, product.shape) != product.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: input of shape {input.shape} does not broadcast to the "
+                         f"product's shape {product.shape}") from None
+    if input.dtype != product.dtype:
+        input = input.to(product.dtype)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
+
+
+@_accepts_out
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape
+    (torch.addmm). With beta = 0 input is ignored, NaN included, as in PyTorch."""
+    c = as_tensor_input(input)
+    a, b = as_tensor_input(mat1, "mat1"), as_tensor_input(mat2, "mat2")
+    _check_ndim(a, 2, "addmm: mat1")
+    _check_ndim(b, 2, "addmm: mat2")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"addmm: mat1 of shape {a.shape} and mat2 of shape {b.shape} do not "
+                         "match")
+    return _scaled_sum("addmm", c, MatMul.apply(*_promoted(a, b, c)[:2]), beta, alpha)
+
+
+@_accepts_out
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * bmm(batch1, batch2) (torch.baddbmm)."""
+    product = bmm(as_tensor_input(batch1, "batch1"), as_tensor_input(batch2, "batch2"))
+    return _scaled_sum("baddbmm", as_tensor_input(input), product, beta, alpha)
+
+
+@_accepts_out
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * mv(mat, vec) (torch.addmv)."""
+    product = mv(as_tensor_input(mat, "mat"), as_tensor_input(vec, "vec"))
+    return _scaled_sum("addmv", as_tensor_input(input), product, beta, alpha)
+
+
+@_accepts_out
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2) (torch.addr)."""
+    product = outer(as_tensor_input(vec1, "vec1"), as_tensor_input(vec2, "vec2"))
+    return _scaled_sum("addr", as_tensor_input(input), product, beta, alpha)
+
+
+@_accepts_out
+def tensordot(a, b, dims=2):
+    """The sum of products over dimensions of a and b (torch.tensordot): dims an int (a's last
+    dims against b's first) or two lists of dimensions paired in order. Computed by einsum."""
+    a, b = as_tensor_input(a, "a"), as_tensor_input(b, "b")
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        if not 0 <= dims <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: dims={dims} must be in [0, {min(a.ndim, b.ndim)}] "
+                             f"for shapes {a.shape} and {b.shape}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    elif isinstance(dims, (tuple, list)) and len(dims) == 2:
+        da, db = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise ValueError(f"tensordot: dims {dims!r} pair {len(da)} dimensions of a with "
+                             f"{len(db)} of b")
+    else:
+        raise TypeError(f"tensordot: dims must be an int or two lists of dimensions, got {dims!r}")
+    da = [normalize_dim(d, a.ndim, "tensordot: dims (of a)") for d in da]
+    db = [normalize_dim(d, b.ndim, "tensordot: dims (of b)") for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(f"tensordot: dimension {i} of a (size {a.shape[i]}) and dimension "
+                             f"{j} of b (size {b.shape[j]}) do not match")
+    if a.ndim + b.ndim > len(_LETTERS):
+        raise ValueError("tensordot: too many dimensions")
+    ta = _LETTERS[:a.ndim]
+    tb = [None] * b.ndim
+    for i, j in zip(da, db):
+        tb[j] = ta[i]
+    free = iter(_LETTERS[a.ndim:])
+    tb = "".join(c if c is not None else next(free) for c in tb)
+    out = "".join(c for k, c in enumerate(ta) if k not in da) + \
+        "".join(c for k, c in enumerate(tb) if k not in db)
+    return einsum(f"{ta},{tb}->{out}", a, b)
+
+
+@_accepts_out
+def inner(input, other):
+    """The sum of products over the last dimension of both (torch.inner); a 0-d operand
+    multiplies."""
+    a, b = as_tensor_input(input), as_tensor_input(other, "other")
+    if a.ndim == 0 or b.ndim == 0:
+        a, b = _promoted(a, b)
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"inner: the last dimensions of input {a.shape} and other {b.shape} "
+                         "differ")
+    return tensordot(a, b, ([-1], [-1]))
+
+
+# ---- einsum -------------------------------------------------------------------------------------
+
+class Einsum(Function):
+    """np.einsum(spec, *arrays); spec is a parsed equation (inputs' letters, output letters)."""
+
+    @staticmethod
+    def forward(ctx, spec, *arrays):
+        terms, out = spec
+        ctx.spec = spec
+        ctx.save_for_backward(*arrays)
+        return np.asarray(_einsum(_equation(terms, out), *arrays))
+
+    @staticmethod
+    def backward(ctx, g):  # d out / d operand i: g contracted with every other operand
+        terms, out = ctx.spec
+        arrays = ctx.saved_tensors
+        sizes = {}
+        for term, a in zip(terms, arrays):
+            for letter, n in zip(term, a.shape):
+                sizes[letter] = max(sizes.get(letter, 1), n)
+        grads = [None]
+        for i, (term, a) in enumerate(zip(terms, arrays)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(terms) if j != i]
+            known = set(out).union(*others)
+            letters = "".join(dict.fromkeys(term))  # each letter once, in order
+            kept = "".join(c for c in letters if c in known)
+            ops = [g] + [x for j, x in enumerate(arrays) if j != i]
+            r = _einsum(_equation([out] + others, kept), *ops)
+            # a letter only this operand has was summed in forward: every element gets g
+            kept_sizes = iter(r.shape)
+            r = np.broadcast_to(r.reshape([next(kept_sizes) if c in known else 1 for c in letters]),
+                                [sizes[c] for c in letters])
+            if letters == term:
+                full = np.ascontiguousarray(r)
+            else:  # a repeated letter (ii) read a diagonal: einsum's view of it is writable
+                full = np.zeros([sizes[c] for c in term], dtype=g.dtype)
+                np.einsum(_equation([term], letters), full)[...] = r
+            # a dimension of size 1 that einsum broadcast: its copies' gradients add up
+            axes = tuple(k for k, n in enumerate(a.shape) if n == 1 and full.shape[k] != 1)
+            grads.append(full.sum(axis=axes, keepdims=True) if axes else full)
+        return tuple(grads)
+
+
+def _einsum(equation, *arrays):
+    # NumPy's contraction-order search (optimize=True) hands pairwise products to BLAS, several
+    # times faster for a batched product of 64x64 matrices, but costs ~20 us: worth it only
+    # beyond small operands or for three and more
+    big = len(arrays) > 2 or sum(a.size for a in arrays) > 4096
+    return np.einsum(equation, *arrays, optimize=big)
+
+
+def _equation(terms, out):
+    return ",".join(terms) + "->" + out
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@functools.lru_cache(maxsize=256)  # a model calls einsum with the same equation every step
+def _parse(equation, shapes):
+    """(terms, out): equation's subscripts with any '...' replaced by letters of its own,
+    and the output's letters (implicit output: the letters seen once, alphabetically)."""
+    eq = equation.replace(" ", "")
+    if eq.count("->") > 1:
+        raise ValueError(f"einsum: equation {equation!r} has more than one '->'")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: equation {equation!r} names {len(terms)} operands but "
+                         f"{len(shapes)} were given")
+    for term in terms + [rhs]:
+        bad = set(term.replace("...", "", 1)) - set(_LETTERS)
+        if bad:
+            raise ValueError(f"einsum: equation {equation!r} has invalid subscript(s) "
+                             f"{sorted(bad)}; subscripts are letters and at most one '...' per "
+                             "operand")
+    used = set(eq) & set(_LETTERS)
+    spare = [c for c in _LETTERS if c not in used]
+    n_ell = max((len(s) - len(t) + 3 for t, s in zip(terms, shapes) if "..." in t), default=0)
+    ellipsis = "".join(spare[:n_ell])
+    expanded = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        named = len(term) - 3 if "..." in term else len(term)
+        if named > len(shape) or ("..." not in term and named != len(shape)):
+            raise ValueError(f"einsum: operand {i} has {len(shape)} dimensions but its "
+                             f"subscripts {term!r} in {equation!r} name {named}")
+        if "..." in term:
+            k = len(shape) - named
+            term = term.replace("...", ellipsis[n_ell - k:])
+        expanded.append(term)
+    if arrow:
+        rhs = rhs.replace("...", ellipsis)  # an output without '...' sums those dimensions
+        for c in rhs:
+            if rhs.count(c) > 1:
+                raise ValueError(f"einsum: output subscript {c!r} appears more than once in "
+                                 f"{equation!r}")
+            if not any(c in t for t in expanded):
+                raise ValueError(f"einsum: output subscript {c!r} of {equation!r} is in no "
+                                 "operand")
+        out = rhs
+    else:
+        counts = {}
+        for c in "".join(expanded):
+            counts[c] = counts.get(c, 0) + 1
+        out = ellipsis + "".join(sorted(c for c, n in counts.items()
+                                        if n == 1 and c not in ellipsis))
+    sizes = {}
+    for i, (term, shape) in enumerate(zip(expanded, shapes)):
+        for c, n in zip(term, shape):
+            if sizes.get(c, n) not in (n, 1) and n != 1:
+                raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} and {n} "
+                                 f"(operand {i}) in {equation!r}")
+            sizes[c] = max(sizes.get(c, 1), n)
+    return tuple(expanded), out
+
+
+def _sublist_equation(args):
+    """(equation, operands) from torch's sublist form einsum(op0, [0, 1], op1, [1, 2], [0, 2]):
+    subscripts as ints in [0, 52) (or Ellipsis), an optional output sublist last."""
+    pairs, out = list(args), None
+    if len(pairs) % 2:
+        out = pairs.pop()
+
+    def letters(sub, where):
+        if not isinstance(sub, (list, tuple)):
+            raise TypeError(f"einsum: {where} must be a list of subscripts, got {sub!r}")
+        text = ""
+        for v in sub:
+            if v is Ellipsis:
+                text += "..."
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < 52:
+                text += _LETTERS[v]
+            else:
+                raise ValueError(f"einsum: {where} has subscript {v!r}; subscripts are ints in "
+                                 "[0, 52) or Ellipsis")
+        return text
+
+    terms = [letters(sub, f"the sublist of operand {i}") for i, sub in enumerate(pairs[1::2])]
+    equation = ",".join(terms) + ("" if out is None else "->" + letters(out, "the output sublist"))
+    return equation, pairs[0::2]
+
+
+def einsum(*args):
+    """Sums of products named by Einstein subscripts, einsum(equation, *operands)
+    (torch.einsum): 'ij,jk->ik' is a matrix product, 'ii->' a trace, 'bij,bjk->bik' bmm.
+    Operands may also be given as one list, or in torch's sublist form
+    einsum(a, [0, 1], b, [1, 2], [0, 2]). Each operand may carry one '...' for its leading
+    dimensions."""
+    if not args:
+        raise TypeError("einsum: expected an equation and operands")
+    equation, operands = args[0], args[1:]
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation(args)
+    elif not isinstance(equation, str):
+        raise TypeError(f"einsum: equation must be a string, got {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: at least one operand is needed")
+    ts = _promoted(*[as_tensor_input(x, f"operand {i}") for i, x in enumerate(operands)])
+    spec = _parse(equation, tuple(t.shape for t in ts))
+    return Einsum.apply(spec, *ts)
