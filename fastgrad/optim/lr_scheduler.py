@@ -80,6 +80,10 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name of LRScheduler, still subclassed by custom schedulers."""
+
+
 class StepLR(LRScheduler):
     """Multiply the lr by gamma every step_size epochs."""
 

@@ -276,3 +276,14 @@ def test_warm_restarts_closed_form_at_integer_epochs():
         period = 2 * 2 ** starts.index(start)
         expected = 0.01 + (0.1 - 0.01) * (1 + math.cos(math.pi * (epoch - start) / period)) / 2
         assert sched.get_last_lr()[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_custom_scheduler_on_the_old_base_class_name_runs_like_torchs():
+    def make(module):
+        class Halve(module.lr_scheduler._LRScheduler):
+            def get_lr(self):
+                return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        return Halve
+    ours = run(optim, lambda m, o: make(optim)(o), steps=5)
+    theirs = run(torch.optim, lambda m, o: make(torch.optim)(o), steps=5)
+    assert_same(ours, theirs)
