@@ -141,8 +141,10 @@ OPS = {
     "BCEFunction": ("−(t ln x + (1 − t) ln(1 − x))",
                     ("(x − t)/(x(1 − x))", "ln(1 − x) − ln x")),
     "BCEWithLogitsFunction": ("(1 − t)x + softplus(−x)", ("σ(x) − t", "−x")),
-    "KLDivFunction": ("t(ln t − x)", ("−t", "ln t + 1 − x")),
-    "PoissonNLLFunction": ("eˣ − t·x", ("eˣ − t", "−x")),
+    "KLDivFunction": ("t(ln t − x), or eᵗ(t − x) with log_target",
+                      ("−t, or −eᵗ", "ln t + 1 − x, or eᵗ(t − x + 1)")),
+    "PoissonNLLFunction": ("eˣ − t·x (log_input), else x − t·ln(x + ε)",
+                           ("eˣ − t, else 1 − t/(x + ε)", "−x, else −ln(x + ε)")),
     "GaussianNLLFunction": ("½(ln v + (x − t)²/v)",
                             ("(x − t)/v", "−(x − t)/v", "½(1/v − (x − t)²/v²)")),
     # ---- margin losses (fastgrad/functions/loss_margin.py); 0 where the hinge is inactive
