@@ -2,7 +2,7 @@
 (foreach) optimizers, on the parameters of the T (2-16-16-1) and S (784-128-10) workloads of
 benchmarks/peers.py (Linear layers; the activation does not matter to an optimizer).
 
-    FASTGRAD_NUM_THREADS=1 PYTHONPATH=. python benchmarks/time_optim_step.py
+    FASTGRAD_NUM_THREADS=1 PYTHONPATH=. python benchmarks/time_optim_step.py [NAdam Adam ...]
 
 Only the call is timed, with every gradient present: blocks of 100 calls, the median block,
 per call. zero_grad() (set_to_none=True) drops the gradients, so it is timed with putting them
@@ -73,7 +73,7 @@ def timings(opt, params):
     return per_call(opt.step), per_call(zero_grad) - per_call(put_back)
 
 
-def main():
+def main(only=None):
     from fastgrad import optim
 
     cases = [
@@ -83,6 +83,15 @@ def main():
         ("Adam 784-128-10", (784, 128, 10), lambda o, ps: o.Adam(ps, lr=1e-3)),
         ("AdamW amsgrad 784-128-10", (784, 128, 10),
          lambda o, ps: o.AdamW(ps, lr=1e-3, amsgrad=True)),
+        # the NumPy ones (no C kernel yet), against Adam's C pass above
+        ("RMSprop 784-128-10", (784, 128, 10), lambda o, ps: o.RMSprop(ps, lr=1e-3)),
+        ("NAdam 784-128-10", (784, 128, 10), lambda o, ps: o.NAdam(ps, lr=1e-3)),
+        ("RAdam 784-128-10", (784, 128, 10), lambda o, ps: o.RAdam(ps, lr=1e-3)),
+        ("Adamax 784-128-10", (784, 128, 10), lambda o, ps: o.Adamax(ps, lr=1e-3)),
+        ("Adadelta 784-128-10", (784, 128, 10), lambda o, ps: o.Adadelta(ps)),
+        ("Rprop 784-128-10", (784, 128, 10), lambda o, ps: o.Rprop(ps)),
+        ("ASGD 784-128-10", (784, 128, 10), lambda o, ps: o.ASGD(ps)),
+        ("Adafactor 784-128-10", (784, 128, 10), lambda o, ps: o.Adafactor(ps)),
     ]
     try:
         import torch
@@ -92,6 +101,8 @@ def main():
     print(f"{'case':28s} {'fg step':>9s} {'fg zero_grad':>13s} {'torch step':>11s} "
           f"{'torch zero_grad':>16s}")
     for name, sizes, make in cases:
+        if only and not any(word in name for word in only):
+            continue
         step, zero = timings(*fastgrad_case(sizes, lambda ps: make(optim, ps)))
         row = f"{name:28s} {step * 1e6:7.2f}us {zero * 1e6:11.2f}us"
         if torch is not None:
@@ -101,4 +112,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1:])  # optional words: time only the cases whose name holds one
