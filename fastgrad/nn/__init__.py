@@ -16,6 +16,7 @@ from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLD
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
                    TripletMarginLoss)
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
+from .loss import CTCLoss
 from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
@@ -26,4 +27,4 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten",
 __all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
             "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss",
-            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss"]
+            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss"]

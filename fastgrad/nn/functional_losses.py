@@ -329,3 +329,75 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if reduction == "none":
         return loss
     return loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _lengths(value, n, fn, name):
+    """Per-sample lengths (a sequence, array or Tensor of n non-negative integers)."""
+    lengths = np.asarray(value._data if isinstance(value, Tensor) else value)
+    if lengths.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: {name} must hold integers, got dtype {lengths.dtype}")
+    lengths = lengths.reshape(-1)
+    if lengths.shape != (n,):
+        raise ValueError(f"{fn}: {name} must have one entry per sample ({n}), got "
+                         f"{lengths.size}")
+    if lengths.size and lengths.min() < 0:
+        raise ValueError(f"{fn}: {name} must be non-negative, got {int(lengths.min())}")
+    return [int(v) for v in lengths]
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification loss (torch.nn.functional.ctc_loss).
+
+    log_probs: (T, N, C) log-probabilities (log_softmax over C), or (T, C) for one sample.
+    targets: (N, S) padded label rows, or all targets concatenated in one 1-d array; labels
+    are classes other than blank. input_lengths, target_lengths: one length per sample.
+    reduction 'mean' divides each loss by its target length, then averages over the batch;
+    zero_infinity turns impossible alignments' infinite losses (and gradients) into 0.
+    """
+    from ..functions.ctc import CTCLossFunction
+    fn = "ctc_loss"
+    _reduction(reduction, fn)
+    lp = _input(log_probs, fn, "log_probs")
+    unbatched = lp.ndim == 2
+    if lp.ndim not in (2, 3):
+        raise ValueError(f"{fn}: log_probs must be (T, N, C) or (T, C), got shape "
+                         f"{tuple(lp.shape)}")
+    if unbatched:
+        lp = lp.unsqueeze(1)
+    steps, n, classes = lp.shape
+    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) \
+            or not 0 <= blank < classes:
+        raise ValueError(f"{fn}: blank must be a class index in [0, {classes}), got {blank!r}")
+    y = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: targets must hold integer labels, got dtype {y.dtype}")
+    in_lengths = _lengths(input_lengths, n, fn, "input_lengths")
+    out_lengths = _lengths(target_lengths, n, fn, "target_lengths")
+    if max(in_lengths, default=0) > steps:
+        raise ValueError(f"{fn}: input_lengths must be at most the {steps} time steps of "
+                         f"log_probs, got {max(in_lengths)}")
+    if unbatched:
+        y = y.reshape(1, -1)
+    if y.ndim == 2:
+        if y.shape[0] != n or max(out_lengths, default=0) > y.shape[1]:
+            raise ValueError(f"{fn}: targets of shape {y.shape} do not hold {n} rows of the "
+                             "target_lengths")
+        rows = [y[i, :length] for i, length in enumerate(out_lengths)]
+    elif y.ndim == 1:
+        if y.size != sum(out_lengths):
+            raise ValueError(f"{fn}: concatenated targets hold {y.size} labels but "
+                             f"target_lengths sum to {sum(out_lengths)}")
+        rows = np.split(y, np.cumsum(out_lengths)[:-1])
+    else:
+        raise ValueError(f"{fn}: targets must be 1-d (concatenated) or 2-d (padded), got "
+                         f"shape {y.shape}")
+    for row in rows:
+        if row.size and (row.min() < 0 or row.max() >= classes or np.any(row == blank)):
+            raise ValueError(f"{fn}: targets must be classes in [0, {classes}) other than "
+                             f"blank ({blank})")
+    loss = CTCLossFunction.apply(lp, [r.astype(np.int64) for r in rows], in_lengths,
+                                 out_lengths, int(blank), reduction, bool(zero_infinity))
+    if unbatched and reduction == "none":
+        return loss.reshape(())
+    return loss

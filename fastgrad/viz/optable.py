@@ -160,6 +160,8 @@ OPS = {
                             ("p·zᵖ⁻¹/C at each active i, minus their sum at y",)),
     "MultiLabelMarginFunction": ("Σⱼ Σᵢ max(0, 1 − x[j] + x[i]) / C",
                                  ("+1/C at i, −1/C at j per active pair",)),
+    "CTCLossFunction": ("−ln Σ over alignments Π exp(lp[t, π_t])",
+                        ("exp(lp) − exp(logΣ αβ[t, s: l′ₛ = c] + loss − lp)",)),
 }
 
 _ACTIVATION_NAMES = {code: name for name, code in _kernels.ACTIVATIONS.items()}
@@ -179,6 +181,7 @@ DISPLAY = {  # how a node is titled where the class name reads poorly
     "CosineEmbeddingFunction": "CosineEmbeddingLoss",
     "TripletMarginFunction": "TripletMarginLoss",
     "MultiMarginFunction": "MultiMarginLoss", "MultiLabelMarginFunction": "MultiLabelMarginLoss",
+    "CTCLossFunction": "CTCLoss",
     "none": "identity", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "leaky_relu": "LeakyReLU", "gelu": "GELU", "gelu_tanh": "GELU (tanh)", "elu": "ELU",
     "silu": "SiLU", "softplus": "Softplus",
