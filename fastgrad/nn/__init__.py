@@ -16,7 +16,7 @@ from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLD
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
                    TripletMarginLoss)
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
-from .loss import CTCLoss
+from .loss import CTCLoss, LinearCrossEntropyLoss
 from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
@@ -27,4 +27,5 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten",
 __all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
             "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss",
-            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss"]
+            "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
+            "LinearCrossEntropyLoss"]

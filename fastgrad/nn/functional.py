@@ -405,4 +405,4 @@ from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss,  # noq
                                 triplet_margin_loss)
 from .functional_losses import (multi_margin_loss, multilabel_margin_loss,  # noqa: E402,F401
                                 triplet_margin_with_distance_loss)
-from .functional_losses import ctc_loss  # noqa: E402,F401
+from .functional_losses import ctc_loss, linear_cross_entropy  # noqa: E402,F401

@@ -401,3 +401,20 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched and reduction == "none":
         return loss.reshape(())
     return loss
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...)
+    (torch.nn.functional.linear_cross_entropy). ignore_index None means -100. options only
+    chooses how PyTorch chunks the computation to save memory, so it is accepted and has no
+    effect here. K-dimensional weights (C, d1, ..., in_features) are not supported."""
+    from .functional import cross_entropy, linear
+    fn = "linear_cross_entropy"
+    if len(tuple(linear_weight.shape)) != 2:
+        raise NotImplementedError(f"{fn}: linear_weight of shape {tuple(linear_weight.shape)}: "
+                                  "only (num_classes, in_features) weights are supported "
+                                  "(no K-dimensional out_features)")
+    logits = linear(input, linear_weight, linear_bias)
+    return cross_entropy(logits, target, weight, -100 if ignore_index is None else ignore_index,
+                         reduction, label_smoothing)

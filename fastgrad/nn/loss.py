@@ -300,3 +300,41 @@ class CTCLoss(_Loss):
     def forward(self, log_probs, targets, input_lengths, target_lengths):
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=self.blank,
                           reduction=self.reduction, zero_infinity=self.zero_infinity)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A Linear layer to class logits followed by cross entropy, as
+    torch.nn.LinearCrossEntropyLoss (the layer is self.linear). out_features other than ()
+    (K-dimensional logits) are not supported; options (PyTorch's memory chunking) has no
+    effect here."""
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None,
+                 dtype=None, reduction="mean", weight=None, ignore_index=None,
+                 label_smoothing=0.0, options=None) -> None:
+        from .layers import Linear
+        if tuple(out_features) != ():
+            raise NotImplementedError("LinearCrossEntropyLoss: out_features (K-dimensional "
+                                      "logits) is not supported")
+        if weight is not None and tuple(F._data(weight).shape) != (num_classes,):
+            raise ValueError(f"LinearCrossEntropyLoss: weight must have shape "
+                             f"({num_classes},), got {tuple(F._data(weight).shape)}")
+        label_smoothing = _checks.number(label_smoothing, "label_smoothing",
+                                         "LinearCrossEntropyLoss")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"LinearCrossEntropyLoss: label_smoothing must be in [0, 1], got "
+                             f"{label_smoothing}")
+        super().__init__(weight, reduction)
+        self.num_classes = num_classes
+        self.out_features = tuple(out_features)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.options = options
+        self.linear = Linear(in_features, num_classes, bias=bias)
+        if dtype is not None:
+            self.linear.to(dtype)
+
+    def forward(self, input, target):
+        return F.linear_cross_entropy(input, self.linear.weight, target,
+                                      linear_bias=self.linear.bias, weight=self.weight,
+                                      reduction=self.reduction, ignore_index=self.ignore_index,
+                                      label_smoothing=self.label_smoothing)
