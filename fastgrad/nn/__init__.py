@@ -17,6 +17,7 @@ from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLD
                    TripletMarginLoss)
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from .loss import CTCLoss, LinearCrossEntropyLoss
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from . import parallel
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
@@ -28,4 +29,4 @@ __all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss
             "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss",
             "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
-            "LinearCrossEntropyLoss"]
+            "LinearCrossEntropyLoss", "AdaptiveLogSoftmaxWithLoss"]
