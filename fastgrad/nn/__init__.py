@@ -16,7 +16,7 @@ from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLD
                    MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss,
                    TripletMarginLoss)
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
-from .loss import CTCLoss, LinearCrossEntropyLoss
+from .loss import CTCLoss, LinearCrossEntropyLoss, NLLLoss2d
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from . import parallel
 
@@ -29,4 +29,5 @@ __all__ += ["KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss
             "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss",
             "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss",
-            "LinearCrossEntropyLoss", "AdaptiveLogSoftmaxWithLoss"]
+            "LinearCrossEntropyLoss", "AdaptiveLogSoftmaxWithLoss",
+            "NLLLoss2d"]

@@ -338,3 +338,15 @@ class LinearCrossEntropyLoss(_WeightedLoss):
                                       linear_bias=self.linear.bias, weight=self.weight,
                                       reduction=self.reduction, ignore_index=self.ignore_index,
                                       label_smoothing=self.label_smoothing)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name of NLLLoss for (N, C, H, W) inputs; warns as PyTorch does."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean") -> None:
+        import warnings
+        warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in "
+                      "replacement", UserWarning, stacklevel=2)
+        super().__init__(weight, ignore_index, F._legacy_reduction(size_average, reduce,
+                                                                    reduction))
