@@ -347,6 +347,6 @@ class NLLLoss2d(NLLLoss):
                  reduction="mean") -> None:
         import warnings
         warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in "
-                      "replacement", UserWarning, stacklevel=2)
+                      "replacement", FutureWarning, stacklevel=2)
         super().__init__(weight, ignore_index, F._legacy_reduction(size_average, reduce,
                                                                     reduction))

@@ -420,8 +420,8 @@ def test_more_bad_arguments_are_refused_naming_them(call, argument):
 def test_nll_loss_2d_is_nll_loss_on_images_and_warns():
     rng = _rng(20)
     x, y = rng.standard_normal((2, 3, 4, 5)), rng.integers(0, 3, (2, 4, 5))
-    with pytest.warns(UserWarning, match="NLLLoss2d"):
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
         ours = nn.NLLLoss2d(ignore_index=1)(fg.tensor(x), y).item()
-    with pytest.warns(UserWarning, match="NLLLoss2d"):
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
         theirs = torch.nn.NLLLoss2d(ignore_index=1)(torch.tensor(x), torch.tensor(y)).item()
     assert ours == pytest.approx(theirs, rel=1e-12)
