@@ -1170,3 +1170,44 @@ def equal(input, other):
     """Whether both tensors have the same shape and elements, a Python bool (torch.equal)."""
     a, b = as_tensor_input(input), as_tensor_input(other, "other")
     return a.shape == b.shape and bool(np.array_equal(a.numpy(), b.numpy()))
+
+
+# ---- nan_to_num, clamp_min, clamp_max ------------------------------------------------------------
+
+class NanToNum(Function):
+    """a with NaN, +inf and -inf replaced by the numbers nan, posinf and neginf."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.finite = np.isfinite(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):  # a finite element passes through; a replaced one is a constant
+        return np.where(ctx.finite, g, 0).astype(g.dtype, copy=False)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """input with NaN replaced by nan, +inf by posinf and -inf by neginf (None: the largest
+    and smallest finite numbers of the dtype) (torch.nan_to_num); integers are copied."""
+    x = as_tensor_input(input)
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None and not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {value!r}")
+    if x.dtype.kind != "f":
+        return x.clone()
+    return NanToNum.apply(x, nan, posinf, neginf)
+
+
+def clamp_min(input, min):
+    """Each element raised to at least min, a number or a tensor (torch.clamp_min)."""
+    if min is None:
+        raise TypeError("clamp_min: min must be a number or a tensor, not None")
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    """Each element lowered to at most max, a number or a tensor (torch.clamp_max)."""
+    if max is None:
+        raise TypeError("clamp_max: max must be a number or a tensor, not None")
+    return clamp(input, max=max)

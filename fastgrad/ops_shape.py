@@ -252,3 +252,41 @@ def clone(input):
 def contiguous(input):
     """input itself when its array is C-contiguous, else a contiguous copy in the graph."""
     return input if input.numpy().flags.c_contiguous else Clone.apply(input)
+
+
+# ---- select, unbind -----------------------------------------------------------------------------
+
+class Select(Function):
+    """The slice of a at position i along dim, that dimension removed (a view of a)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, i):
+        ctx.shape, ctx.where = a.shape, (slice(None),) * dim + (i,)
+        return a[ctx.where]
+
+    @staticmethod
+    def backward(ctx, g):  # the selected slice receives the gradient, the rest 0
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        da[ctx.where] = g
+        return da
+
+
+def select(input, dim, index):
+    """The slice of input at index along dim, without that dimension (torch.select)."""
+    if input.ndim == 0:
+        raise IndexError("select: cannot be applied to a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "select: dim")
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"select: index must be an int, got {index!r}")
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dimension {d} of size {n}")
+    return Select.apply(input, d, int(index) % n)
+
+
+def unbind(input, dim=0):
+    """The slices of input along dim, as a tuple, that dimension removed (torch.unbind)."""
+    if input.ndim == 0:
+        raise IndexError("unbind: cannot be applied to a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "unbind: dim")
+    return tuple(Select.apply(input, d, i) for i in range(input.shape[d]))
