@@ -95,7 +95,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         seq = np.take_along_axis(seq, order, axis=-1)
     dtype = np.int32 if out_int32 else np.int64
     if seq.ndim == 1:
-        return Tensor(np.searchsorted(seq, values, side=how).astype(dtype))
+        return Tensor(np.searchsorted(seq, values, side=how), dtype=dtype)
     if scalar or seq.shape[:-1] != values.shape[:-1]:
         raise ValueError(f"searchsorted: sorted_sequence of shape {seq.shape} must be 1-d or "
                          f"share all but its last dimension with input "
@@ -104,7 +104,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     rows_v = values.reshape(-1, values.shape[-1])
     out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v)]) \
         if rows_s.shape[0] else np.zeros(rows_v.shape, np.int64)
-    return Tensor(out.reshape(values.shape).astype(dtype))
+    return Tensor(out.reshape(values.shape), dtype=dtype)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

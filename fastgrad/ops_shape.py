@@ -261,7 +261,8 @@ class Select(Function):
 
     @staticmethod
     def forward(ctx, a, dim, i):
-        ctx.shape, ctx.where = a.shape, (slice(None),) * dim + (i,)
+        # the trailing ... keeps a 0-d result a view of a, not a NumPy scalar
+        ctx.shape, ctx.where = a.shape, (slice(None),) * dim + (i, Ellipsis)
         return a[ctx.where]
 
     @staticmethod
