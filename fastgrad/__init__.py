@@ -48,6 +48,12 @@ from .ops_math import clamp_max, clamp_min, nan_to_num
 from .ops_scatter import index_add, index_fill, masked_scatter, scatter_add
 from .ops_shape import select, unbind
 from .ops_bins import bincount, bucketize, histc, searchsorted, unique_consecutive
+# the in-place forms as functions, as torch.exp_(t)
+from .ops_math import (abs_, acos_, arccos_, arcsin_, arctan_, asin_, atan_, ceil_, clamp_,
+                       clamp_max_, clamp_min_, clip_, cos_, cosh_, detach_, erf_, exp2_, exp_,
+                       expm1_, fill_, fix_, floor_, frac_, log10_, log1p_, log2_, log_,
+                       nan_to_num_, neg_, negative_, reciprocal_, relu_, round_, rsqrt_, sigmoid_,
+                       sin_, sinh_, sqrt_, square_, tanh_, trunc_, zero_)
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402

@@ -1083,6 +1083,111 @@ class Tensor:
         """Each run of equal consecutive values kept once (torch.Tensor.unique_consecutive)."""
         return _bins.unique_consecutive(self, return_inverse, return_counts, dim)
 
+    # in-place forms of the elementwise ops: outside the graph (PyTorch's in-place rules)
+    def abs_(self):
+        """abs, in place (torch.Tensor.abs_)."""
+        return _inplace_unary(self, _math.abs, "abs_")
+    def cos_(self):
+        """cos, in place (torch.Tensor.cos_)."""
+        return _inplace_unary(self, _math.cos, "cos_")
+    def sin_(self):
+        """sin, in place (torch.Tensor.sin_)."""
+        return _inplace_unary(self, _math.sin, "sin_")
+    def exp_(self):
+        """exp, in place (torch.Tensor.exp_)."""
+        return _inplace_unary(self, _math.exp, "exp_")
+    def log_(self):
+        """log, in place (torch.Tensor.log_)."""
+        return _inplace_unary(self, _math.log, "log_")
+    def log1p_(self):
+        """log1p, in place (torch.Tensor.log1p_)."""
+        return _inplace_unary(self, _math.log1p, "log1p_")
+    def sqrt_(self):
+        """sqrt, in place (torch.Tensor.sqrt_)."""
+        return _inplace_unary(self, _math.sqrt, "sqrt_")
+    def relu_(self):
+        """relu, in place (torch.Tensor.relu_)."""
+        return _inplace_unary(self, lambda t: t.relu(), "relu_")
+    def sigmoid_(self):
+        """sigmoid, in place (torch.Tensor.sigmoid_)."""
+        return _inplace_unary(self, lambda t: t.sigmoid(), "sigmoid_")
+    def tanh_(self):
+        """tanh, in place (torch.Tensor.tanh_)."""
+        return _inplace_unary(self, lambda t: t.tanh(), "tanh_")
+    def round_(self, decimals=0):
+        """round, in place (torch.Tensor.round_)."""
+        return _inplace_unary(self, lambda t: _math.round(t, decimals), "round_")
+
+    def clip_(self, min=None, max=None):
+        """clamp_, in place (alias of clamp_)."""
+        return self.clamp_(min, max)
+    def atan2_(self, other):
+        """atan2, in place (torch.Tensor.atan2_)."""
+        return _inplace_unary(self, lambda t: _math.atan2(t, other), "atan2_", other)
+    def arctan2_(self, other):
+        """arctan2, in place (torch.Tensor.arctan2_)."""
+        return _inplace_unary(self, lambda t: _math.atan2(t, other), "arctan2_", other)
+    def multiply_(self, other):
+        """multiply, in place (torch.Tensor.multiply_)."""
+        return _inplace_unary(self, lambda t: _math.mul(t, other), "multiply_", other)
+    def true_divide_(self, other):
+        """true_divide, in place (torch.Tensor.true_divide_)."""
+        return _inplace_unary(self, lambda t: _math.true_divide(t, other), "true_divide_", other)
+    def floor_divide_(self, other):
+        """floor_divide, in place (torch.Tensor.floor_divide_)."""
+        return _inplace_unary(self, lambda t: _math.floor_divide(t, other), "floor_divide_", other)
+    def hypot_(self, other):
+        """hypot, in place (torch.Tensor.hypot_)."""
+        return _inplace_unary(self, lambda t: _math.hypot(t, other), "hypot_", other)
+    def pow_(self, other):
+        """pow, in place (torch.Tensor.pow_)."""
+        return _inplace_unary(self, lambda t: _math.pow(t, other), "pow_", other)
+    def eq_(self, other):
+        """eq, in place (torch.Tensor.eq_)."""
+        return _inplace_unary(self, lambda t: _math.eq(t, other), "eq_", other)
+    def ne_(self, other):
+        """ne, in place (torch.Tensor.ne_)."""
+        return _inplace_unary(self, lambda t: _math.ne(t, other), "ne_", other)
+    def lt_(self, other):
+        """lt, in place (torch.Tensor.lt_)."""
+        return _inplace_unary(self, lambda t: _math.lt(t, other), "lt_", other)
+    def le_(self, other):
+        """le, in place (torch.Tensor.le_)."""
+        return _inplace_unary(self, lambda t: _math.le(t, other), "le_", other)
+    def gt_(self, other):
+        """gt, in place (torch.Tensor.gt_)."""
+        return _inplace_unary(self, lambda t: _math.gt(t, other), "gt_", other)
+    def ge_(self, other):
+        """ge, in place (torch.Tensor.ge_)."""
+        return _inplace_unary(self, lambda t: _math.ge(t, other), "ge_", other)
+    def subtract_(self, other, *, alpha=1):
+        """sub_, in place (alias of sub_)."""
+        return self.sub_(other, alpha)
+
+    def divide_(self, other, *, rounding_mode=None):
+        """div_, in place (alias of div_)."""
+        return self.div_(other, rounding_mode=rounding_mode)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill, in place (torch.Tensor.masked_fill_)."""
+        return _inplace_unary(self, lambda t: _math.masked_fill(t, mask, value), "masked_fill_",
+                              value)
+
+    def cumsum_(self, dim, *, dtype=None):
+        """cumsum, in place (torch.Tensor.cumsum_)."""
+        return _inplace_unary(self, lambda t: _reduce.cumsum(t, dim, dtype=dtype), "cumsum_")
+
+    def cumprod_(self, dim, *, dtype=None):
+        """cumprod, in place (torch.Tensor.cumprod_)."""
+        return _inplace_unary(self, lambda t: _reduce.cumprod(t, dim, dtype=dtype), "cumprod_")
+
+    def detach_(self):
+        """Cuts this tensor from the graph, in place: no grad_fn, no longer requiring grad
+        (torch.Tensor.detach_)."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
 
 def _set_grad(t, value):
     """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""

@@ -224,6 +224,62 @@ def test_inplace_forms_change_the_tensor_as_torch(name, fn):
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+UNARY_INPLACE = ["abs_", "cos_", "sin_", "exp_", "log_", "log1p_", "sqrt_", "relu_", "sigmoid_",
+                 "tanh_", "round_", "neg_", "floor_", "ceil_", "trunc_", "frac_", "square_",
+                 "reciprocal_", "rsqrt_", "exp2_", "expm1_", "log2_", "log10_", "erf_", "sinh_",
+                 "cosh_", "asin_", "acos_", "atan_", "zero_", "nan_to_num_"]
+# (name, args given as fn(lib)): torch takes a tensor where `other` must be one
+BINARY_INPLACE = [
+    ("atan2_", lambda L: (L.tensor(0.7, dtype=L.float64),)),
+    ("arctan2_", lambda L: (L.tensor([1.0, -2, 3], dtype=L.float64),)),
+    ("hypot_", lambda L: (L.tensor(2.0, dtype=L.float64),)),
+    ("pow_", lambda L: (2,)),
+    ("multiply_", lambda L: (1.5,)),
+    ("subtract_", lambda L: (0.25,)),
+    ("divide_", lambda L: (4.0,)),
+    ("true_divide_", lambda L: (3.0,)),
+    ("floor_divide_", lambda L: (0.3,)),
+    ("eq_", lambda L: (0.5,)),
+    ("ne_", lambda L: (0.5,)),
+    ("lt_", lambda L: (0.5,)),
+    ("le_", lambda L: (0.5,)),
+    ("gt_", lambda L: (0.5,)),
+    ("ge_", lambda L: (0.5,)),
+    ("clip_", lambda L: (0.1, 0.6)),
+    ("masked_fill_", lambda L: (L.tensor([True, False, True]), -1.0)),
+    ("cumsum_", lambda L: (1,)),
+    ("cumprod_", lambda L: (0,)),
+]
+
+
+@pytest.mark.parametrize("name", UNARY_INPLACE)
+def test_unary_inplace_methods_and_functions_match_torch(name):
+    x = np.array([[0.5, 0.25, 0.75], [0.1, 0.9, 0.3]])
+    a, b, c = fg.tensor(x), torch.tensor(x), fg.tensor(x)
+    assert getattr(a, name)() is a and getattr(fg, name)(c) is c
+    getattr(b, name)()
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-14)
+    np.testing.assert_array_equal(c.numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("name, args", BINARY_INPLACE, ids=[c[0] for c in BINARY_INPLACE])
+def test_binary_inplace_methods_match_torch(name, args):
+    x = np.array([[0.5, -1.25, 0.75], [2.0, 0.9, -0.3]])
+    a, b = fg.tensor(x), torch.tensor(x)
+    assert getattr(a, name)(*args(fg)) is a
+    getattr(b, name)(*args(torch))
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-14)
+
+
+def test_detach_inplace_cuts_the_tensor_from_the_graph_as_torch():
+    for lib in (fg, torch):
+        y = lib.tensor([1.0, 2.0], requires_grad=True) * 2
+        assert y.detach_() is y
+        assert y.grad_fn is None and not y.requires_grad
+    z = fg.tensor([1.0], requires_grad=True) * 3
+    assert fg.detach_(z) is z and z.grad_fn is None
+
+
 def test_inplace_forms_refuse_a_leaf_that_requires_grad():
     x = fg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
