@@ -453,8 +453,9 @@ def _reduced_extreme(name, whole, input, dim, keepdim):
     """amax/amin: the Max/Min Function over the dimensions of dim (() or None: all of them);
     every tied element receives an equal share of the gradient, as in PyTorch."""
     x = as_tensor_input(input)
-    axes = normalize_dims(None if dim == () else dim, x.ndim, f"{name}: dim")
-    if x.numel() == 0 and (dim is None or dim == ()):
+    every = dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
+    axes = normalize_dims(None if every else dim, x.ndim, f"{name}: dim")
+    if x.numel() == 0 and every:
         raise RuntimeError(f"{name}: the tensor is empty; give the dimension to reduce "
                            "with the 'dim' argument")
     for a in axes:

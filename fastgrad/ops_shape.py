@@ -277,6 +277,8 @@ def select(input, dim, index):
     if input.ndim == 0:
         raise IndexError("select: cannot be applied to a 0-d tensor")
     d = normalize_dim(dim, input.ndim, "select: dim")
+    if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
+        index = index.item()  # a 0-d integer tensor, as PyTorch accepts
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"select: index must be an int, got {index!r}")
     n = input.shape[d]

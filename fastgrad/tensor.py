@@ -932,7 +932,9 @@ class Tensor:
         steps = tuple(s // self._data.itemsize for s in self._data.strides)
         if dim is None:
             return steps
-        return steps[_shape.normalize_dim(dim, self.ndim, "stride: dim")] if self.ndim else 1
+        if self.ndim == 0:
+            raise IndexError(f"stride: dim {dim!r} given for a 0-d tensor, which has no dimensions")
+        return steps[_shape.normalize_dim(dim, self.ndim, "stride: dim")]
 
     def is_contiguous(self, memory_format=None):
         """Whether the elements lie in row-major order without gaps (torch.Tensor.is_contiguous)."""
