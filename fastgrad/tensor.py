@@ -1183,6 +1183,23 @@ class Tensor:
         """cumprod, in place (torch.Tensor.cumprod_)."""
         return _inplace_unary(self, lambda t: _reduce.cumprod(t, dim, dtype=dtype), "cumprod_")
 
+    # in-place shape changes: the tensor takes the new view of its values
+    def squeeze_(self, dim=None):
+        """squeeze, in place (torch.Tensor.squeeze_)."""
+        return _inplace_view(self, lambda t: _shape.squeeze(t, dim), "squeeze_")
+
+    def unsqueeze_(self, dim):
+        """unsqueeze, in place (torch.Tensor.unsqueeze_)."""
+        return _inplace_view(self, lambda t: _shape.unsqueeze(t, dim), "unsqueeze_")
+
+    def transpose_(self, dim0, dim1):
+        """transpose, in place (torch.Tensor.transpose_)."""
+        return _inplace_view(self, lambda t: _shape.transpose(t, dim0, dim1), "transpose_")
+
+    def t_(self):
+        """t, in place (torch.Tensor.t_)."""
+        return _inplace_view(self, _shape.t, "t_")
+
     def detach_(self):
         """Cuts this tensor from the graph, in place: no grad_fn, no longer requiring grad
         (torch.Tensor.detach_)."""
@@ -1268,6 +1285,16 @@ def _inplace_unary(t, function, what, *others):
     with _grad_mode.no_grad():
         result = function(t)
     _write(t, result._data, what)
+    return t
+
+
+def _inplace_view(t, function, what):
+    """t takes the shape (and strides) of function(t), a view of the same values, outside the
+    graph under PyTorch's in-place rules (_check_inplace)."""
+    _check_inplace(t, None)
+    with _grad_mode.no_grad():
+        t._data = function(t)._data
+    _engine.modified(t)
     return t
 
 

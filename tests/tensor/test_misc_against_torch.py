@@ -273,6 +273,19 @@ def test_binary_inplace_methods_match_torch(name, args):
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-14)
 
 
+@pytest.mark.parametrize("call", [lambda t: t.squeeze_(), lambda t: t.squeeze_(-1),
+                                  lambda t: t.unsqueeze_(1), lambda t: t.transpose_(0, -1),
+                                  lambda t: t[:, :, 0].t_()],
+                         ids=["squeeze_", "squeeze_dim", "unsqueeze_", "transpose_", "t_"])
+def test_inplace_shape_changes_match_torch(call):
+    x = np.arange(6.0).reshape(2, 3, 1)
+    ours, theirs = call(fg.tensor(x)), call(torch.tensor(x))
+    assert ours.shape == tuple(theirs.shape) and ours.stride() == theirs.stride()
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="leaf|graph"):  # torch records the graph case
+        call(fg.tensor(x, requires_grad=True))
+
+
 def test_detach_inplace_cuts_the_tensor_from_the_graph_as_torch():
     for lib in (fg, torch):
         y = lib.tensor([1.0, 2.0], requires_grad=True) * 2
