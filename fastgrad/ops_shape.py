@@ -256,6 +256,11 @@ def contiguous(input):
 
 # ---- select, unbind -----------------------------------------------------------------------------
 
+def _check_tensor(input, where):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{where}: input must be a Tensor, got {type(input).__name__}")
+
+
 class Select(Function):
     """The slice of a at position i along dim, that dimension removed (a view of a)."""
 
@@ -274,6 +279,7 @@ class Select(Function):
 
 def select(input, dim, index):
     """The slice of input at index along dim, without that dimension (torch.select)."""
+    _check_tensor(input, "select")
     if input.ndim == 0:
         raise IndexError("select: cannot be applied to a 0-d tensor")
     d = normalize_dim(dim, input.ndim, "select: dim")
@@ -289,6 +295,7 @@ def select(input, dim, index):
 
 def unbind(input, dim=0):
     """The slices of input along dim, as a tuple, that dimension removed (torch.unbind)."""
+    _check_tensor(input, "unbind")
     if input.ndim == 0:
         raise IndexError("unbind: cannot be applied to a 0-d tensor")
     d = normalize_dim(dim, input.ndim, "unbind: dim")

@@ -424,6 +424,8 @@ BAD = [
     ("select_range", lambda: fg.select(fg.zeros(2, 3), 1, 3), IndexError, "select: index"),
     ("select_0d", lambda: fg.select(fg.tensor(1.0), 0, 0), IndexError, "0-d"),
     ("unbind_dim", lambda: fg.unbind(fg.zeros(2, 3), 2), IndexError, "unbind: dim"),
+    ("unbind_list", lambda: fg.unbind([[1, 2]]), TypeError, "unbind: input"),
+    ("select_index_float", lambda: fg.select(fg.zeros(2), 0, 1.0), TypeError, "select: index"),
     ("mT_1d", lambda: fg.zeros(3).mT, ValueError, "mT"),
     ("stride_0d", lambda: fg.tensor(1.0).stride(0), IndexError, "stride"),
     ("stride_dim", lambda: fg.zeros(2, 3).stride(2), IndexError, "stride: dim"),
