@@ -13,9 +13,13 @@ from . import utils
 from .containers import ModuleDict, ModuleList
 from .loss import SmoothL1Loss
 from . import parallel
+from .activation import (CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,
+                         ReLU6, Softmin, Softsign, Tanhshrink, Threshold)
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
            "LayerNorm", "BatchNorm1d", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "ELU",
            "SiLU", "Softplus", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "HuberLoss",
            "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
            "utils", "ModuleList", "ModuleDict", "SmoothL1Loss"]
+__all__ += ["ReLU6", "PReLU", "SELU", "CELU", "Mish", "Softsign", "Tanhshrink", "Hardtanh",
+            "Hardsigmoid", "Hardswish", "LogSigmoid", "Softmin", "Threshold"]

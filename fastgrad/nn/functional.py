@@ -117,6 +117,86 @@ def log_softmax(input, dim=None, dtype=None):
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
 
 
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6) elementwise, as torch.nn.functional.relu6."""
+    return _act.elementwise(_tensor(input), "relu6")
+
+
+def selu(input, inplace=False):
+    """scale * (x if x > 0 else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale."""
+    return _act.elementwise(_tensor(input), "selu")
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x / alpha) - 1), as torch.nn.functional.celu."""
+    return _act.elementwise(_tensor(input), "celu", _checks.celu_alpha(alpha, "celu"))
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x)), as torch.nn.functional.mish."""
+    return _act.elementwise(_tensor(input), "mish")
+
+
+def softsign(input):
+    """x / (1 + |x|), as torch.nn.functional.softsign."""
+    return _act.elementwise(_tensor(input), "softsign")
+
+
+def hardsigmoid(input, inplace=False):
+    """min(max(x + 3, 0), 6) / 6, as torch.nn.functional.hardsigmoid."""
+    return _act.elementwise(_tensor(input), "hardsigmoid")
+
+
+def hardswish(input, inplace=False):
+    """x * hardsigmoid(x), as torch.nn.functional.hardswish."""
+    return _act.elementwise(_tensor(input), "hardswish")
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), computed stably, as torch.nn.functional.logsigmoid."""
+    return _act.elementwise(_tensor(input), "logsigmoid")
+
+
+def tanhshrink(input):
+    """x - tanh(x), as torch.nn.functional.tanhshrink."""
+    return _act.elementwise(_tensor(input), "tanhshrink")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """min(max(x, min_val), max_val) elementwise, as torch.nn.functional.hardtanh."""
+    lo, hi = _checks.hardtanh_bounds(min_val, max_val, "hardtanh")
+    return _act.HardtanhFunction.apply(_float_input(input), lo, hi)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value, as torch.nn.functional.threshold."""
+    th = _checks.number(threshold, "threshold", "threshold")
+    return _act.ThresholdFunction.apply(_tensor(input), th,
+                                        _checks.number(value, "value", "threshold"))
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight * x, with one slope per channel (axis 1) or one for all, as
+    torch.nn.functional.prelu; the gradient reaches weight too."""
+    x = _float_input(input)
+    if not isinstance(weight, (Tensor, np.ndarray)):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    count = int(np.size(_data(weight)))
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if count != 1 and count != channels:
+        raise ValueError(f"prelu: weight has {count} elements but the input of shape "
+                         f"{tuple(x.shape)} has {channels} channels (axis 1); expected 1 or "
+                         f"{channels}")
+    return _act.PReLUFunction.apply(x, weight)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along `dim`, as torch.nn.functional.softmin."""
+    x = _tensor(input)
+    x = x.to(dtype) if dtype is not None else x
+    return _act.SoftmaxFunction.apply(-x, _softmax_dim(x, dim, "softmin"), False)
+
+
 # ---- losses -------------------------------------------------------------------------------------
 
 def _float_input(input):
