@@ -15,6 +15,10 @@ from .loss import SmoothL1Loss
 from . import parallel
 from .activation import (CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU,
                          ReLU6, Softmin, Softsign, Tanhshrink, Threshold)
+from .containers import ParameterDict, ParameterList
+from .layers import Bilinear, CosineSimilarity, PairwiseDistance, Unflatten
+from .normalization import GroupNorm, RMSNorm
+from .sparse import Embedding
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten", "Dropout",
            "LayerNorm", "BatchNorm1d", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "ELU",
@@ -23,3 +27,5 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "Identity", "Flatten",
            "utils", "ModuleList", "ModuleDict", "SmoothL1Loss"]
 __all__ += ["ReLU6", "PReLU", "SELU", "CELU", "Mish", "Softsign", "Tanhshrink", "Hardtanh",
             "Hardsigmoid", "Hardswish", "LogSigmoid", "Softmin", "Threshold"]
+__all__ += ["Embedding", "ParameterList", "ParameterDict", "Unflatten", "GroupNorm", "RMSNorm",
+            "Bilinear", "CosineSimilarity", "PairwiseDistance"]

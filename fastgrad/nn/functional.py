@@ -478,3 +478,5 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 from .functional_parity import one_hot, smooth_l1_loss  # noqa: E402,F401
+from .functional_layers import (bilinear, cosine_similarity, embedding,  # noqa: E402,F401
+                                group_norm, normalize, pad, pairwise_distance, rms_norm)

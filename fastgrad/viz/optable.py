@@ -126,6 +126,10 @@ OPS = {
     "HardtanhFunction": ("min(max(x, lo), hi)", ("1 if lo < x < hi else 0",)),
     "ThresholdFunction": ("x if x > θ else v", ("1 if x > θ else 0",)),
     "PReLUFunction": ("x if x > 0 else w·x", ("1 if x > 0 else w", "0 if x > 0 else x")),
+    "EmbeddingFunction": ("W[i]: the rows of W at the indices i",
+                          ("1 added to each row read, once per read (none for padding_idx)",)),
+    "PadFunction": ("x padded (constant, or copies of x at the border)",
+                    ("the gradient cropped back, copies' added to the position they copied",)),
     "SoftmaxFunction": ("softmax(x) or log_softmax(x)",
                         ("out·(g − Σ g·out)  (log: g − e^out·Σ g)",)),
     # ---- normalisation (fastgrad/functions/normalization.py)
@@ -164,6 +168,7 @@ DISPLAY = {  # how a node is titled where the class name reads poorly
     "hardsigmoid": "Hardsigmoid", "hardswish": "Hardswish", "logsigmoid": "LogSigmoid",
     "tanhshrink": "Tanhshrink", "HardtanhFunction": "Hardtanh",
     "ThresholdFunction": "Threshold", "PReLUFunction": "PReLU",
+    "EmbeddingFunction": "Embedding", "PadFunction": "pad",
 }
 
 
@@ -183,7 +188,7 @@ VARIADIC = {"Cat", "Stack"}  # forward(ctx, dim, *inputs): every input as the la
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b"),
-         "PReLUFunction": ("x", "w")}
+         "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _LOSS_ARGS = ("x", "t")
 
