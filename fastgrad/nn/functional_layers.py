@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from .. import ops_math
+from .. import ops_math, ops_reduce
 from .._grad_mode import no_grad
 from ..functions.embedding import EmbeddingFunction
 from ..functions.pad import NUMPY_MODES, PadFunction
@@ -153,14 +153,8 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 
 def _vector_norm(x, p, dim, keepdim):
-    """The p-norm along dim, differentiable (p = inf: the largest magnitude)."""
-    if p == float("inf"):
-        return x.abs().max(dim, keepdim=keepdim)[0] if dim is not None else x.abs().max()
-    if p == 2:
-        return (x * x).sum(dim, keepdim=keepdim).sqrt()
-    if p == 1:
-        return x.abs().sum(dim, keepdim=keepdim)
-    return (x.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+    """The p-norm along dim; its derivative is 0, not NaN, at a zero vector (PyTorch's)."""
+    return ops_reduce.norm(x, p, dim, keepdim)
 
 
 # ---- distances and the bilinear layer -----------------------------------------------------------
