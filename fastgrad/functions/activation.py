@@ -162,7 +162,7 @@ class PReLUFunction(Function):
         wb = w.reshape(shape).astype(x.dtype, copy=False)
         positive = x > 0
         ctx.save_for_backward(x, wb, positive)
-        ctx.w_shape = w.shape
+        ctx.w_shape, ctx.w_dtype = w.shape, w.dtype
         return np.where(positive, x, x * wb)
 
     @staticmethod
@@ -179,6 +179,7 @@ class PReLUFunction(Function):
             else:
                 axes = tuple(a for a in range(x.ndim) if a != 1)
                 dw = gx.sum(axis=axes).reshape(ctx.w_shape)
+            dw = dw.astype(ctx.w_dtype, copy=False)  # the weight's own dtype, as its .grad
         return dx, dw
 
 

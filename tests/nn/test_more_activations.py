@@ -145,3 +145,11 @@ def test_bad_arguments_name_the_argument():
         F.prelu(x, 0.25)
     with pytest.raises(TypeError, match="dim"):
         F.softmin(x, 1.5)
+
+
+def test_prelu_weight_gradient_keeps_the_weights_dtype(rng):
+    m = nn.PReLU(3)  # float32 slopes
+    x = rng.standard_normal((4, 3))  # float64 input
+    m(fg.Tensor(x)).sum().backward()
+    assert m.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(m.weight.grad, np.where(x > 0, 0, x).sum(0), rtol=1e-6)
