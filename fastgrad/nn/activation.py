@@ -4,6 +4,8 @@ A Module that a preceding Linear can fuse with (Sequential runs them as one C ca
 `fused_activation()`: the kernel activation's name and its parameter, or None where this
 instance cannot fuse. Modules without the method never fuse.
 """
+import warnings
+
 import numpy as np
 
 from . import _checks
@@ -232,8 +234,14 @@ class CELU(Module):
 
 class Hardtanh(Module):
     """min(max(x, min_val), max_val) elementwise, as torch.nn.Hardtanh."""
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False) -> None:
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
+                 max_value=None) -> None:
         super().__init__()
+        if min_value is not None or max_value is not None:  # PyTorch's old names
+            warnings.warn("Hardtanh: keyword arguments min_value and max_value are "
+                          "deprecated; use min_val and max_val", FutureWarning, stacklevel=2)
+            min_val = min_val if min_value is None else min_value
+            max_val = max_val if max_value is None else max_value
         self.min_val, self.max_val = _checks.hardtanh_bounds(min_val, max_val, "Hardtanh")
 
     def forward(self, x):

@@ -103,7 +103,7 @@ class GroupNorm(Module):
     """Normalises each of num_groups groups of channels per sample, then a learnable
     per-channel scale and shift, as torch.nn.GroupNorm."""
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
-                 dtype=None) -> None:
+                 dtype=None, bias=True) -> None:
         super().__init__()
         self.num_groups = _count(num_groups, "num_groups", "GroupNorm")
         self.num_channels = _count(num_channels, "num_channels", "GroupNorm")
@@ -114,7 +114,10 @@ class GroupNorm(Module):
         dtype = np.dtype(dtype or np.float32)
         if affine:
             self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

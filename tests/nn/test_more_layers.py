@@ -41,6 +41,7 @@ CASES = {
     "groupnorm": (lambda m: m.GroupNorm(2, 4), [(3, 4, 5)]),
     "groupnorm_2d_spatial": (lambda m: m.GroupNorm(4, 4, eps=1e-3), [(2, 4, 3, 2)]),
     "groupnorm_no_affine": (lambda m: m.GroupNorm(1, 6, affine=False), [(5, 6)]),
+    "groupnorm_no_bias": (lambda m: m.GroupNorm(3, 6, bias=False), [(2, 6, 2)]),
     "rmsnorm": (lambda m: m.RMSNorm(5), [(3, 4, 5)]),
     "rmsnorm_2dims_eps": (lambda m: m.RMSNorm((4, 5), eps=1e-4), [(3, 4, 5)]),
     "rmsnorm_no_affine": (lambda m: m.RMSNorm(5, elementwise_affine=False), [(2, 5)]),
@@ -177,6 +178,26 @@ def test_new_names_exist_as_in_torch():
         assert hasattr(torch.nn.functional, name) and hasattr(F, name), name
     for name in ["eye_", "trunc_normal_", "orthogonal_"]:
         assert hasattr(torch.nn.init, name) and hasattr(nn.init, name), name
+
+
+def test_constructor_arguments_are_torchs():
+    torch = torch_or_skip()
+    import inspect
+    for name in ["Embedding", "ParameterList", "ParameterDict", "Unflatten", "GroupNorm",
+                 "RMSNorm", "Bilinear", "CosineSimilarity", "PairwiseDistance", "ReLU6", "PReLU",
+                 "SELU", "CELU", "Mish", "Hardtanh", "Hardsigmoid", "Hardswish", "Softmin",
+                 "Threshold"]:
+        ours = list(inspect.signature(getattr(nn, name).__init__).parameters)
+        theirs = list(inspect.signature(getattr(torch.nn, name).__init__).parameters)
+        assert ours == theirs, name
+    for name in ["relu6", "selu", "celu", "mish", "softsign", "tanhshrink", "hardtanh",
+                 "hardsigmoid", "hardswish", "softmin", "threshold", "embedding", "group_norm",
+                 "rms_norm", "normalize", "pad"]:  # the others are builtins without a signature
+        ours = list(inspect.signature(getattr(F, name)).parameters)
+        theirs = list(inspect.signature(getattr(torch.nn.functional, name)).parameters)
+        assert ours == theirs, name
+    ours = inspect.signature(nn.Embedding.from_pretrained).parameters
+    assert list(ours) == list(inspect.signature(torch.nn.Embedding.from_pretrained).parameters)
 
 
 def test_bad_arguments_name_the_argument():
