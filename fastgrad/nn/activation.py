@@ -294,3 +294,44 @@ class Softmin(Softmax):
     """softmax(-x) along `dim`, as torch.nn.Softmin."""
     def forward(self, x):
         return F.softmin(x, self.dim)
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0, as torch.nn.Hardshrink."""
+    def __init__(self, lambd=0.5) -> None:
+        super().__init__()
+        self.lambd = _checks.number(lambd, "lambd", "Hardshrink")
+
+    def forward(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x shrunk toward 0 by lambd, and 0 within lambd of it, as torch.nn.Softshrink."""
+    def __init__(self, lambd=0.5) -> None:
+        super().__init__()
+        self.lambd = _checks.number(lambd, "lambd", "Softshrink")
+        if self.lambd < 0:
+            raise ValueError(f"Softshrink: lambd must be greater or equal to 0, got {lambd}")
+
+    def forward(self, x):
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the halves a, b of the input along dim, as torch.nn.GLU."""
+    def __init__(self, dim=-1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

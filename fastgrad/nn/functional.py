@@ -197,6 +197,48 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return _act.SoftmaxFunction.apply(-x, _softmax_dim(x, dim, "softmin"), False)
 
 
+def _shrink_mask(x, lambd):
+    """Where |x| > lambd, as PyTorch tests it (not inside [-lambd, lambd], so NaN counts)."""
+    data = x._data
+    return ~((data >= -lambd) & (data <= lambd))
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0, as torch.nn.functional.hardshrink."""
+    x = _float_input(input)
+    keep = _shrink_mask(x, _checks.number(lambd, "lambd", "hardshrink"))
+    return x * keep.astype(x.dtype)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0, as
+    torch.nn.functional.softshrink; lambd must be >= 0."""
+    lambd = _checks.number(lambd, "lambd", "softshrink")
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")
+    x = _float_input(input)
+    keep = _shrink_mask(x, lambd)
+    shift = np.where(x._data > 0, -lambd, lambd).astype(x.dtype)
+    return (x + shift) * keep.astype(x.dtype)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), a and b the two halves of input along dim, as
+    torch.nn.functional.glu."""
+    x = _float_input(input)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"glu: dim must be an int, got {type(dim).__name__}")
+    if x.ndim == 0 or not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for input shape {tuple(x.shape)}")
+    d = dim % x.ndim
+    n = x.shape[d]
+    if n % 2:
+        raise ValueError(f"glu: halving dimension {dim} needs an even size, got {n}")
+    first = (slice(None),) * d + (slice(0, n // 2),)
+    second = (slice(None),) * d + (slice(n // 2, n),)
+    return x[first] * sigmoid(x[second])
+
+
 # ---- losses -------------------------------------------------------------------------------------
 
 def _float_input(input):

@@ -20,6 +20,11 @@ MODULES = {
     "softmin0": (lambda: nn.Softmin(0), lambda t: t.nn.Softmin(0)),
     "softmin-1": (lambda: nn.Softmin(-1), lambda t: t.nn.Softmin(-1)),
     "prelu": (lambda: nn.PReLU(), lambda t: t.nn.PReLU()),
+    "hardshrink": (lambda: nn.Hardshrink(), lambda t: t.nn.Hardshrink()),
+    "hardshrink2": (lambda: nn.Hardshrink(2.0), lambda t: t.nn.Hardshrink(2.0)),
+    "softshrink": (lambda: nn.Softshrink(), lambda t: t.nn.Softshrink()),
+    "softshrink1.5": (lambda: nn.Softshrink(1.5), lambda t: t.nn.Softshrink(1.5)),
+    "glu": (lambda: nn.GLU(1), lambda t: t.nn.GLU(1)),
 }
 
 
@@ -33,6 +38,7 @@ def test_matches_torch(name, dtype, rng):
     m, mt = make().to(dtype), make_t(torch).to(getattr(torch, np.dtype(dtype).name))
     xf, xt = fg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, yt = m(xf), mt(xt)
+    g = g[:, :y.shape[1]]  # GLU halves axis 1
     y.backward(g)
     yt.backward(torch.tensor(g))
     assert y.dtype == dtype
@@ -71,6 +77,8 @@ def test_prelu_gradcheck_input_and_weight(rng):
 
 @pytest.mark.parametrize("fn", [lambda t: F.hardtanh(t, -0.5, 1.5),
                                 lambda t: F.threshold(t, 0.1, 2.0),
+                                lambda t: F.hardshrink(t, 0.3), lambda t: F.softshrink(t, 0.3),
+                                lambda t: (F.glu(t, 1) * fg.Tensor(np.arange(6.0).reshape(3, 2))).sum(),
                                 lambda t: (F.softmin(t, 1) * fg.Tensor(np.arange(12.0).reshape(3, 4))).sum()])
 def test_gradcheck(fn, rng):
     # Away from the kinks (the bounds, the threshold) so finite differences are smooth.
@@ -85,6 +93,8 @@ def test_kinks_and_nan_follow_pytorch():
                          (lambda t: F.threshold(t, 0.5, 9.0),
                           lambda t: torch.nn.functional.threshold(t, 0.5, 9.0)),
                          (F.relu6, torch.nn.functional.relu6),
+                         (F.hardshrink, torch.nn.functional.hardshrink),
+                         (F.softshrink, torch.nn.functional.softshrink),
                          (F.hardsigmoid, torch.nn.functional.hardsigmoid),
                          (F.hardswish, torch.nn.functional.hardswish)]:
         xf, xt = fg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -104,6 +114,8 @@ def test_functional_forms_equal_modules(rng):
              (F.hardsigmoid(x), nn.Hardsigmoid()(x)), (F.hardswish(x), nn.Hardswish()(x)),
              (F.logsigmoid(x), nn.LogSigmoid()(x)), (F.softmin(x, 1), nn.Softmin(1)(x)),
              (F.threshold(x, 0.1, 5.0), nn.Threshold(0.1, 5.0)(x)),
+             (F.hardshrink(x, 1.0), nn.Hardshrink(1.0)(x)), (F.glu(x), nn.GLU()(x)),
+             (F.softshrink(x, 1.0), nn.Softshrink(1.0)(x)),
              (F.prelu(x, fg.Tensor(np.full(1, 0.25, np.float64))), nn.PReLU().double()(x))]
     for a, b in pairs:
         np.testing.assert_array_equal(a.data, b.data)
@@ -112,10 +124,12 @@ def test_functional_forms_equal_modules(rng):
 def test_new_activations_exist_as_in_torch():
     torch = torch_or_skip()
     for name in ["ReLU6", "PReLU", "SELU", "CELU", "Mish", "Softsign", "Tanhshrink", "Hardtanh",
-                 "Hardsigmoid", "Hardswish", "LogSigmoid", "Softmin", "Threshold"]:
+                 "Hardsigmoid", "Hardswish", "LogSigmoid", "Softmin", "Threshold", "Hardshrink",
+                 "Softshrink", "GLU"]:
         assert hasattr(torch.nn, name) and hasattr(nn, name), name
     for name in ["relu6", "prelu", "selu", "celu", "mish", "softsign", "tanhshrink", "hardtanh",
-                 "hardsigmoid", "hardswish", "logsigmoid", "softmin", "threshold"]:
+                 "hardsigmoid", "hardswish", "logsigmoid", "softmin", "threshold", "hardshrink",
+                 "softshrink", "glu"]:
         assert hasattr(torch.nn.functional, name) and hasattr(F, name), name
 
 
@@ -145,6 +159,14 @@ def test_bad_arguments_name_the_argument():
         F.prelu(x, 0.25)
     with pytest.raises(TypeError, match="dim"):
         F.softmin(x, 1.5)
+    with pytest.raises(ValueError, match="lambd"):
+        nn.Softshrink(-1.0)
+    with pytest.raises(TypeError, match="lambd"):
+        F.hardshrink(x, "1")
+    with pytest.raises(ValueError, match="even size"):
+        F.glu(x, 1)
+    with pytest.raises(IndexError, match="out of range"):
+        F.glu(x, 2)
 
 
 def test_prelu_weight_gradient_keeps_the_weights_dtype(rng):

@@ -139,6 +139,25 @@ def test_pad_matches_torch(pad, mode, value, dtype, rng):
          lambda t: torch.nn.functional.pad(t, pad, mode=mode, value=value), [x], dtype, rng)
 
 
+PAD_MODULES = [("ZeroPad1d", (2,), (2, 3, 4)), ("ZeroPad2d", ((1, 0, 2, 1),), (2, 3, 4)),
+               ("ZeroPad3d", (1,), (1, 2, 3, 4)), ("ConstantPad1d", ((1, 2), -2.5), (2, 3, 4)),
+               ("ConstantPad2d", (1, 4.0), (3, 4)), ("ConstantPad3d", ((1, 0, 0, 1, 2, 0), 1.0), (2, 2, 3, 4)),
+               ("ReflectionPad1d", ((3, 1),), (2, 3, 4)), ("ReflectionPad2d", (1,), (1, 2, 3, 4)),
+               ("ReflectionPad3d", (1,), (1, 2, 3, 3, 4)), ("ReplicationPad1d", (2,), (2, 3, 4)),
+               ("ReplicationPad2d", ((0, 1, 2, 3),), (1, 2, 3, 4)),
+               ("ReplicationPad3d", (1,), (1, 2, 2, 3, 4)), ("CircularPad1d", (2,), (2, 3, 4)),
+               ("CircularPad2d", ((1, 2, 0, 1),), (1, 2, 3, 4)),
+               ("CircularPad3d", (1,), (1, 2, 2, 3, 4))]
+
+
+@pytest.mark.parametrize("name,args,shape", PAD_MODULES)
+def test_padding_modules_match_torch(name, args, shape, rng):
+    torch = torch_or_skip()
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    _run(torch, ours, theirs, [rng.standard_normal(shape)], np.float64, rng)
+
+
 def test_parameter_containers_register_as_torch():
     torch = torch_or_skip()
 
@@ -232,5 +251,7 @@ def test_bad_arguments_name_the_argument():
         nn.Unflatten("a", (2, 2))
     with pytest.raises(TypeError, match="Parameter or a Tensor"):
         nn.ParameterList([1.0])
+    with pytest.raises(TypeError, match="padding must be an int or a tuple of 4"):
+        nn.ZeroPad2d((1, 2))
     with pytest.raises(KeyError, match="'.'"):
         nn.ParameterDict({"a.b": fg.zeros(1)})
