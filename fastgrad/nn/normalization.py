@@ -98,3 +98,60 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class GroupNorm(Module):
+    """Normalises each of num_groups groups of channels per sample, then a learnable
+    per-channel scale and shift, as torch.nn.GroupNorm."""
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None, bias=True) -> None:
+        super().__init__()
+        self.num_groups = _count(num_groups, "num_groups", "GroupNorm")
+        self.num_channels = _count(num_channels, "num_channels", "GroupNorm")
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.eps, self.affine = float(eps), bool(affine)
+        dtype = np.dtype(dtype or np.float32)
+        if affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2) + eps) over the last dimensions (normalized_shape), times a
+    learnable weight, as torch.nn.RMSNorm; eps None is the dtype's machine epsilon."""
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
+                 else tuple(normalized_shape))
+        if not shape:
+            raise ValueError("RMSNorm: normalized_shape must not be empty")
+        self.normalized_shape = tuple(_count(d, "normalized_shape", "RMSNorm") for d in shape)
+        self.eps = None if eps is None else float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape,
+                                            dtype=np.dtype(dtype or np.float32)))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -132,6 +132,22 @@ OPS = {
     "silu": ("x·σ(x)", ("σ(x)·(1 + x·(1 − σ(x)))",)),
     "softplus": ("ln(1 + e^(βx))/β", ("σ(βx)",)),
     "SoftplusFunction": ("ln(1 + e^(βx))/β", ("σ(βx)",)),
+    "relu6": ("min(max(x, 0), 6)", ("1 if 0 < x < 6 else 0",)),
+    "selu": ("λx if x > 0 else λα(e^x − 1)", ("λ if x > 0 else λα·e^x",)),
+    "celu": ("x if x > 0 else α(e^(x/α) − 1)", ("1 if x > 0 else e^(x/α)",)),
+    "mish": ("x·tanh(softplus(x))", ("t + x·σ(x)·(1 − t²), t = tanh(softplus(x))",)),
+    "softsign": ("x/(1 + |x|)", ("1/(1 + |x|)²",)),
+    "hardsigmoid": ("min(max(x + 3, 0), 6)/6", ("1/6 if −3 < x < 3 else 0",)),
+    "hardswish": ("x·min(max(x + 3, 0), 6)/6", ("0 if x < −3, x/3 + ½ if x ≤ 3, else 1",)),
+    "logsigmoid": ("ln σ(x)", ("1 − σ(x)",)),
+    "tanhshrink": ("x − tanh(x)", ("tanh²(x)",)),
+    "HardtanhFunction": ("min(max(x, lo), hi)", ("1 if lo < x < hi else 0",)),
+    "ThresholdFunction": ("x if x > θ else v", ("1 if x > θ else 0",)),
+    "PReLUFunction": ("x if x > 0 else w·x", ("1 if x > 0 else w", "0 if x > 0 else x")),
+    "EmbeddingFunction": ("W[i]: the rows of W at the indices i",
+                          ("1 added to each row read, once per read (none for padding_idx)",)),
+    "PadFunction": ("x padded (constant, or copies of x at the border)",
+                    ("the gradient cropped back, copies' added to the position they copied",)),
     "SoftmaxFunction": ("softmax(x) or log_softmax(x)",
                         ("out·(g − Σ g·out)  (log: g − e^out·Σ g)",)),
     # ---- normalisation (fastgrad/functions/normalization.py)
@@ -166,6 +182,11 @@ DISPLAY = {  # how a node is titled where the class name reads poorly
     "none": "identity", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "leaky_relu": "LeakyReLU", "gelu": "GELU", "gelu_tanh": "GELU (tanh)", "elu": "ELU",
     "silu": "SiLU", "softplus": "Softplus",
+    "relu6": "ReLU6", "selu": "SELU", "celu": "CELU", "mish": "Mish", "softsign": "Softsign",
+    "hardsigmoid": "Hardsigmoid", "hardswish": "Hardswish", "logsigmoid": "LogSigmoid",
+    "tanhshrink": "Tanhshrink", "HardtanhFunction": "Hardtanh",
+    "ThresholdFunction": "Threshold", "PReLUFunction": "PReLU",
+    "EmbeddingFunction": "Embedding", "PadFunction": "pad",
 }
 
 
@@ -185,7 +206,8 @@ VARIADIC = {"Cat", "Stack", "Einsum"}  # forward(ctx, dim or spec, *inputs): las
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
          "Einsum": ("equation", "operand"),
-         "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b")}
+         "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b"),
+         "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _LOSS_ARGS = ("x", "t")
 
