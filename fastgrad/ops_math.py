@@ -16,7 +16,8 @@ from . import _engine, _kernels
 from ._grad_mode import is_grad_enabled, no_grad
 from .autograd import ArrayFunction as Function
 from .dtypes import get_default_dtype, result_type
-from .ops import Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, unbroadcast
+from .ops import (Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, float_array,
+                  unbroadcast)
 from .ops_shape import normalize_dim
 from .tensor import Tensor
 
@@ -61,6 +62,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         return np.sin(a)
 
@@ -75,6 +77,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         return np.cos(a)
 
@@ -89,6 +92,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, below is nan
             return np.log1p(a)
