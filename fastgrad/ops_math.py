@@ -245,7 +245,16 @@ class Rsqrt(Function):
         return -0.5 * g * out * out * out
 
 
-class Sign(Function):
+class StepFunction(Function):
+    """A piecewise-constant op of one input (sign, floor, ceil, trunc): its derivative is zero
+    wherever it has one, as PyTorch takes it; forward must set ctx.shape."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros(ctx.shape, dtype=g.dtype)
+
+
+class Sign(StepFunction):
     """-1, 0 or 1 as a is negative, zero or positive; 0 for NaN, as PyTorch."""
 
     @staticmethod
@@ -254,12 +263,8 @@ class Sign(Function):
         out = np.sign(a)
         return np.where(np.isnan(a), 0, out).astype(a.dtype) if a.dtype.kind == "f" else out
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative wherever it has one (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Floor(Function):
+class Floor(StepFunction):
     """The largest integer ≤ a."""
 
     @staticmethod
@@ -267,12 +272,8 @@ class Floor(Function):
         ctx.shape = a.shape
         return np.floor(a)
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Ceil(Function):
+class Ceil(StepFunction):
     """The smallest integer ≥ a."""
 
     @staticmethod
@@ -280,22 +281,14 @@ class Ceil(Function):
         ctx.shape = a.shape
         return np.ceil(a)
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Trunc(Function):
+class Trunc(StepFunction):
     """a rounded toward zero."""
 
     @staticmethod
     def forward(ctx, a):
         ctx.shape = a.shape
         return np.trunc(a)
-
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
 
 class Frac(Function):
