@@ -31,7 +31,16 @@ enum { FG_READS_NOTHING = 0, FG_READS_X = 1, FG_READS_Y = 2, FG_READS_X_OR_Y = 3
     X(gelu_tanh,  FG_ACT_GELU_TANH,  FG_READS_X) /* approximate='tanh' */           \
     X(elu,        FG_ACT_ELU,        FG_READS_X)                                    \
     X(silu,       FG_ACT_SILU,       FG_READS_X)                                    \
-    X(softplus,   FG_ACT_SOFTPLUS,   FG_READS_X) /* linear where beta*x > 20 */
+    X(softplus,   FG_ACT_SOFTPLUS,   FG_READS_X) /* linear where beta*x > 20 */ \
+    X(relu6,      FG_ACT_RELU6,      FG_READS_X_OR_Y) /* 0 < x < 6 iff 0 < y < 6 */ \
+    X(selu,       FG_ACT_SELU,       FG_READS_X)                                    \
+    X(celu,       FG_ACT_CELU,       FG_READS_X) /* param: alpha, non-zero */       \
+    X(mish,       FG_ACT_MISH,       FG_READS_X)                                    \
+    X(softsign,   FG_ACT_SOFTSIGN,   FG_READS_X)                                    \
+    X(hardsigmoid, FG_ACT_HARDSIGMOID, FG_READS_X)                                  \
+    X(hardswish,  FG_ACT_HARDSWISH,  FG_READS_X)                                    \
+    X(logsigmoid, FG_ACT_LOGSIGMOID, FG_READS_X)                                    \
+    X(tanhshrink, FG_ACT_TANHSHRINK, FG_READS_X)
 
 /* PyTorch's default Softplus threshold, the one the kernel applies. */
 #define FG_SOFTPLUS_THRESHOLD 20
@@ -46,6 +55,8 @@ enum { FG_READS_NOTHING = 0, FG_READS_X = 1, FG_READS_Y = 2, FG_READS_X_OR_Y = 3
 #define FG_INV_SQRT_2PI 0.39894228040143267794   /* 1/sqrt(2*pi) */
 #define FG_SQRT_2_OVER_PI 0.79788456080286535588 /* sqrt(2/pi): PyTorch's kBeta */
 #define FG_GELU_KAPPA 0.044715
+#define FG_SELU_ALPHA 1.6732632423543772848170429916717
+#define FG_SELU_SCALE 1.0507009873554804934193349852946
 #endif
 
 static inline T FG_NAME(none_fwd)(T x, T p) { (void)p; return x; }
@@ -133,5 +144,103 @@ static inline T FG_NAME(softplus_bwd)(T x, T dy, T p)
     const T bx = x * p;
     const T z = FG_M(exp)(bx);
     return bx > FG_SOFTPLUS_THRESHOLD ? dy : dy * z / (z + 1);
+}
+
+/* min(max(x, 0), 6), PyTorch's hardtanh(x, 0, 6); NaN propagates. The derivative is
+ * hardtanh_backward: zero at and beyond the bounds, and (as there) passed through for NaN. */
+static inline T FG_NAME(relu6_fwd)(T x, T p) { (void)p; return x < 0 ? 0 : (x > 6 ? 6 : x); }
+static inline T FG_NAME(relu6_bwd)(T s, T dy, T p) { (void)p; return (s <= 0 || s >= 6) ? 0 : dy; }
+
+/* scale * (x if x > 0 else alpha * (exp(x) - 1)), with PyTorch's alpha and scale. */
+static inline T FG_NAME(selu_fwd)(T x, T p)
+{
+    (void)p;
+    return x > 0 ? (T)FG_SELU_SCALE * x : (T)(FG_SELU_SCALE * FG_SELU_ALPHA) * FG_M(expm1)(x);
+}
+static inline T FG_NAME(selu_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    return x <= 0 ? dy * (T)(FG_SELU_SCALE * FG_SELU_ALPHA) * FG_M(exp)(x) : dy * (T)FG_SELU_SCALE;
+}
+
+/* x if x > 0 else alpha * (exp(x / alpha) - 1); derivative exp(x / alpha) on the left. */
+static inline T FG_NAME(celu_fwd)(T x, T p) { return x > 0 ? x : p * FG_M(expm1)(x / p); }
+static inline T FG_NAME(celu_bwd)(T x, T dy, T p) { return x <= 0 ? dy * FG_M(exp)(x / p) : dy; }
+
+/* softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow, no cancellation. */
+static inline T FG_NAME(softplus1)(T x)
+{
+    return (x > 0 ? x : 0) + FG_M(log1p)(FG_NAME(exp_nonpos)(-FG_M(fabs)(x)));
+}
+
+/* x * tanh(softplus(x)); derivative tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2), as
+ * PyTorch's mish_backward. */
+static inline T FG_NAME(mish_fwd)(T x, T p)
+{
+    (void)p;
+    return x * FG_M(tanh)(FG_NAME(softplus1)(x));
+}
+static inline T FG_NAME(mish_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    const T t = FG_M(tanh)(FG_NAME(softplus1)(x));
+    return dy * (t + x * FG_NAME(sigmoid1)(x) * (1 - t * t));
+}
+
+/* x / (1 + |x|); derivative 1 / (1 + |x|)^2 */
+static inline T FG_NAME(softsign_fwd)(T x, T p) { (void)p; return x / (1 + FG_M(fabs)(x)); }
+static inline T FG_NAME(softsign_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    const T d = 1 + FG_M(fabs)(x);
+    return dy / (d * d);
+}
+
+/* min(max(x + 3, 0), 6) / 6; derivative 1/6 strictly inside (-3, 3), else 0 (PyTorch). */
+static inline T FG_NAME(hardsigmoid_fwd)(T x, T p)
+{
+    (void)p;
+    const T t = x + 3;
+    return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6;
+}
+static inline T FG_NAME(hardsigmoid_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    return (x > -3 && x < 3) ? dy / 6 : 0;
+}
+
+/* x * hardsigmoid(x); derivative 0 below -3, x / 3 + 1/2 up to 3, 1 above (PyTorch's
+ * hardswish_backward, which takes the middle branch at both ends). */
+static inline T FG_NAME(hardswish_fwd)(T x, T p)
+{
+    return x * FG_NAME(hardsigmoid_fwd)(x, p);
+}
+static inline T FG_NAME(hardswish_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    return x < -3 ? 0 : (x <= 3 ? dy * (x / 3 + (T)0.5) : dy);
+}
+
+/* log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); derivative sigmoid(-x) = 1 - sigmoid(x),
+ * written with z = exp(-|x|) as PyTorch's log_sigmoid_backward. */
+static inline T FG_NAME(logsigmoid_fwd)(T x, T p)
+{
+    (void)p;
+    return (x < 0 ? x : 0) - FG_M(log1p)(FG_NAME(exp_nonpos)(-FG_M(fabs)(x)));
+}
+static inline T FG_NAME(logsigmoid_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    const T z = FG_NAME(exp_nonpos)(-FG_M(fabs)(x));
+    return x < 0 ? dy * (1 - z / (1 + z)) : dy * (z / (1 + z));
+}
+
+/* x - tanh(x); derivative tanh(x)^2 */
+static inline T FG_NAME(tanhshrink_fwd)(T x, T p) { (void)p; return x - FG_M(tanh)(x); }
+static inline T FG_NAME(tanhshrink_bwd)(T x, T dy, T p)
+{
+    (void)p;
+    const T t = FG_M(tanh)(x);
+    return dy * t * t;
 }
 #endif /* FG_NAME */

@@ -50,6 +50,17 @@ from .ops_scatter import scatter  # also gives Tensor its scatter_ and scatter
 from .ops_reduce import cumprod, cumsum, diff, logsumexp
 from .ops_scatter import detach, gather, index_select, masked_select, nonzero
 from .ops_sort import argsort, kthvalue, median, mode, sort, topk
+from .ops_reduce import amax, amin, aminmax, count_nonzero, std_mean, var_mean
+from .ops_math import clamp_max, clamp_min, nan_to_num
+from .ops_scatter import index_add, index_fill, masked_scatter, scatter_add
+from .ops_shape import select, unbind
+from .ops_bins import bincount, bucketize, histc, searchsorted, unique_consecutive
+# the in-place forms as functions, as torch.exp_(t)
+from .ops_math import (abs_, acos_, arccos_, arcsin_, arctan_, asin_, atan_, ceil_, clamp_,
+                       clamp_max_, clamp_min_, clip_, cos_, cosh_, detach_, erf_, exp2_, exp_,
+                       expm1_, fill_, fix_, floor_, frac_, log10_, log1p_, log2_, log_,
+                       nan_to_num_, neg_, negative_, reciprocal_, relu_, round_, rsqrt_, sigmoid_,
+                       sin_, sinh_, sqrt_, square_, tanh_, trunc_, zero_)
 
 # dtypes in PyTorch's names; fg.float, fg.int and fg.bool shadow the builtins here, as in torch
 from .dtypes import bool_ as bool, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
@@ -105,4 +116,8 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "ceil", "trunc", "fix", "frac", "remainder", "fmod", "exp2", "expm1", "log2", "log10",
            "erf", "sinh", "cosh", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "atan2",
            "arctan2", "hypot", "lerp", "addcmul", "addcdiv", "isnan", "isinf", "isfinite", "any",
-           "all"]
+           "all",
+           "amax", "amin", "aminmax", "count_nonzero", "std_mean", "var_mean",
+           "clamp_max", "clamp_min", "nan_to_num", "index_add", "index_fill", "masked_scatter",
+           "scatter_add", "select", "unbind", "bincount", "bucketize", "histc", "searchsorted",
+           "unique_consecutive"]

@@ -190,10 +190,16 @@ def matmul(a, b):
 
 # ---- elementwise functions ----------------------------------------------------------------------
 
+def float_array(a):
+    """a itself when it holds floats; integers and bools as the default float dtype (float32
+    unless set_default_dtype changed it), which PyTorch's float functions compute in."""
+    return a if a.dtype.kind == "f" else a.astype(_dtypes.get_default_dtype())
+
+
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = np.exp(float_array(a))
         ctx.save_for_backward(out)
         return out
 
@@ -206,6 +212,7 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = nan
             return np.log(a)
@@ -221,7 +228,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(a)
+            out = np.sqrt(float_array(a))
         ctx.save_for_backward(out)
         return out
 

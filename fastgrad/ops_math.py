@@ -16,7 +16,8 @@ from . import _engine, _kernels
 from ._grad_mode import is_grad_enabled, no_grad
 from .autograd import ArrayFunction as Function
 from .dtypes import get_default_dtype, result_type
-from .ops import Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, unbroadcast
+from .ops import (Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, float_array,
+                  unbroadcast)
 from .ops_shape import normalize_dim
 from .tensor import Tensor
 
@@ -61,6 +62,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         return np.sin(a)
 
@@ -75,6 +77,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         return np.cos(a)
 
@@ -89,6 +92,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = float_array(a)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, below is nan
             return np.log1p(a)
@@ -241,7 +245,16 @@ class Rsqrt(Function):
         return -0.5 * g * out * out * out
 
 
-class Sign(Function):
+class StepFunction(Function):
+    """A piecewise-constant op of one input (sign, floor, ceil, trunc): its derivative is zero
+    wherever it has one, as PyTorch takes it; forward must set ctx.shape."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros(ctx.shape, dtype=g.dtype)
+
+
+class Sign(StepFunction):
     """-1, 0 or 1 as a is negative, zero or positive; 0 for NaN, as PyTorch."""
 
     @staticmethod
@@ -250,12 +263,8 @@ class Sign(Function):
         out = np.sign(a)
         return np.where(np.isnan(a), 0, out).astype(a.dtype) if a.dtype.kind == "f" else out
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative wherever it has one (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Floor(Function):
+class Floor(StepFunction):
     """The largest integer ≤ a."""
 
     @staticmethod
@@ -263,12 +272,8 @@ class Floor(Function):
         ctx.shape = a.shape
         return np.floor(a)
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Ceil(Function):
+class Ceil(StepFunction):
     """The smallest integer ≥ a."""
 
     @staticmethod
@@ -276,22 +281,14 @@ class Ceil(Function):
         ctx.shape = a.shape
         return np.ceil(a)
 
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
-
-class Trunc(Function):
+class Trunc(StepFunction):
     """a rounded toward zero."""
 
     @staticmethod
     def forward(ctx, a):
         ctx.shape = a.shape
         return np.trunc(a)
-
-    @staticmethod
-    def backward(ctx, g):  # a step function: zero derivative (PyTorch)
-        return np.zeros(ctx.shape, dtype=g.dtype)
 
 
 class Frac(Function):
@@ -1172,3 +1169,101 @@ def equal(input, other):
     """Whether both tensors have the same shape and elements, a Python bool (torch.equal)."""
     a, b = as_tensor_input(input), as_tensor_input(other, "other")
     return a.shape == b.shape and bool(np.array_equal(a.numpy(), b.numpy()))
+
+
+# ---- nan_to_num, clamp_min, clamp_max ------------------------------------------------------------
+
+class NanToNum(Function):
+    """a with NaN, +inf and -inf replaced by the numbers nan, posinf and neginf."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.finite = np.isfinite(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):  # a finite element passes through; a replaced one is a constant
+        return np.where(ctx.finite, g, 0).astype(g.dtype, copy=False)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """input with NaN replaced by nan, +inf by posinf and -inf by neginf (None: the largest
+    and smallest finite numbers of the dtype) (torch.nan_to_num); integers are copied."""
+    x = as_tensor_input(input)
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None and not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {value!r}")
+    if x.dtype.kind != "f":
+        return x.clone()
+    return NanToNum.apply(x, nan, posinf, neginf)
+
+
+def clamp_min(input, min):
+    """Each element raised to at least min, a number or a tensor (torch.clamp_min)."""
+    if min is None:
+        raise TypeError("clamp_min: min must be a number or a tensor, not None")
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    """Each element lowered to at most max, a number or a tensor (torch.clamp_max)."""
+    if max is None:
+        raise TypeError("clamp_max: max must be a number or a tensor, not None")
+    return clamp(input, max=max)
+
+
+# ---- torch.<name>_(input, ...): the in-place Tensor methods as functions -----------------------
+
+def _inplace_function(name):
+    """fg.<name>_(input, ...), which calls input.<name>_(...) as torch.<name>_ does."""
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"input.{name}(...): {name[:-1]}, in place on input (torch.{name})."
+    return function
+
+
+abs_ = _inplace_function("abs_")
+acos_ = _inplace_function("acos_")
+arccos_ = _inplace_function("arccos_")
+arcsin_ = _inplace_function("arcsin_")
+arctan_ = _inplace_function("arctan_")
+asin_ = _inplace_function("asin_")
+atan_ = _inplace_function("atan_")
+ceil_ = _inplace_function("ceil_")
+clamp_ = _inplace_function("clamp_")
+clamp_max_ = _inplace_function("clamp_max_")
+clamp_min_ = _inplace_function("clamp_min_")
+clip_ = _inplace_function("clip_")
+cos_ = _inplace_function("cos_")
+cosh_ = _inplace_function("cosh_")
+detach_ = _inplace_function("detach_")
+erf_ = _inplace_function("erf_")
+exp2_ = _inplace_function("exp2_")
+exp_ = _inplace_function("exp_")
+expm1_ = _inplace_function("expm1_")
+fill_ = _inplace_function("fill_")
+fix_ = _inplace_function("fix_")
+floor_ = _inplace_function("floor_")
+frac_ = _inplace_function("frac_")
+log10_ = _inplace_function("log10_")
+log1p_ = _inplace_function("log1p_")
+log2_ = _inplace_function("log2_")
+log_ = _inplace_function("log_")
+nan_to_num_ = _inplace_function("nan_to_num_")
+neg_ = _inplace_function("neg_")
+negative_ = _inplace_function("negative_")
+reciprocal_ = _inplace_function("reciprocal_")
+relu_ = _inplace_function("relu_")
+round_ = _inplace_function("round_")
+rsqrt_ = _inplace_function("rsqrt_")
+sigmoid_ = _inplace_function("sigmoid_")
+sin_ = _inplace_function("sin_")
+sinh_ = _inplace_function("sinh_")
+sqrt_ = _inplace_function("sqrt_")
+square_ = _inplace_function("square_")
+tanh_ = _inplace_function("tanh_")
+trunc_ = _inplace_function("trunc_")
+zero_ = _inplace_function("zero_")

@@ -446,3 +446,83 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if return_counts:
         out.append(Tensor(counts))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# ---- amax, amin, aminmax, count_nonzero, var_mean, std_mean -------------------------------------
+
+def _reduced_extreme(name, whole, input, dim, keepdim):
+    """amax/amin: the Max/Min Function over the dimensions of dim (() or None: all of them);
+    every tied element receives an equal share of the gradient, as in PyTorch."""
+    x = as_tensor_input(input)
+    every = dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
+    axes = normalize_dims(None if every else dim, x.ndim, f"{name}: dim")
+    if x.numel() == 0 and every:
+        raise RuntimeError(f"{name}: the tensor is empty; give the dimension to reduce "
+                           "with the 'dim' argument")
+    for a in axes:
+        if x.shape[a] == 0:
+            raise IndexError(f"{name}: dimension {a} of shape {tuple(x.shape)} is empty; "
+                             "there is no identity to return")
+    return whole.apply(x, axes, bool(keepdim))
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest element over dim (an int or a tuple; () or None: all dimensions)
+    (torch.amax); tied elements share the gradient evenly."""
+    return _reduced_extreme("amax", Max, input, dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    """The smallest element over dim (an int or a tuple; () or None: all dimensions)
+    (torch.amin); tied elements share the gradient evenly."""
+    return _reduced_extreme("amin", Min, input, dim, keepdim)
+
+
+class MinMax(tuple):
+    """(min, max), as torch.aminmax returns them (torch.return_types.aminmax)."""
+
+    min = property(lambda self: self[0])
+    max = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"fastgrad.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over dim (one int; None: all elements) (torch.aminmax)."""
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+        raise TypeError(f"aminmax: dim must be an int or None, got {dim!r}")
+    whole = () if dim is None else dim
+    return MinMax((_reduced_extreme("aminmax", Min, input, whole, keepdim),
+                   _reduced_extreme("aminmax", Max, input, whole, keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    """The number of nonzero elements over dim (an int or a tuple; None: all), an int64 tensor
+    (torch.count_nonzero). Not differentiable."""
+    x = as_tensor_input(input)
+    axes = None if dim is None else normalize_dims(dim, x.ndim, "count_nonzero: dim")
+    return Tensor(np.asarray(np.count_nonzero(x.numpy(), axis=axes), dtype=np.int64))
+
+
+def _moments(name, spread, input, dim, unbiased, keepdim, correction):
+    """(spread, mean) with var's arguments, the old positional forms (input, unbiased) and
+    (input, dim, unbiased, keepdim) included."""
+    x = as_tensor_input(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be a float tensor, got dtype {x.dtype}")
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    s = spread(x, dim, unbiased, keepdim, correction=correction)
+    return s, mean(x, dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(variance, mean) over dim, the variance dividing by n - correction (correction 1 by
+    default; unbiased=False means 0) (torch.var_mean)."""
+    return _moments("var_mean", var, input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(standard deviation, mean) over dim, with var_mean's arguments (torch.std_mean)."""
+    return _moments("std_mean", std, input, dim, unbiased, keepdim, correction)

@@ -238,3 +238,187 @@ def nonzero(input, *, as_tuple=False):
 def detach(input):
     """The same data, cut from the graph (torch.detach)."""
     return as_tensor_input(input).detach()
+
+
+# ---- index_add, scatter_add, index_fill, masked_scatter -----------------------------------------
+# Each returns a new tensor; Tensor.<name>_ writes the result back in place (tensor.py).
+
+def _same_dtype(x, other, where, what):
+    if other.dtype != x.dtype:
+        raise RuntimeError(f"{where}: {what} has dtype {other.dtype} but input has {x.dtype}; "
+                           "they must be the same, as in PyTorch")
+
+
+def _number(value, where, what):
+    """A Python number given as one, as a NumPy number or as a 0-d tensor (no gradient)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"{where}: {what} must be a number or a 0-d tensor, got a tensor "
+                             f"of shape {tuple(value.shape)}")
+        return value.item()
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{where}: {what} must be a number, got {value!r}")
+    return value
+
+
+def _as_vector(x):
+    """A 0-d tensor read as one element along dimension 0, as PyTorch's index ops do."""
+    return x.reshape(1) if x.ndim == 0 else x
+
+
+class IndexAdd(Function):
+    """out = a, then out[idx[i]] += alpha · src[i] along dim (repeated positions add up)."""
+
+    @staticmethod
+    def forward(ctx, a, src, dim, idx, alpha):
+        ctx.dim, ctx.idx, ctx.alpha = dim, idx, alpha
+        out = a.copy()
+        np.add.at(np.moveaxis(out, dim, 0), idx, alpha * np.moveaxis(src, dim, 0))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # d/da = 1; d/dsrc_i = alpha times the gradient at the slice idx[i]
+        need_a, need_src = ctx.needs_input_grad[:2]
+        gsrc = ctx.alpha * np.take(g, ctx.idx, axis=ctx.dim) if need_src else None
+        return (g if need_a else None), gsrc
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of input with alpha · source[i] added to the slice index[i] along dim
+    (torch.index_add); index is 1-d, source is input's shape with len(index) along dim."""
+    x, src = as_tensor_input(input), as_tensor_input(source, "source")
+    _same_dtype(x, src, "index_add", "source")
+    idx = _index_array(index, "index_add: index").reshape(-1)
+    d = normalize_dim(dim, x.ndim, "index_add: dim")
+    xv, sv = _as_vector(x), _as_vector(src)
+    expected = xv.shape[:d] + (idx.size,) + xv.shape[d + 1:]
+    if sv.shape != expected or src.ndim != x.ndim:
+        raise ValueError(f"index_add: source of shape {tuple(src.shape)} must be input's shape "
+                         f"{tuple(x.shape)} with len(index) = {idx.size} along dim {d}")
+    _check_bounds(idx, xv.shape[d], "index_add: index", d)
+    alpha = _number(alpha, "index_add", "alpha")
+    if x.dtype.kind != "f" and not isinstance(alpha, (int, np.integer)):
+        raise TypeError(f"index_add: alpha must be an int for an integer input, got {alpha!r}")
+    out = IndexAdd.apply(xv, sv, d, idx, alpha)
+    return out.reshape(()) if x.ndim == 0 else out
+
+
+class ScatterAdd(Function):
+    """out = a, then out[idx[i][j]][j] += src[i][j] for dim 0 (and likewise for any dim)."""
+
+    @staticmethod
+    def forward(ctx, a, src, dim, idx):
+        ctx.positions = along_dim(idx, dim)
+        ctx.src_shape, ctx.idx_shape = src.shape, idx.shape
+        out = a.copy()
+        np.add.at(out, ctx.positions, src[tuple(slice(0, n) for n in idx.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # d/da = 1; each used src element gets the gradient where it went
+        need_a, need_src = ctx.needs_input_grad[:2]
+        gsrc = None
+        if need_src:
+            gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gsrc[tuple(slice(0, n) for n in ctx.idx_shape)] = g[ctx.positions]
+        return (g if need_a else None), gsrc
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of input with src[i][j] added at [index[i][j]][j] for dim=0, and likewise for
+    any dim (torch.scatter_add); index is no larger than src, nor than input outside dim."""
+    x, s = as_tensor_input(input), as_tensor_input(src, "src")
+    _same_dtype(x, s, "scatter_add", "src")
+    idx = _index_array(index, "scatter_add: index")
+    d = normalize_dim(dim, x.ndim, "scatter_add: dim")
+    xv, sv = _as_vector(x), _as_vector(s)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if not (idx.ndim == xv.ndim == sv.ndim):
+        raise ValueError(f"scatter_add: index, src and input must have the same number of "
+                         f"dimensions, got {idx.ndim}, {s.ndim} and {x.ndim}")
+    for k, (n, m, ns) in enumerate(zip(idx.shape, xv.shape, sv.shape)):
+        if n > ns or (k != d and n > m):
+            raise ValueError(f"scatter_add: index of shape {idx.shape} is larger than src "
+                             f"{tuple(s.shape)} or, outside dim {d}, than input "
+                             f"{tuple(x.shape)}")
+    _check_bounds(idx, xv.shape[d], "scatter_add: index", d)
+    out = ScatterAdd.apply(xv, sv, d, idx)
+    return out.reshape(()) if x.ndim == 0 else out
+
+
+class IndexFill(Function):
+    """a with every slice idx[i] along dim set to value."""
+
+    @staticmethod
+    def forward(ctx, a, dim, idx, value):
+        ctx.where = (slice(None),) * dim + (idx,)
+        out = a.copy()
+        out[ctx.where] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # the filled slices are constants: no gradient there
+        da = g.copy()
+        da[ctx.where] = 0
+        return da
+
+
+def index_fill(input, dim, index, value):
+    """A copy of input with the slices at index (1-d; negative counts from the end) along dim
+    set to value, a number or a 0-d tensor (torch.index_fill)."""
+    x = as_tensor_input(input)
+    idx = _index_array(index, "index_fill: index").reshape(-1)
+    d = normalize_dim(dim, x.ndim, "index_fill: dim")
+    xv = _as_vector(x)
+    n = xv.shape[d]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+        raise IndexError(f"index_fill: index {bad} is out of bounds for dimension {d} of size "
+                         f"{n}")
+    value = _number(value, "index_fill", "value")
+    out = IndexFill.apply(xv, d, idx % max(n, 1), value)
+    return out.reshape(()) if x.ndim == 0 else out
+
+
+class MaskedScatter(Function):
+    """a with the elements where mask is True replaced, in row order, by the first elements
+    of src."""
+
+    @staticmethod
+    def forward(ctx, a, src, mask):
+        ctx.mask, ctx.src_shape = mask, src.shape
+        ctx.count = int(mask.sum())
+        out = a.copy()
+        out[mask] = src.reshape(-1)[:ctx.count]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # masked places came from src (in order), the others from a
+        need_a, need_src = ctx.needs_input_grad[:2]
+        ga = np.where(ctx.mask, 0, g).astype(g.dtype, copy=False) if need_a else None
+        gsrc = None
+        if need_src:
+            gsrc = np.zeros(int(np.prod(ctx.src_shape)), dtype=g.dtype)
+            gsrc[:ctx.count] = g[ctx.mask]
+            gsrc = gsrc.reshape(ctx.src_shape)
+        return ga, gsrc
+
+
+def masked_scatter(input, mask, source):
+    """A copy of input whose elements where mask (bool, broadcast to input) is True take the
+    elements of source one after another, in row order (torch.masked_scatter)."""
+    x, src = as_tensor_input(input), as_tensor_input(source, "source")
+    _same_dtype(x, src, "masked_scatter", "source")
+    m = np.asarray(mask.numpy() if isinstance(mask, Tensor) else mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_scatter: mask must be a bool tensor, not {m.dtype}")
+    try:
+        m = np.broadcast_to(m, x.shape).copy()
+    except ValueError:
+        raise ValueError(f"masked_scatter: mask of shape {m.shape} does not broadcast to input "
+                         f"of shape {tuple(x.shape)}") from None
+    if src.numel() < int(m.sum()):
+        raise ValueError(f"masked_scatter: source has {src.numel()} elements, fewer than the "
+                         f"{int(m.sum())} True elements of mask")
+    return MaskedScatter.apply(x, src, m)

@@ -460,16 +460,6 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(_slice_along(tensor, d, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
-def unbind(input, dim=0):
-    """The slices of input along dim, that dimension removed: a tuple of views (torch.unbind)."""
-    if input.ndim == 0:
-        raise ValueError("unbind: cannot unbind a 0-d tensor")
-    d = normalize_dim(dim, input.ndim, "unbind: dim")
-    shape = input.shape[:d] + input.shape[d + 1:]
-    return tuple(Reshape.apply(_slice_along(input, d, i, i + 1), shape)
-                 for i in range(input.shape[d]))
-
-
 def chunk(input, chunks, dim=0):
     """input cut along dim into `chunks` pieces of equal size (the last smaller; fewer pieces
     when the size does not allow that many), as torch.chunk. Views of input's values."""
@@ -642,3 +632,50 @@ def trace(input):
     if input.ndim != 2:
         raise ValueError(f"trace: input must be a matrix (2-d), got shape {input.shape}")
     return Diagonal.apply(input, 0, 0, 1).sum()
+
+# ---- select, unbind -----------------------------------------------------------------------------
+
+def _check_tensor(input, where):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{where}: input must be a Tensor, got {type(input).__name__}")
+
+
+class Select(Function):
+    """The slice of a at position i along dim, that dimension removed (a view of a)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, i):
+        # the trailing ... keeps a 0-d result a view of a, not a NumPy scalar
+        ctx.shape, ctx.where = a.shape, (slice(None),) * dim + (i, Ellipsis)
+        return a[ctx.where]
+
+    @staticmethod
+    def backward(ctx, g):  # the selected slice receives the gradient, the rest 0
+        da = np.zeros(ctx.shape, dtype=g.dtype)
+        da[ctx.where] = g
+        return da
+
+
+def select(input, dim, index):
+    """The slice of input at index along dim, without that dimension (torch.select)."""
+    _check_tensor(input, "select")
+    if input.ndim == 0:
+        raise IndexError("select: cannot be applied to a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "select: dim")
+    if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
+        index = index.item()  # a 0-d integer tensor, as PyTorch accepts
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"select: index must be an int, got {index!r}")
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dimension {d} of size {n}")
+    return Select.apply(input, d, int(index) % n)
+
+
+def unbind(input, dim=0):
+    """The slices of input along dim, as a tuple, that dimension removed (torch.unbind)."""
+    _check_tensor(input, "unbind")
+    if input.ndim == 0:
+        raise IndexError("unbind: cannot be applied to a 0-d tensor")
+    d = normalize_dim(dim, input.ndim, "unbind: dim")
+    return tuple(Select.apply(input, d, i) for i in range(input.shape[d]))

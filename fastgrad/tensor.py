@@ -924,9 +924,6 @@ class Tensor:
         """Dimension dim split into sizes (torch.unflatten)."""
         return _shape.unflatten(self, dim, sizes)
 
-    def unbind(self, dim=0):
-        """The slices along dim, that dimension removed (torch.unbind)."""
-        return _shape.unbind(self, dim)
 
     def roll(self, shifts, dims=None):
         """Elements rotated by shifts along dims (torch.roll)."""
@@ -1044,6 +1041,288 @@ class Tensor:
         """The positions of the nonzero elements (torch.Tensor.nonzero)."""
         return _scatter.nonzero(self, as_tuple=as_tuple)
 
+    # memory layout, in PyTorch's terms (elements, not bytes)
+    def stride(self, dim=None):
+        """The step in elements between neighbours along each dimension, or along dim
+        (torch.Tensor.stride)."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is None:
+            return steps
+        if self.ndim == 0:
+            raise IndexError(f"stride: dim {dim!r} given for a 0-d tensor, which has no dimensions")
+        return steps[_shape.normalize_dim(dim, self.ndim, "stride: dim")]
+
+    def is_contiguous(self, memory_format=None):
+        """Whether the elements lie in row-major order without gaps (torch.Tensor.is_contiguous)."""
+        return bool(self._data.flags.c_contiguous)
+
+    def nelement(self):
+        """The number of elements (alias of numel)."""
+        return self._data.size
+
+    def element_size(self):
+        """The size of one element in bytes (torch.Tensor.element_size)."""
+        return self._data.itemsize
+
+    def data_ptr(self):
+        """The memory address of the first element, an int (torch.Tensor.data_ptr)."""
+        return self._data.ctypes.data
+
+    def storage_offset(self):
+        """How many elements into the memory this tensor shares with the tensor it is a view
+        of the first element lies; 0 for a tensor that owns its memory."""
+        owner = self._data
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        return (self._data.ctypes.data - owner.ctypes.data) // self._data.itemsize
+
+    mT = property(lambda self: _shape.transpose(self, -2, -1) if self.ndim >= 2 else
+                  _raise(ValueError(f"mT: needs at least 2 dimensions, got {self.ndim}")),
+                  doc="The transpose of the last two dimensions (torch.Tensor.mT).")
+
+    def type_as(self, other):
+        """self cast to other's dtype (torch.Tensor.type_as)."""
+        return self.to(other.dtype)
+
+    def reshape_as(self, other):
+        """self reshaped to other's shape (torch.Tensor.reshape_as)."""
+        return _shape.reshape(self, tuple(other.shape))
+
+    def select(self, dim, index):
+        """The slice at index along dim, without that dimension (torch.Tensor.select)."""
+        return _shape.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        """The slices along dim, as a tuple (torch.Tensor.unbind)."""
+        return _shape.unbind(self, dim)
+
+    def softmax(self, dim, dtype=None):
+        """exp(self) / sum(exp(self)) along dim (torch.Tensor.softmax)."""
+        from .nn import functional
+        return functional.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """log(softmax(self)) along dim, computed stably (torch.Tensor.log_softmax)."""
+        from .nn import functional
+        return functional.log_softmax(self, dim, dtype)
+
+    # reductions
+    def amax(self, dim=(), keepdim=False):
+        """The largest element over dim (all by default) (torch.Tensor.amax)."""
+        return _reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        """The smallest element over dim (all by default) (torch.Tensor.amin)."""
+        return _reduce.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """(min, max) over dim, or of all elements (torch.Tensor.aminmax)."""
+        return _reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero elements over dim (torch.Tensor.count_nonzero)."""
+        return _reduce.count_nonzero(self, dim)
+
+    # elementwise
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and -inf replaced by numbers (torch.Tensor.nan_to_num)."""
+        return _math.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        """nan_to_num, in place (torch.Tensor.nan_to_num_)."""
+        return _inplace_unary(self, lambda t: _math.nan_to_num(t, nan, posinf, neginf),
+                              "nan_to_num_")
+
+    def clamp_min(self, min):
+        """Each element raised to at least min (torch.Tensor.clamp_min)."""
+        return _math.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        """Each element lowered to at most max (torch.Tensor.clamp_max)."""
+        return _math.clamp_max(self, max)
+
+    def clamp_min_(self, min):
+        """clamp_min, in place (torch.Tensor.clamp_min_)."""
+        return _inplace_unary(self, lambda t: _math.clamp_min(t, min), "clamp_min_", min)
+
+    def clamp_max_(self, max):
+        """clamp_max, in place (torch.Tensor.clamp_max_)."""
+        return _inplace_unary(self, lambda t: _math.clamp_max(t, max), "clamp_max_", max)
+
+    # writing at positions
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with alpha · source added at index along dim (torch.Tensor.index_add)."""
+        return _scatter.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """index_add, in place (torch.Tensor.index_add_)."""
+        return _inplace_unary(self, lambda t: _scatter.index_add(t, dim, index, source,
+                                                                 alpha=alpha),
+                              "index_add_", source)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added at index along dim (torch.Tensor.scatter_add)."""
+        return _scatter.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        """scatter_add, in place (torch.Tensor.scatter_add_)."""
+        return _inplace_unary(self, lambda t: _scatter.scatter_add(t, dim, index, src),
+                              "scatter_add_", src)
+
+    def index_fill(self, dim, index, value):
+        """A copy with the slices at index along dim set to value (torch.Tensor.index_fill)."""
+        return _scatter.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        """index_fill, in place (torch.Tensor.index_fill_)."""
+        return _inplace_unary(self, lambda t: _scatter.index_fill(t, dim, index, value),
+                              "index_fill_", value)
+
+    def masked_scatter(self, mask, source):
+        """A copy whose elements where mask is True take source's, in order
+        (torch.Tensor.masked_scatter)."""
+        return _scatter.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        """masked_scatter, in place (torch.Tensor.masked_scatter_)."""
+        return _inplace_unary(self, lambda t: _scatter.masked_scatter(t, mask, source),
+                              "masked_scatter_", source)
+
+    # counting and binning (no gradients)
+    def bincount(self, weights=None, minlength=0):
+        """How often each non-negative integer occurs (torch.Tensor.bincount)."""
+        return _bins.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        """A histogram in equal-width bins (torch.Tensor.histc)."""
+        return _bins.histc(self, bins, min, max)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        """Each run of equal consecutive values kept once (torch.Tensor.unique_consecutive)."""
+        return _bins.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    # in-place forms of the elementwise ops: outside the graph (PyTorch's in-place rules)
+    def abs_(self):
+        """abs, in place (torch.Tensor.abs_)."""
+        return _inplace_unary(self, _math.abs, "abs_")
+    def cos_(self):
+        """cos, in place (torch.Tensor.cos_)."""
+        return _inplace_unary(self, _math.cos, "cos_")
+    def sin_(self):
+        """sin, in place (torch.Tensor.sin_)."""
+        return _inplace_unary(self, _math.sin, "sin_")
+    def exp_(self):
+        """exp, in place (torch.Tensor.exp_)."""
+        return _inplace_unary(self, _math.exp, "exp_")
+    def log_(self):
+        """log, in place (torch.Tensor.log_)."""
+        return _inplace_unary(self, _math.log, "log_")
+    def log1p_(self):
+        """log1p, in place (torch.Tensor.log1p_)."""
+        return _inplace_unary(self, _math.log1p, "log1p_")
+    def sqrt_(self):
+        """sqrt, in place (torch.Tensor.sqrt_)."""
+        return _inplace_unary(self, _math.sqrt, "sqrt_")
+    def relu_(self):
+        """relu, in place (torch.Tensor.relu_)."""
+        return _inplace_unary(self, lambda t: t.relu(), "relu_")
+    def sigmoid_(self):
+        """sigmoid, in place (torch.Tensor.sigmoid_)."""
+        return _inplace_unary(self, lambda t: t.sigmoid(), "sigmoid_")
+    def tanh_(self):
+        """tanh, in place (torch.Tensor.tanh_)."""
+        return _inplace_unary(self, lambda t: t.tanh(), "tanh_")
+    def round_(self, decimals=0):
+        """round, in place (torch.Tensor.round_)."""
+        return _inplace_unary(self, lambda t: _math.round(t, decimals), "round_")
+
+    def clip_(self, min=None, max=None):
+        """clamp_, in place (alias of clamp_)."""
+        return self.clamp_(min, max)
+    def atan2_(self, other):
+        """atan2, in place (torch.Tensor.atan2_)."""
+        return _inplace_unary(self, lambda t: _math.atan2(t, other), "atan2_", other)
+    def arctan2_(self, other):
+        """arctan2, in place (torch.Tensor.arctan2_)."""
+        return _inplace_unary(self, lambda t: _math.atan2(t, other), "arctan2_", other)
+    def multiply_(self, other):
+        """multiply, in place (torch.Tensor.multiply_)."""
+        return _inplace_unary(self, lambda t: _math.mul(t, other), "multiply_", other)
+    def true_divide_(self, other):
+        """true_divide, in place (torch.Tensor.true_divide_)."""
+        return _inplace_unary(self, lambda t: _math.true_divide(t, other), "true_divide_", other)
+    def floor_divide_(self, other):
+        """floor_divide, in place (torch.Tensor.floor_divide_)."""
+        return _inplace_unary(self, lambda t: _math.floor_divide(t, other), "floor_divide_", other)
+    def hypot_(self, other):
+        """hypot, in place (torch.Tensor.hypot_)."""
+        return _inplace_unary(self, lambda t: _math.hypot(t, other), "hypot_", other)
+    def pow_(self, other):
+        """pow, in place (torch.Tensor.pow_)."""
+        return _inplace_unary(self, lambda t: _math.pow(t, other), "pow_", other)
+    def eq_(self, other):
+        """eq, in place (torch.Tensor.eq_)."""
+        return _inplace_unary(self, lambda t: _math.eq(t, other), "eq_", other)
+    def ne_(self, other):
+        """ne, in place (torch.Tensor.ne_)."""
+        return _inplace_unary(self, lambda t: _math.ne(t, other), "ne_", other)
+    def lt_(self, other):
+        """lt, in place (torch.Tensor.lt_)."""
+        return _inplace_unary(self, lambda t: _math.lt(t, other), "lt_", other)
+    def le_(self, other):
+        """le, in place (torch.Tensor.le_)."""
+        return _inplace_unary(self, lambda t: _math.le(t, other), "le_", other)
+    def gt_(self, other):
+        """gt, in place (torch.Tensor.gt_)."""
+        return _inplace_unary(self, lambda t: _math.gt(t, other), "gt_", other)
+    def ge_(self, other):
+        """ge, in place (torch.Tensor.ge_)."""
+        return _inplace_unary(self, lambda t: _math.ge(t, other), "ge_", other)
+    def subtract_(self, other, *, alpha=1):
+        """sub_, in place (alias of sub_)."""
+        return self.sub_(other, alpha)
+
+    def divide_(self, other, *, rounding_mode=None):
+        """div_, in place (alias of div_)."""
+        return self.div_(other, rounding_mode=rounding_mode)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill, in place (torch.Tensor.masked_fill_)."""
+        return _inplace_unary(self, lambda t: _math.masked_fill(t, mask, value), "masked_fill_",
+                              value)
+
+    def cumsum_(self, dim, *, dtype=None):
+        """cumsum, in place (torch.Tensor.cumsum_)."""
+        return _inplace_unary(self, lambda t: _reduce.cumsum(t, dim, dtype=dtype), "cumsum_")
+
+    def cumprod_(self, dim, *, dtype=None):
+        """cumprod, in place (torch.Tensor.cumprod_)."""
+        return _inplace_unary(self, lambda t: _reduce.cumprod(t, dim, dtype=dtype), "cumprod_")
+
+    # in-place shape changes: the tensor takes the new view of its values
+    def squeeze_(self, dim=None):
+        """squeeze, in place (torch.Tensor.squeeze_)."""
+        return _inplace_view(self, lambda t: _shape.squeeze(t, dim), "squeeze_")
+
+    def unsqueeze_(self, dim):
+        """unsqueeze, in place (torch.Tensor.unsqueeze_)."""
+        return _inplace_view(self, lambda t: _shape.unsqueeze(t, dim), "unsqueeze_")
+
+    def transpose_(self, dim0, dim1):
+        """transpose, in place (torch.Tensor.transpose_)."""
+        return _inplace_view(self, lambda t: _shape.transpose(t, dim0, dim1), "transpose_")
+
+    def t_(self):
+        """t, in place (torch.Tensor.t_)."""
+        return _inplace_view(self, _shape.t, "t_")
+
+    def detach_(self):
+        """Cuts this tensor from the graph, in place: no grad_fn, no longer requiring grad
+        (torch.Tensor.detach_)."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
 
 def _set_grad(t, value):
     """t.grad = value: a Tensor (or array) of t's shape and dtype, shared, or None."""
@@ -1061,6 +1340,11 @@ def _set_grad(t, value):
                         f"{t._data.dtype}")
     t._grad = g
     t._grad_view = value if isinstance(value, Tensor) else None
+
+
+def _raise(error):
+    """Raises error (for a lambda, which cannot hold a raise statement)."""
+    raise error
 
 
 def _values(x):
@@ -1117,6 +1401,16 @@ def _inplace_unary(t, function, what, *others):
     with _grad_mode.no_grad():
         result = function(t)
     _write(t, result._data, what)
+    return t
+
+
+def _inplace_view(t, function, what):
+    """t takes the shape (and strides) of function(t), a view of the same values, outside the
+    graph under PyTorch's in-place rules (_check_inplace)."""
+    _check_inplace(t, None)
+    with _grad_mode.no_grad():
+        t._data = function(t)._data
+    _engine.modified(t)
     return t
 
 
@@ -1228,4 +1522,5 @@ from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
 from . import ops_scatter as _scatter  # noqa: E402
 from . import ops_sort as _sort  # noqa: E402
+from . import ops_bins as _bins  # noqa: E402
 from .size import Size as _Size  # noqa: E402

@@ -14,6 +14,10 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's SELU constants
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
 def ref_act(name, x, p):
     """act(x) for an activation of _kernels.ACTIVATIONS by name; p is its parameter."""
     x = x.astype(np.float64)
@@ -37,6 +41,24 @@ def ref_act(name, x, p):
         return x * _sigmoid(x)
     if name == "softplus":
         return np.where(x * p > 20, x, np.logaddexp(0, x * p) / p)
+    if name == "relu6":
+        return np.where(x < 0, 0.0, np.where(x > 6, 6.0, x))
+    if name == "selu":
+        return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    if name == "celu":
+        return np.where(x > 0, x, p * np.expm1(np.minimum(x, 0) / p))
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name == "softsign":
+        return x / (1 + np.abs(x))
+    if name == "hardsigmoid":
+        return np.clip(x + 3, 0, 6) / 6
+    if name == "hardswish":
+        return x * np.clip(x + 3, 0, 6) / 6
+    if name == "logsigmoid":
+        return -np.logaddexp(0, -x)
+    if name == "tanhshrink":
+        return x - np.tanh(x)
     raise KeyError(name)
 
 
@@ -66,6 +88,25 @@ def ref_act_grad(name, x, p):
         return s * (1 + x * (1 - s))
     if name == "softplus":
         return np.where(x * p > 20, 1.0, _sigmoid(x * p))
+    if name == "relu6":
+        return ((x > 0) & (x < 6)).astype(np.float64)
+    if name == "selu":
+        return SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0)))
+    if name == "celu":
+        return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / p))
+    if name == "mish":
+        t = np.tanh(np.logaddexp(0, x))
+        return t + x * _sigmoid(x) * (1 - t * t)
+    if name == "softsign":
+        return 1 / (1 + np.abs(x)) ** 2
+    if name == "hardsigmoid":
+        return np.where((x > -3) & (x < 3), 1 / 6, 0.0)
+    if name == "hardswish":
+        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+    if name == "logsigmoid":
+        return _sigmoid(-x)
+    if name == "tanhshrink":
+        return np.tanh(x) ** 2
     raise KeyError(name)
 
 

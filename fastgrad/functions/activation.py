@@ -110,3 +110,82 @@ class SoftmaxFunction(Function):
 def legacy_softmax_dim(ndim):
     """PyTorch's implicit choice when dim is None (deprecated there too)."""
     return 0 if ndim in (0, 1, 3) else 1
+
+
+class HardtanhFunction(Function):
+    """y = min(max(x, lo), hi); derivative 1 strictly between the bounds, else 0 (PyTorch's
+    hardtanh_backward, which lets a NaN input's gradient through)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        # where, not np.clip: NaN stays NaN, as in PyTorch
+        t = x.dtype.type
+        y = np.where(x < t(lo), t(lo), np.where(x > t(hi), t(hi), x))
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g = np.asarray(g, x.dtype)
+        t = x.dtype.type
+        return np.where((x <= t(ctx.lo)) | (x >= t(ctx.hi)), t(0), g)
+
+
+class ThresholdFunction(Function):
+    """y = x where x > threshold, else value; derivative 1 where x > threshold, else 0 (PyTorch
+    tests x <= threshold, so a NaN input passes through with its gradient)."""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        t = x.dtype.type
+        below = x <= t(threshold)
+        ctx.save_for_backward(below)
+        return np.where(below, t(value), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (below,) = ctx.saved_tensors
+        g = np.asarray(g)
+        return np.where(below, g.dtype.type(0), g)
+
+
+class PReLUFunction(Function):
+    """y = x where x > 0, else w x, with w one learnable slope per channel (axis 1 of the
+    input) or a single slope for all. Derivatives: dx = g where
+    x > 0, else g w; dw = the sum of g x where x <= 0 over every axis but the channel's."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        shape = prelu_weight_shape(x.ndim, w.size)
+        wb = w.reshape(shape).astype(x.dtype, copy=False)
+        positive = x > 0
+        ctx.save_for_backward(x, wb, positive)
+        ctx.w_shape, ctx.w_dtype = w.shape, w.dtype
+        return np.where(positive, x, x * wb)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, wb, positive = ctx.saved_tensors
+        g = np.asarray(g, x.dtype)
+        need_x, need_w = ctx.needs_input_grad[:2]
+        dx = np.where(positive, g, g * wb) if need_x else None
+        dw = None
+        if need_w:
+            gx = np.where(positive, 0, g * x)
+            if wb.size == 1:
+                dw = np.asarray(gx.sum()).reshape(ctx.w_shape)
+            else:
+                axes = tuple(a for a in range(x.ndim) if a != 1)
+                dw = gx.sum(axis=axes).reshape(ctx.w_shape)
+            dw = dw.astype(ctx.w_dtype, copy=False)  # the weight's own dtype, as its .grad
+        return dx, dw
+
+
+def prelu_weight_shape(ndim, count):
+    """How PReLU's weight of `count` slopes broadcasts against an input of `ndim` axes
+    (count > 1 needs ndim >= 2: the channels are axis 1)."""
+    if count == 1:
+        return (1,) * ndim
+    return (1, count) + (1,) * (ndim - 2)

@@ -22,3 +22,19 @@ def softplus_beta(beta: object, fn: str) -> float:
     if beta == 0:
         raise ValueError(f"{fn}: beta must be non-zero")
     return beta
+
+
+def celu_alpha(alpha: object, fn: str) -> float:
+    """CELU's alpha: a non-zero number (x / alpha)."""
+    alpha = number(alpha, "alpha", fn)
+    if alpha == 0:
+        raise ValueError(f"{fn}: alpha cannot be 0 for CELU")
+    return alpha
+
+
+def hardtanh_bounds(min_val: object, max_val: object, fn: str) -> tuple:
+    """Hardtanh's (min_val, max_val): numbers, min_val <= max_val."""
+    lo, hi = number(min_val, "min_val", fn), number(max_val, "max_val", fn)
+    if lo > hi:
+        raise ValueError(f"{fn}: min_val ({lo}) cannot be greater than max_val ({hi})")
+    return lo, hi

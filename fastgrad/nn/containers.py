@@ -1,10 +1,15 @@
 """ModuleList and ModuleDict: sub-modules held in a list or a dict, registered under their
-index or key so that parameters(), state_dict() and .to() see them (PyTorch's containers).
-They have no forward of their own; the module that holds them decides how to call them.
+index or key so that parameters(), state_dict() and .to() see them (PyTorch's containers);
+ParameterList and ParameterDict, the same for parameters. They have no forward of their own;
+the module that holds them decides how to use them.
 """
 import operator
 
+import numpy as np
+
 from .module import Module
+from .parameter import Parameter
+from ..tensor import Tensor
 
 
 def _check_module(module, owner, where):
@@ -156,4 +161,145 @@ class ModuleDict(Module):
                                   "your own forward()")
 
 
-__all__ = ["ModuleList", "ModuleDict"]
+def _as_parameter(value, owner):
+    """A Parameter as is; a Tensor or NumPy array wrapped in one (as PyTorch wraps a Tensor)."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    raise TypeError(f"{owner}: expected a Parameter or a Tensor, got {type(value).__name__}")
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as "0", "1", ... (PyTorch's ParameterList); a
+    Tensor put in it becomes a Parameter."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, idx):
+        idx = operator.index(idx)
+        n = len(self)
+        if not -n <= idx < n:
+            raise IndexError(f"ParameterList index {idx} is out of range for length {n}")
+        return idx % n
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self)[idx])
+        return self._parameters[str(self._index(idx))]
+
+    def __setitem__(self, idx, value):
+        setattr(self, str(self._index(idx)), _as_parameter(value, "ParameterList"))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        """Adds one parameter at the end; returns self."""
+        setattr(self, str(len(self)), _as_parameter(value, "ParameterList.append"))
+        return self
+
+    def extend(self, values):
+        """Adds every parameter of an iterable at the end; returns self."""
+        if isinstance(values, (Tensor, np.ndarray)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend: expected an iterable of parameters, got "
+                            f"{type(values).__name__}")
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+                         for i, p in enumerate(self))
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList has no forward(); use its parameters in your "
+                                  "own forward()")
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters, registered under their keys (PyTorch's ParameterDict);
+    a Tensor put in it becomes a Parameter."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+        if "." in key or key == "":
+            raise KeyError(f"ParameterDict: key {key!r} must be non-empty and without '.' "
+                           "(state-dict names are dotted paths)")
+        setattr(self, key, _as_parameter(value, f"ParameterDict[{key!r}]"))
+
+    def __delitem__(self, key):
+        if key not in self._parameters:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        """The keys, in insertion order."""
+        return self._parameters.keys()
+
+    def values(self):
+        """The parameters, in insertion order."""
+        return self._parameters.values()
+
+    def items(self):
+        """(key, parameter) pairs, in insertion order."""
+        return self._parameters.items()
+
+    def get(self, key, default=None):
+        """The parameter under key, or default."""
+        return self._parameters.get(key, default)
+
+    def pop(self, key):
+        """Removes and returns the parameter under key."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self):
+        """Removes every parameter."""
+        for key in list(self._parameters):
+            delattr(self, key)
+
+    def update(self, parameters):
+        """Adds (key, parameter) pairs from a mapping or an iterable of pairs."""
+        pairs = parameters.items() if hasattr(parameters, "items") else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self):
+        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+                         for k, p in self.items())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict has no forward(); look parameters up by key "
+                                  "in your own forward()")
+
+
+__all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]

@@ -117,6 +117,128 @@ def log_softmax(input, dim=None, dtype=None):
     return _act.SoftmaxFunction.apply(x, _softmax_dim(x, dim, "log_softmax"), True)
 
 
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6) elementwise, as torch.nn.functional.relu6."""
+    return _act.elementwise(_tensor(input), "relu6")
+
+
+def selu(input, inplace=False):
+    """scale * (x if x > 0 else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale."""
+    return _act.elementwise(_tensor(input), "selu")
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x / alpha) - 1), as torch.nn.functional.celu."""
+    return _act.elementwise(_tensor(input), "celu", _checks.celu_alpha(alpha, "celu"))
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x)), as torch.nn.functional.mish."""
+    return _act.elementwise(_tensor(input), "mish")
+
+
+def softsign(input):
+    """x / (1 + |x|), as torch.nn.functional.softsign."""
+    return _act.elementwise(_tensor(input), "softsign")
+
+
+def hardsigmoid(input, inplace=False):
+    """min(max(x + 3, 0), 6) / 6, as torch.nn.functional.hardsigmoid."""
+    return _act.elementwise(_tensor(input), "hardsigmoid")
+
+
+def hardswish(input, inplace=False):
+    """x * hardsigmoid(x), as torch.nn.functional.hardswish."""
+    return _act.elementwise(_tensor(input), "hardswish")
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), computed stably, as torch.nn.functional.logsigmoid."""
+    return _act.elementwise(_tensor(input), "logsigmoid")
+
+
+def tanhshrink(input):
+    """x - tanh(x), as torch.nn.functional.tanhshrink."""
+    return _act.elementwise(_tensor(input), "tanhshrink")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """min(max(x, min_val), max_val) elementwise, as torch.nn.functional.hardtanh."""
+    lo, hi = _checks.hardtanh_bounds(min_val, max_val, "hardtanh")
+    return _act.HardtanhFunction.apply(_float_input(input), lo, hi)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value, as torch.nn.functional.threshold."""
+    th = _checks.number(threshold, "threshold", "threshold")
+    return _act.ThresholdFunction.apply(_tensor(input), th,
+                                        _checks.number(value, "value", "threshold"))
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight * x, with one slope per channel (axis 1) or one for all, as
+    torch.nn.functional.prelu; the gradient reaches weight too."""
+    x = _float_input(input)
+    if not isinstance(weight, (Tensor, np.ndarray)):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    count = int(np.size(_data(weight)))
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if count != 1 and count != channels:
+        raise ValueError(f"prelu: weight has {count} elements but the input of shape "
+                         f"{tuple(x.shape)} has {channels} channels (axis 1); expected 1 or "
+                         f"{channels}")
+    return _act.PReLUFunction.apply(x, weight)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along `dim`, as torch.nn.functional.softmin."""
+    x = _tensor(input)
+    x = x.to(dtype) if dtype is not None else x
+    return _act.SoftmaxFunction.apply(-x, _softmax_dim(x, dim, "softmin"), False)
+
+
+def _shrink_mask(x, lambd):
+    """Where |x| > lambd, as PyTorch tests it (not inside [-lambd, lambd], so NaN counts)."""
+    data = x._data
+    return ~((data >= -lambd) & (data <= lambd))
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0, as torch.nn.functional.hardshrink."""
+    x = _float_input(input)
+    keep = _shrink_mask(x, _checks.number(lambd, "lambd", "hardshrink"))
+    return x * keep.astype(x.dtype)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0, as
+    torch.nn.functional.softshrink; lambd must be >= 0."""
+    lambd = _checks.number(lambd, "lambd", "softshrink")
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")
+    x = _float_input(input)
+    keep = _shrink_mask(x, lambd)
+    shift = np.where(x._data > 0, -lambd, lambd).astype(x.dtype)
+    return (x + shift) * keep.astype(x.dtype)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), a and b the two halves of input along dim, as
+    torch.nn.functional.glu."""
+    x = _float_input(input)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"glu: dim must be an int, got {type(dim).__name__}")
+    if x.ndim == 0 or not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for input shape {tuple(x.shape)}")
+    d = dim % x.ndim
+    n = x.shape[d]
+    if n % 2:
+        raise ValueError(f"glu: halving dimension {dim} needs an even size, got {n}")
+    first = (slice(None),) * d + (slice(0, n // 2),)
+    second = (slice(None),) * d + (slice(n // 2, n),)
+    return x[first] * sigmoid(x[second])
+
+
 # ---- losses -------------------------------------------------------------------------------------
 
 def _float_input(input):
@@ -406,3 +528,5 @@ from .functional_losses import (cosine_embedding_loss, gaussian_nll_loss,  # noq
 from .functional_losses import (multi_margin_loss, multilabel_margin_loss,  # noqa: E402,F401
                                 triplet_margin_with_distance_loss)
 from .functional_losses import ctc_loss, linear_cross_entropy  # noqa: E402,F401
+from .functional_layers import (bilinear, cosine_similarity, embedding,  # noqa: E402,F401
+                                group_norm, normalize, pad, pairwise_distance, rms_norm)

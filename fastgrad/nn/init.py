@@ -104,3 +104,86 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal, in place: N(0, std^2), std = gain / sqrt(fan) (fan by mode, gain by nonlinearity, a)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+
+
+def _draws_from(gen):
+    """The NumPy generator behind a `generator=` argument: fastgrad's own by default, or that
+    of a fastgrad.Generator."""
+    if gen is None:
+        return generator()
+    if isinstance(gen, np.random.Generator):
+        return gen
+    if hasattr(gen, "_rng"):
+        return gen._rng
+    raise TypeError(f"generator must be a fastgrad.Generator or None, got {type(gen).__name__}")
+
+
+def eye_(tensor):
+    """Fill the 2-d `tensor` in place with the identity: ones on the diagonal, zeros elsewhere
+    (non-square too); returns it (torch.nn.init.eye_)."""
+    shape = _shape(tensor)
+    if len(shape) != 2:
+        raise ValueError(f"eye_: tensor must be 2-dimensional, got shape {tuple(shape)}")
+    return _fill(tensor, np.eye(shape[0], shape[1]))
+
+
+def _normal_cdf(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill `tensor` in place from N(mean, std^2) restricted to [a, b] (a and b are values,
+    not numbers of std); returns it (torch.nn.init.trunc_normal_).
+
+    Draws from N(mean, std^2) and keeps those inside [a, b] until every element has one;
+    where [a, b] holds under 1% of the mass, the inverse of the normal CDF maps uniform draws
+    into [a, b] instead, so a far tail does not loop for long."""
+    for name, v in (("mean", mean), ("std", std), ("a", a), ("b", b)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"trunc_normal_: {name} must be a number, got {type(v).__name__}")
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: a ({a}) must be smaller than b ({b})")
+    gen = _draws_from(generator)
+    shape = _shape(tensor)
+    n = int(np.prod(shape))
+    lo, hi = _normal_cdf((a - mean) / std), _normal_cdf((b - mean) / std)
+    if hi - lo < 0.01:
+        from statistics import NormalDist
+        u = gen.uniform(lo, hi, size=n)
+        inv = np.vectorize(NormalDist(mean, std).inv_cdf, otypes=[np.float64])
+        values = np.clip(inv(np.clip(u, 1e-300, 1 - 1e-16)), a, b)
+    else:
+        kept = []
+        while sum(k.size for k in kept) < n:
+            draw = gen.normal(mean, std, size=max(2 * n, 16))
+            kept.append(draw[(draw >= a) & (draw <= b)])
+        values = np.concatenate(kept)[:n]
+    return _fill(tensor, values.reshape(shape))
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill `tensor` (at least 2-d, viewed as rows x the product of the other dimensions) in
+    place with a (semi-)orthogonal matrix times gain: orthonormal rows, or orthonormal columns
+    when there are more rows than columns; returns it (torch.nn.init.orthogonal_).
+
+    The matrix is the Q of the QR decomposition of a standard normal matrix, with its columns'
+    signs set by R's diagonal, which makes it uniformly (Haar) distributed."""
+    shape = _shape(tensor)
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tuple(shape)}")
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    if rows * cols == 0:
+        return tensor
+    gen = _draws_from(generator)
+    flat = gen.normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(shape))

@@ -176,3 +176,92 @@ class Flatten(Module):
 
     def forward(self, x):
         return x.flatten(self.start_dim, self.end_dim)
+
+
+class Unflatten(Module):
+    """Splits dimension `dim` into unflattened_size (which may hold one -1), as
+    torch.nn.Unflatten; the inverse of Flatten."""
+    def __init__(self, dim, unflattened_size) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        sizes = tuple(unflattened_size) if hasattr(unflattened_size, "__iter__") else None
+        if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer))
+                            for s in sizes):
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, "
+                            f"got {unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(s) for s in sizes)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        d = self.dim + len(shape) if self.dim < 0 else self.dim
+        if not 0 <= d < len(shape):
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for input shape {shape}")
+        known = int(np.prod([s for s in self.unflattened_size if s != -1]))
+        sizes = self.unflattened_size
+        if -1 in sizes and known:
+            sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
+        if int(np.prod(sizes)) != shape[d]:
+            raise ValueError(f"Unflatten: unflattened_size {self.unflattened_size} does not "
+                             f"multiply to the size {shape[d]} of dimension {self.dim} of input "
+                             f"shape {shape}")
+        return x.reshape(*shape[:d], *sizes, *shape[d + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b for each output, A of weight's shape (out_features, in1_features,
+    in2_features), initialised as PyTorch does: U(-k, k), k = 1/sqrt(in1_features)."""
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        check_device(device, "Bilinear: device")
+        for name, v in (("in1_features", in1_features), ("in2_features", in2_features),
+                        ("out_features", out_features)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"Bilinear: {name} must be a non-negative int, got {v!r}")
+        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
+        self.out_features = int(out_features)
+        dtype = np.dtype(dtype or np.float32)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """weight and bias from U(-k, k), k = 1/sqrt(in1_features)."""
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features > 0 else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class CosineSimilarity(Module):
+    """Cosine of the angle between x1 and x2 along dim, as torch.nn.CosineSimilarity."""
+    def __init__(self, dim=1, eps=1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p along the last dimension, as torch.nn.PairwiseDistance."""
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False) -> None:
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

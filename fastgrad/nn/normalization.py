@@ -14,27 +14,37 @@ def _count(value, name, cls):
     return int(value)
 
 
+def _normalized_shape(normalized_shape, cls):
+    """normalized_shape (an int or a sequence of them) as a non-empty tuple of counts."""
+    shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
+             else tuple(normalized_shape))
+    if not shape:
+        raise ValueError(f"{cls}: normalized_shape must not be empty")
+    return tuple(_count(d, "normalized_shape", cls) for d in shape)
+
+
+def _affine(module, shape, weight, bias, dtype):
+    """Registers module.weight (ones) and module.bias (zeros) of `shape` where wanted, None
+    otherwise, in dtype (the default float dtype when None)."""
+    dtype = np.dtype(dtype or get_default_dtype())
+    if weight:
+        module.weight = Parameter(np.ones(shape, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+    if weight and bias:
+        module.bias = Parameter(np.zeros(shape, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class LayerNorm(Module):
     """Normalises over the last dimensions (normalized_shape), then a learnable scale and shift."""
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  dtype=None) -> None:
         super().__init__()
-        shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
-                 else tuple(normalized_shape))
-        if not shape:
-            raise ValueError("LayerNorm: normalized_shape must not be empty")
-        self.normalized_shape = tuple(_count(d, "normalized_shape", "LayerNorm") for d in shape)
+        self.normalized_shape = _normalized_shape(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
-        dtype = np.dtype(dtype or get_default_dtype())
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -57,13 +67,8 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        _affine(self, num_features, affine, True, dtype)
         dtype = np.dtype(dtype or get_default_dtype())
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
@@ -98,3 +103,47 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class GroupNorm(Module):
+    """Normalises each of num_groups groups of channels per sample, then a learnable
+    per-channel scale and shift, as torch.nn.GroupNorm."""
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None, bias=True) -> None:
+        super().__init__()
+        self.num_groups = _count(num_groups, "num_groups", "GroupNorm")
+        self.num_channels = _count(num_channels, "num_channels", "GroupNorm")
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.eps, self.affine = float(eps), bool(affine)
+        _affine(self, self.num_channels, affine, bias, dtype)
+
+    def forward(self, x):
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2) + eps) over the last dimensions (normalized_shape), times a
+    learnable weight, as torch.nn.RMSNorm; eps None is the dtype's machine epsilon."""
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.normalized_shape = _normalized_shape(normalized_shape, "RMSNorm")
+        self.eps = None if eps is None else float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape,
+                                            dtype=np.dtype(dtype or get_default_dtype())))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

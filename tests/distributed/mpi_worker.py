@@ -223,12 +223,20 @@ def checkpoint(out):
     save(out, rank, {k: np.array(v) for k, v in model.state_dict().items()})
 
 
+def _note_failure_time(out):
+    """The wall-clock time of the deliberate failure, for the test to time the abort from (the
+    ranks' start-up, slow on a busy machine, is not what it measures)."""
+    with open(os.path.join(out, "failed_at"), "w") as f:
+        f.write(repr(time.time()))
+
+
 def raises(out):
     """The last rank raises while the others wait for it in a collective."""
     dist.init_process_group()
     rank, n = dist.get_rank(), dist.get_world_size()
     if rank == n - 1:
         time.sleep(0.5)  # the others are inside all_reduce by now
+        _note_failure_time(out)
         raise ValueError(f"deliberate failure on rank {rank}")
     dist.all_reduce(fg.zeros(4))
     print(f"rank {rank} got past the collective", flush=True)
@@ -240,6 +248,7 @@ def exits(out):
     rank, n = dist.get_rank(), dist.get_world_size()
     if rank == n - 1:
         time.sleep(0.5)
+        _note_failure_time(out)
         print(f"deliberate failure on rank {rank}", file=sys.stderr, flush=True)
         sys.exit(3)
     dist.all_reduce(fg.zeros(4))

@@ -286,9 +286,9 @@ def test_dense_backward(data):
                      dY=values(data, (M, N), t), accumulate=accumulate, **outs),
                 ["dY", "dX", "dW", "db"],
                 alias_pairs=[("dX", "X"), ("dW", "W"), ("dY", "Z"), ("dY", "Y"), ("dX", "dW")])
-    missing = {"none": False, "relu": call.args["Z"] is None and call.args["Y"] is None,
-               "tanh": call.args["Y"] is None, "sigmoid": call.args["Y"] is None
-               }.get(name, call.args["Z"] is None)
+    no_z, no_y = call.args["Z"] is None, call.args["Y"] is None
+    missing = {"nothing": False, "x or y": no_z and no_y, "y": no_y,
+               "x": no_z}[K.ACTIVATION_READS[name]]  # x: the pre-activation Z
     scalar_error = bad_act or (ValueError if missing else None)
     expected = mutate(data, call)
 

@@ -17,6 +17,9 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol
 _erf = np.vectorize(math.erf)
 
 
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
 def _softplus_ref(x, beta, threshold):
     return np.where(beta * x > threshold, x, np.log1p(np.exp(np.minimum(beta * x, 700))) / beta)
 
@@ -35,7 +38,25 @@ ELEMENTWISE = {
                           lambda x: _softplus_ref(x, 2.0, 5.0)),
     "softplus_beta0.5_t30": (lambda: nn.Softplus(0.5, 30.0), lambda t: t.nn.Softplus(0.5, 30.0),
                              lambda x: _softplus_ref(x, 0.5, 30.0)),
+    "relu6": (lambda: nn.ReLU6(), lambda t: t.nn.ReLU6(), lambda x: np.clip(x, 0, 6)),
+    "selu": (lambda: nn.SELU(), lambda t: t.nn.SELU(),
+             lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))),
+    "celu": (lambda: nn.CELU(0.7), lambda t: t.nn.CELU(0.7),
+             lambda x: np.where(x > 0, x, 0.7 * np.expm1(np.minimum(x, 0) / 0.7))),
+    "mish": (lambda: nn.Mish(), lambda t: t.nn.Mish(),
+             lambda x: x * np.tanh(np.logaddexp(0, x))),
+    "softsign": (lambda: nn.Softsign(), lambda t: t.nn.Softsign(), lambda x: x / (1 + np.abs(x))),
+    "hardsigmoid": (lambda: nn.Hardsigmoid(), lambda t: t.nn.Hardsigmoid(),
+                    lambda x: np.clip(x + 3, 0, 6) / 6),
+    "hardswish": (lambda: nn.Hardswish(), lambda t: t.nn.Hardswish(),
+                  lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    "logsigmoid": (lambda: nn.LogSigmoid(), lambda t: t.nn.LogSigmoid(),
+                   lambda x: -np.logaddexp(0, -x)),
+    "tanhshrink": (lambda: nn.Tanhshrink(), lambda t: t.nn.Tanhshrink(), lambda x: x - np.tanh(x)),
 }
+# PyTorch's float64 derivatives of these use float32 constants (hardsigmoid_backward's 1/6,
+# celu's 1/alpha.toFloat()): ~3e-8 relative, times |x / alpha| for celu, from the exact one.
+TORCH_FLOAT_CONSTANT_GRADS = {"celu": 1e-5, "hardsigmoid": 1e-7}
 SHAPES = [(7,), (4, 9), (2, 3, 5)]
 
 
@@ -60,7 +81,10 @@ def test_elementwise_matches_torch(name, shape, dtype, rng):
     yt.backward(torch.tensor(g))
     assert y.dtype == dtype
     np.testing.assert_allclose(y.data, yt.detach().numpy(), **TOL[dtype])
-    np.testing.assert_allclose(xf.grad, xt.grad.numpy(), **TOL[dtype])
+    tol = dict(TOL[dtype])
+    if name in TORCH_FLOAT_CONSTANT_GRADS:
+        tol["rtol"] = max(tol["rtol"], TORCH_FLOAT_CONSTANT_GRADS[name])
+    np.testing.assert_allclose(xf.grad, xt.grad.numpy(), **tol)
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
@@ -160,7 +184,11 @@ def test_softmax_without_dim_follows_pytorchs_legacy_rule(rng):
 
 @pytest.mark.parametrize("act", [lambda: nn.LeakyReLU(0.1), lambda: nn.GELU(), lambda: nn.GELU("tanh"),
                                  lambda: nn.ELU(1.5), lambda: nn.SiLU(), lambda: nn.Softplus(2.0),
-                                 lambda: nn.Softplus(1.0, 3.0)])
+                                 lambda: nn.Softplus(1.0, 3.0), lambda: nn.ReLU6(),
+                                 lambda: nn.SELU(), lambda: nn.CELU(0.6), lambda: nn.Mish(),
+                                 lambda: nn.Softsign(), lambda: nn.Hardsigmoid(),
+                                 lambda: nn.Hardswish(), lambda: nn.LogSigmoid(),
+                                 lambda: nn.Tanhshrink()])
 def test_linear_activation_fuses_and_equals_unfused(act, rng):
     fg.manual_seed(0)
     lin, a = nn.Linear(6, 5, dtype=np.float64), act()
@@ -180,6 +208,8 @@ def test_linear_activation_fuses_and_equals_unfused(act, rng):
 
 
 @pytest.mark.parametrize("act,node", [(lambda: nn.GELU(), "DenseStackBackward0"),
+                                      (lambda: nn.Mish(), "DenseStackBackward0"),
+                                      (lambda: nn.CELU(2.0), "DenseStackBackward0"),
                                       (lambda: nn.Softplus(), "DenseStackBackward0"),
                                       (lambda: nn.Softplus(1.0, 3.0), "SoftplusBackward0")])
 def test_sequential_fuses_what_the_kernel_can(act, node, rng):

@@ -143,3 +143,22 @@ def test_non_integer_and_large_powers_still_use_the_general_path(rng):
         x = fg.tensor(xv, requires_grad=True)
         np.testing.assert_allclose((x ** n).numpy(), xv ** n, rtol=1e-12)
         assert fg.gradcheck(lambda a: a ** n, (x,))
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "log1p"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_float_functions_of_integers_give_the_default_float_dtype(name, dtype, default):
+    data = np.array([0, 1, 3, 7]).astype(dtype)
+    before = fg.get_default_dtype()
+    fg.set_default_dtype(getattr(fg, default))
+    torch.set_default_dtype(getattr(torch, default))
+    try:
+        t = getattr(torch, name)(torch.tensor(data))
+        for f in (getattr(fg, name)(fg.tensor(data, dtype=getattr(fg, dtype))),
+                  getattr(fg.tensor(data, dtype=getattr(fg, dtype)), name)()):
+            assert f.dtype == t.numpy().dtype
+            np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6)
+    finally:
+        fg.set_default_dtype(before)
+        torch.set_default_dtype(torch.float32)

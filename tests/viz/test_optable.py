@@ -11,7 +11,7 @@ from fastgrad.viz.optable import OPS, local_formula, rule
 # The base class of fastgrad's own ops (a user's Function may derive from it too).
 BASE = getattr(autograd, "ArrayFunction", autograd.Function)
 # Read as layers (DenseStack, activations by their kernel name) or a base class of others.
-EXPANDED = {"DenseStackFunction", "ActivationFunction", "ElementwiseLossFunction"}
+EXPANDED = {"DenseStackFunction", "ActivationFunction", "ElementwiseLossFunction", "StepFunction"}
 OPTIONAL = ("fastgrad.sklearn", "fastgrad.distributed", "fastgrad.nn.parallel")
 
 
