@@ -34,3 +34,15 @@ def decayed_grad(param, grad, weight_decay, maximize):
     if weight_decay != 0:
         grad = grad + np.multiply(param, weight_decay)  # torch: grad.add(param, alpha=wd)
     return grad
+
+
+def scalar_type():
+    """The NumPy type PyTorch keeps an optimizer's scalar state in (its _get_scalar_dtype):
+    float64 when the default dtype is float64, else float32."""
+    from ..dtypes import get_default_dtype
+    return np.float64 if get_default_dtype() is np.float64 else np.float32
+
+
+def as_scalar_state(value):
+    """value rounded as PyTorch's scalar state tensor would hold it, as a Python float."""
+    return float(scalar_type()(value))

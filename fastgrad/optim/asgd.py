@@ -4,17 +4,13 @@ At step t (1-based), with g the gradient (negated when maximize) + weight_decay 
     p *= 1 - lambd * eta;  p -= eta * g
     ax += mu * (p - ax)          (ax = p while mu is 1, i.e. until step t0 + 1)
     eta = lr / (1 + lambd * lr * t)^alpha;  mu = 1 / max(1, t - t0)
-State per parameter: step, eta, mu (numbers, rounded to float32 as PyTorch keeps them in
-float32 tensors), ax (the running average of the parameter, the model to evaluate).
+State per parameter: step, eta, mu (numbers, rounded as PyTorch keeps them: in float32
+tensors, or float64 under set_default_dtype(float64)), ax (the running average of the parameter, the model to evaluate).
 """
 import numpy as np
 
-from ._numpy_ops import decayed_grad
+from ._numpy_ops import as_scalar_state, decayed_grad
 from .optimizer import Optimizer, check_hyperparameter, check_state_shapes
-
-
-def _float32(value):
-    return float(np.float32(value))
 
 
 class ASGD(Optimizer):
@@ -43,7 +39,7 @@ class ASGD(Optimizer):
         check_state_shapes(p, state)
         if not state:
             state["step"] = 0
-            state["eta"] = _float32(group["lr"])
+            state["eta"] = as_scalar_state(group["lr"])
             state["mu"] = 1.0
             state["ax"] = np.zeros_like(p)
         state["step"] += 1
@@ -57,5 +53,5 @@ class ASGD(Optimizer):
             ax += (p - ax) * mu
         else:
             ax[...] = p
-        state["eta"] = _float32(lr / ((1 + lambd * lr * step) ** group["alpha"]))
-        state["mu"] = _float32(1 / max(1, step - group["t0"]))
+        state["eta"] = as_scalar_state(lr / ((1 + lambd * lr * step) ** group["alpha"]))
+        state["mu"] = as_scalar_state(1 / max(1, step - group["t0"]))

@@ -7,12 +7,12 @@ At step t (1-based), with g the gradient (negated when maximize):
     denom = sqrt(v / (1 - beta2^t)) + eps
     p += -lr * (1 - mu_t) / (1 - mu_product) * g / denom
     p += -lr * mu_{t+1} / (1 - mu_product * mu_{t+1}) * m / denom
-State per parameter: step, mu_product (a number, rounded to float32 as PyTorch keeps it in a
-float32 tensor), exp_avg, exp_avg_sq.
+State per parameter: step, mu_product (a number, rounded as PyTorch keeps it: in a float32
+tensor, or float64 under set_default_dtype(float64)), exp_avg, exp_avg_sq.
 """
 import numpy as np
 
-from ._numpy_ops import addcdiv_, addcmul_, decayed_grad, lerp_
+from ._numpy_ops import addcdiv_, addcmul_, decayed_grad, lerp_, scalar_type
 from .optimizer import Optimizer, check_betas, check_hyperparameter, check_state_shapes
 
 
@@ -53,7 +53,8 @@ class NAdam(Optimizer):
 
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
-        mu_product = float(np.float32(state["mu_product"]) * np.float32(mu))
+        kind = scalar_type()  # PyTorch multiplies in its scalar-state dtype
+        mu_product = float(kind(state["mu_product"]) * kind(mu))
         state["mu_product"] = mu_product
         mu_product_next = mu_product * mu_next
 

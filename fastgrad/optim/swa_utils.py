@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .._engine import modified
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from ..nn.module import Module
 from .lr_scheduler import LRScheduler, _per_group
@@ -37,8 +38,8 @@ def get_ema_multi_avg_fn(decay=0.999):
 def get_swa_multi_avg_fn():
     """In-place equal-weight running average of lists: avg = lerp(avg, current, 1/(n + 1))."""
     def swa_update(averaged_param_list, current_param_list, num_averaged):
-        # rounded to float32: PyTorch divides by the count as a tensor of its default dtype
-        weight = float(np.float32(1 / (int(_array(num_averaged)) + 1)))
+        # rounded to the default dtype: PyTorch divides by the count as a tensor
+        weight = float(get_default_dtype()(1 / (int(_array(num_averaged)) + 1)))
         for avg, current in zip(averaged_param_list, current_param_list):
             a, c = _array(avg), _array(current)
             if a.dtype.kind == "f":

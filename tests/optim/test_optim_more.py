@@ -185,3 +185,24 @@ def test_defaults_are_pytorchs():
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))]).defaults
         for key, value in ours.items():
             assert theirs[key] == value, (name, key)
+
+
+@pytest.fixture
+def float64_default():
+    fastgrad.set_default_dtype(fastgrad.float64)
+    torch.set_default_dtype(torch.float64)
+    yield
+    fastgrad.set_default_dtype(fastgrad.float32)
+    torch.set_default_dtype(torch.float32)
+
+
+@pytest.mark.parametrize("name,kwargs", [("NAdam", dict(lr=0.01)),
+                                         ("ASGD", dict(lr=0.05, t0=5))])
+def test_scalar_state_follows_the_default_dtype_as_torch(name, kwargs, float64_default):
+    """PyTorch keeps NAdam's mu_product and ASGD's eta and mu in tensors of the default dtype:
+    under float64 they are not rounded to float32."""
+    start, grads = start_and_grads(np.float64)
+    ours, _ = trajectory(optim, name, kwargs, start, grads)
+    theirs, _ = trajectory(torch.optim, name, kwargs, start, grads)
+    for a, e in zip(ours[-1], theirs[-1]):
+        np.testing.assert_allclose(a, e, rtol=1e-13, atol=1e-15)
