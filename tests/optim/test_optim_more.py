@@ -206,3 +206,29 @@ def test_scalar_state_follows_the_default_dtype_as_torch(name, kwargs, float64_d
     theirs, _ = trajectory(torch.optim, name, kwargs, start, grads)
     for a, e in zip(ours[-1], theirs[-1]):
         np.testing.assert_allclose(a, e, rtol=1e-13, atol=1e-15)
+
+
+NAN_ARGUMENTS = [("NAdam", n) for n in ("lr", "eps", "weight_decay", "momentum_decay")] + \
+    [("RAdam", n) for n in ("lr", "eps", "weight_decay")] + \
+    [("Adamax", n) for n in ("lr", "eps", "weight_decay")] + \
+    [("Adadelta", n) for n in ("lr", "rho", "eps", "weight_decay")] + \
+    [("Rprop", "lr"), ("ASGD", "lr"), ("ASGD", "lambd"), ("ASGD", "alpha"), ("ASGD", "t0"),
+     ("ASGD", "weight_decay"), ("Adafactor", "lr"), ("Adafactor", "beta2_decay"),
+     ("Adafactor", "d"), ("Adafactor", "weight_decay"), ("LBFGS", "lr"),
+     ("LBFGS", "tolerance_grad"), ("LBFGS", "tolerance_change")]
+
+
+@pytest.mark.parametrize("name,argument", NAN_ARGUMENTS)
+def test_nan_hyperparameters_are_refused_naming_them(name, argument):
+    """A NaN passes every `value < 0` check and would turn each weight into NaN at the first
+    step: it is refused at construction, naming the argument."""
+    params = [Parameter(np.ones(3))]
+    with pytest.raises(ValueError, match=argument if argument != "lr" else "learning rate"):
+        getattr(optim, name)(params, **{argument: float("nan")})
+
+
+@pytest.mark.parametrize("argument,value", [("etas", (float("nan"), 1.2)),
+                                            ("step_sizes", (1e-6, float("nan")))])
+def test_rprop_nan_pairs_are_refused(argument, value):
+    with pytest.raises(ValueError, match=argument.rstrip("s")):
+        optim.Rprop([Parameter(np.ones(3))], **{argument: value})
