@@ -142,8 +142,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         _check_positive_int("T_0", T_0)
         if isinstance(T_mult, bool) or not isinstance(T_mult, numbers.Integral) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult!r}")
-        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min!r}")
+        _check_finite("eta_min", eta_min)
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult

@@ -14,7 +14,7 @@ from .._engine import modified
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from ..nn.module import Module
-from .lr_scheduler import LRScheduler, _per_group
+from .lr_scheduler import LRScheduler, _check_finite, _per_group
 
 
 def _array(x):
@@ -187,7 +187,10 @@ class SWALR(LRScheduler):
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos",
                  last_epoch=-1) -> None:
-        for lr, group in zip(_per_group("swa_lr", optimizer, swa_lr), optimizer.param_groups):
+        swa_lrs = _per_group("swa_lr", optimizer, swa_lr)
+        for lr in swa_lrs:
+            _check_finite("swa_lr", lr)
+        for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError("anneal_strategy must be one of 'cos' or 'linear', instead got "

@@ -160,3 +160,5 @@ def test_bad_arguments():
         swa_utils.SWALR(opt, swa_lr=0.1, anneal_epochs=-1)
     with pytest.raises(ValueError, match="swa_lr"):
         swa_utils.SWALR(opt, swa_lr=[0.1, 0.2])
+    with pytest.raises(ValueError, match="swa_lr"):
+        swa_utils.SWALR(opt, swa_lr=float("nan"))
