@@ -4,6 +4,7 @@ Each fills `tensor.data` in place and returns the tensor, as torch.nn.init does.
 in float64 and cast, so a float32 and a float64 model with the same seed start alike.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -85,6 +86,15 @@ def xavier_normal_(tensor, gain=1.0):
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
+def _zero_elements(tensor):
+    """True, with PyTorch's warning, for a tensor with no elements: its fans are zero and there
+    is nothing to draw (nn.Linear(0, n) is a valid layer)."""
+    if 0 not in _shape(tensor):
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op")
+    return True
+
+
 def _kaiming_std(tensor, a, mode, nonlinearity):
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
@@ -97,12 +107,16 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """He uniform, in place: U(-b, b), b = gain * sqrt(3 / fan) (fan by mode, gain by nonlinearity, a)."""
+    if _zero_elements(tensor):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal, in place: N(0, std^2), std = gain / sqrt(fan) (fan by mode, gain by nonlinearity, a)."""
+    if _zero_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 

@@ -98,3 +98,26 @@ def test_argument_names_match_torch():
         ours = list(inspect.signature(getattr(init, name)).parameters)
         theirs = list(inspect.signature(getattr(torch.nn.init, name)).parameters)
         assert ours == theirs, name
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0)])
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+def test_kaiming_of_a_zero_element_tensor_is_a_warned_no_op_as_torch(shape, name):
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="zero-element") as ours:
+        out = getattr(fg.nn.init, name)(fg.empty(*shape))
+    with pytest.warns(UserWarning, match="zero-element") as theirs:
+        getattr(torch.nn.init, name)(torch.empty(*shape))
+    assert out.shape == shape and str(ours[0].message) == str(theirs[0].message)
+
+
+def test_a_linear_layer_without_inputs_is_valid_as_in_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="zero-element"):
+        layer = fg.nn.Linear(0, 3)
+    with pytest.warns(UserWarning, match="zero-element"):
+        ref = torch.nn.Linear(0, 3)
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), ref.bias.detach().numpy())
+    x = fg.empty(4, 0)
+    np.testing.assert_array_equal(layer(x).detach().numpy(),
+                                  ref(torch.empty(4, 0)).detach().numpy())
