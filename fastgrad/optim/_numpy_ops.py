@@ -36,6 +36,16 @@ def decayed_grad(param, grad, weight_decay, maximize):
     return grad
 
 
+def weight_decayed_grad(param, grad, group):
+    """The gradient an Adam-family step uses: with decoupled_weight_decay (AdamW's rule) the
+    parameter shrinks by 1 - lr * weight_decay in place and the gradient is left alone;
+    otherwise weight_decay * param is added to it (decayed_grad)."""
+    if group.get("decoupled_weight_decay") and group["weight_decay"] != 0:
+        param *= 1 - group["lr"] * group["weight_decay"]
+        return decayed_grad(param, grad, 0, group["maximize"])
+    return decayed_grad(param, grad, group["weight_decay"], group["maximize"])
+
+
 def scalar_type():
     """The NumPy type PyTorch keeps an optimizer's scalar state in (its _get_scalar_dtype):
     float64 when the default dtype is float64, else float32."""

@@ -12,7 +12,7 @@ tensor, or float64 under set_default_dtype(float64)), exp_avg, exp_avg_sq.
 """
 import numpy as np
 
-from ._numpy_ops import addcdiv_, addcmul_, decayed_grad, lerp_, scalar_type
+from ._numpy_ops import addcdiv_, addcmul_, lerp_, scalar_type, weight_decayed_grad
 from .optimizer import Optimizer, check_betas, check_hyperparameter, check_state_shapes
 
 
@@ -45,11 +45,7 @@ class NAdam(Optimizer):
         state["step"] += 1
         step = state["step"]
         lr, (beta1, beta2) = group["lr"], group["betas"]
-        if group["decoupled_weight_decay"] and group["weight_decay"] != 0:
-            p *= 1 - lr * group["weight_decay"]
-            g = decayed_grad(p, grad, 0, group["maximize"])
-        else:
-            g = decayed_grad(p, grad, group["weight_decay"], group["maximize"])
+        g = weight_decayed_grad(p, grad, group)
 
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))

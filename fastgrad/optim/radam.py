@@ -12,7 +12,7 @@ State per parameter: step, exp_avg, exp_avg_sq.
 """
 import numpy as np
 
-from ._numpy_ops import addcmul_, decayed_grad, lerp_
+from ._numpy_ops import addcmul_, lerp_, weight_decayed_grad
 from .optimizer import Optimizer, check_betas, check_hyperparameter, check_state_shapes
 
 
@@ -43,11 +43,7 @@ class RAdam(Optimizer):
         state["step"] += 1
         step = state["step"]
         lr, (beta1, beta2) = group["lr"], group["betas"]
-        if group["decoupled_weight_decay"] and group["weight_decay"] != 0:
-            p *= 1 - lr * group["weight_decay"]
-            g = decayed_grad(p, grad, 0, group["maximize"])
-        else:
-            g = decayed_grad(p, grad, group["weight_decay"], group["maximize"])
+        g = weight_decayed_grad(p, grad, group)
 
         scratch = np.empty_like(p)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
