@@ -1,10 +1,14 @@
 """Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm (baddbmm,
-addmv, addr), einsum (tensordot, inner). All but einsum also take PyTorch's out=.
+addmv, addr), einsum (tensordot, inner), cross, kron, block_diag, cartesian_prod, cdist. The
+products (not einsum, block_diag, cartesian_prod, cdist) also take PyTorch's out=.
 
 bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
 PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
 the one new Function: its derivative for each operand is an einsum of the gradient with the
 other operands; tensordot and inner are einsums.
+
+cross, kron, block_diag and cartesian_prod are compositions of differentiable ops (narrow,
+products, cat, meshgrid, stack); cdist is a Function whose local derivative is that of a p-norm.
 """
 import functools
 
@@ -454,45 +458,69 @@ class Cdist(Function):
     """dist[..., i, j] = ‖x1[..., i, :] − x2[..., j, :]‖_p over batches that broadcast."""
 
     @staticmethod
-    def forward(ctx, p, x1, x2):
+    def forward(ctx, p, use_mm, x1, x2):
+        ctx.p, ctx.shapes = p, (x1.shape, x2.shape)
+        if p == 2:  # needs no (P, R, M) array of differences, forward or backward
+            dist = _euclidean(x1, x2, use_mm)
+            ctx.save_for_backward(x1, x2, dist)
+            return dist
         diff = x1[..., :, None, :] - x2[..., None, :, :]
         ad = np.abs(diff)
         if p == 0:
             dist = (diff != 0).sum(axis=-1).astype(diff.dtype)
         elif p == 1:
             dist = ad.sum(axis=-1)
-        elif p == 2:
-            dist = np.sqrt((diff * diff).sum(axis=-1))
         elif np.isinf(p):
             dist = ad.max(axis=-1, initial=0)
         else:
             dist = (ad ** p).sum(axis=-1) ** (1 / p)
-        ctx.p, ctx.shapes = p, (x1.shape, x2.shape)
         ctx.save_for_backward(diff, dist)
         return dist
 
     @staticmethod
     def backward(ctx, g):  # d dist / d diff, then diff's derivative is +1 for x1 and −1 for x2
-        diff, dist = ctx.saved_tensors
         p = ctx.p
+        s1, s2 = ctx.shapes
+        n1, n2 = ctx.needs_input_grad[2:]
+        if p == 2:  # diff / dist (0 where dist is 0, as PyTorch), summed with weights w = g/dist
+            x1, x2, dist = ctx.saved_tensors
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = np.where(dist == 0, 0, g / dist)
+            g1 = x1 * w.sum(axis=-1)[..., None] - w @ x2 if n1 else None
+            g2 = x2 * w.sum(axis=-2)[..., None] - np.swapaxes(w, -1, -2) @ x1 if n2 else None
+            return (None, None, unbroadcast(g1, s1) if n1 else None,
+                    unbroadcast(g2, s2) if n2 else None)
+        diff, dist = ctx.saved_tensors
         dist_, g_ = dist[..., None], g[..., None]
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 0:
                 gd = np.zeros_like(diff)
             elif p == 1:
                 gd = np.sign(diff) * g_
-            elif p == 2:  # diff / dist, and 0 where the distance is 0 (as PyTorch)
-                gd = np.where(dist_ == 0, 0, diff / dist_) * g_
             elif np.isinf(p):  # every coordinate that attains the max gets the full gradient
                 gd = np.sign(diff) * (np.abs(diff) == dist_) * g_
             else:  # sign(d)·|d|^(p−1) / dist^(p−1); 0 at dist 0, and at d = 0 for p < 1
                 gd = np.sign(diff) * np.abs(diff) ** (p - 1) / dist_ ** (p - 1) * g_
                 gd = np.where((dist_ == 0) | ((diff == 0) & (p < 1)), 0, gd)
-        s1, s2 = ctx.shapes
-        n1, n2 = ctx.needs_input_grad[1:]
-        return (None,
+        return (None, None,
                 unbroadcast(gd.sum(axis=-2), s1) if n1 else None,
                 unbroadcast(-gd.sum(axis=-3), s2) if n2 else None)
+
+
+def _euclidean(x1, x2, use_mm):
+    """Euclidean distances of the rows: ‖a‖² + ‖b‖² − 2 a·b through one matrix product when
+    use_mm (PyTorch's shortcut; rounding may leave a small distance between equal rows), else
+    from the differences, in blocks of rows so no more than ~4M differences are held at once."""
+    if use_mm:
+        sq = ((x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :]
+              - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
+        return np.sqrt(np.maximum(sq, 0))
+    rows = max(1, (1 << 22) // max(1, x2.shape[-2] * x2.shape[-1]))
+    parts = []
+    for start in range(0, max(x1.shape[-2], 1), rows):
+        d = x1[..., start:start + rows, None, :] - x2[..., None, :, :]
+        parts.append(np.sqrt((d * d).sum(axis=-1)))
+    return np.concatenate(parts, axis=-2)
 
 
 _CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
@@ -502,8 +530,10 @@ _CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distance between every row of x1 (..., P, M) and of x2 (..., R, M), a
     (..., P, R) tensor (torch.cdist); batch dimensions broadcast, p is in [0, inf].
-    compute_mode is accepted for PyTorch's signature; fastgrad always takes differences
-    (exact, where PyTorch's matrix-product shortcut may round a zero distance up)."""
+    compute_mode as PyTorch's for p=2: by default more than 25 rows in x1 or x2 take
+    ‖a‖² + ‖b‖² − 2 a·b through a matrix product (fast, but equal rows may get a small distance
+    from rounding); 'donot_use_mm_for_euclid_dist' takes exact differences. The gradient of a
+    zero distance is 0, as PyTorch's."""
     a, b = as_tensor_input(x1, "x1"), as_tensor_input(x2, "x2")
     for t, name in ((a, "x1"), (b, "x2")):
         if t.ndim < 2:
@@ -524,4 +554,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise ValueError(f"cdist: compute_mode must be one of {', '.join(_CDIST_MODES)}, got "
                          f"{compute_mode!r}")
     a, b = _promoted(a, b)
-    return Cdist.apply(float(p), a, b)
+    use_mm = compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == _CDIST_MODES[0] and (a.shape[-2] > 25 or b.shape[-2] > 25))
+    return Cdist.apply(float(p), use_mm, a, b)

@@ -171,3 +171,35 @@ def test_cdist_of_integer_tensors_is_refused_as_torch():
         fg.cdist(fg.ones(2, 3), fg.tensor([[1, 2, 3]]))
     with pytest.raises(RuntimeError):
         torch.cdist(torch.ones(2, 3), torch.tensor([[1, 2, 3]]))
+
+
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist", EUCLID_EXACT,
+                                  "use_mm_for_euclid_dist_if_necessary"])
+def test_cdist_p2_modes_values_and_gradients_match_torch(mode):
+    a, b = _inputs([(30, 5), (27, 5)], np.float64, seed=3)
+    x, y = fg.tensor(a, requires_grad=True), fg.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, ref = fg.cdist(x, y, compute_mode=mode), torch.cdist(tx, ty, compute_mode=mode)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
+    w = np.random.default_rng(4).standard_normal((30, 27))
+    (out * fg.tensor(w)).sum().backward()
+    (ref * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_cdist_p2_exact_path_in_blocks_matches_numpy():
+    # more rows than one block of differences holds (~4M): the blocks must join in order
+    a, b = _inputs([(70, 300), (200, 300)], np.float64, seed=5)
+    out = fg.cdist(fg.tensor(a), fg.tensor(b), compute_mode=EUCLID_EXACT).numpy()
+    ref = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_allclose(out, ref, rtol=1e-12)
+
+
+def test_cdist_of_empty_sets_matches_torch():
+    for p in (2, 1, 3, INF):
+        ours = fg.cdist(fg.zeros(0, 3), fg.ones(2, 3), p=p)
+        assert ours.shape == tuple(torch.cdist(torch.zeros(0, 3), torch.ones(2, 3), p=p).shape)
+        ours = fg.cdist(fg.zeros(2, 0), fg.zeros(3, 0), p=p).numpy()
+        np.testing.assert_array_equal(
+            ours, torch.cdist(torch.zeros(2, 0), torch.zeros(3, 0), p=p).numpy())
