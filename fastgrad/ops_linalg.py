@@ -4,7 +4,7 @@ products (not einsum, block_diag, cartesian_prod, cdist) also take PyTorch's out
 
 bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
 PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
-the one new Function: its derivative for each operand is an einsum of the gradient with the
+a Function: its derivative for each operand is an einsum of the gradient with the
 other operands; tensordot and inner are einsums.
 
 cross, kron, block_diag and cartesian_prod are compositions of differentiable ops (narrow,
@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from .autograd import ArrayFunction as Function
-from .dtypes import result_type
+from .dtypes import get_default_dtype, result_type
 from .ops import MatMul, Reshape, unbroadcast
 from .ops_math import _with_out, as_tensor_input
 from .ops_shape import cat, meshgrid, narrow, normalize_dim, stack
@@ -422,7 +422,7 @@ def block_diag(*tensors):
             raise ValueError(f"block_diag: tensors[{i}] must have 2 or fewer dimensions, got "
                              f"shape {t.shape}")
     if not ts:
-        return Tensor(np.zeros((1, 0), dtype=np.float32))
+        return Tensor(np.zeros((1, 0), dtype=get_default_dtype()))
     ts = _promoted(*ts)
     blocks = [Reshape.apply(t, (1, t.numel()) if t.ndim < 2 else tuple(t.shape)) for t in ts]
     width = sum(m.shape[1] for m in blocks)

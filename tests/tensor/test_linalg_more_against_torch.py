@@ -203,3 +203,15 @@ def test_cdist_of_empty_sets_matches_torch():
         ours = fg.cdist(fg.zeros(2, 0), fg.zeros(3, 0), p=p).numpy()
         np.testing.assert_array_equal(
             ours, torch.cdist(torch.zeros(2, 0), torch.zeros(3, 0), p=p).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_block_diag_of_nothing_is_an_empty_row_in_the_default_dtype(dtype):
+    fg.set_default_dtype(getattr(fg, dtype))
+    torch.set_default_dtype(getattr(torch, dtype))
+    try:
+        ours, ref = fg.block_diag(), torch.block_diag()
+    finally:
+        fg.set_default_dtype(fg.float32)
+        torch.set_default_dtype(torch.float32)
+    assert ours.shape == tuple(ref.shape) and str(ours.dtype).split(".")[-1] == dtype
