@@ -460,67 +460,78 @@ class Cdist(Function):
     @staticmethod
     def forward(ctx, p, use_mm, x1, x2):
         ctx.p, ctx.shapes = p, (x1.shape, x2.shape)
-        if p == 2:  # needs no (P, R, M) array of differences, forward or backward
-            dist = _euclidean(x1, x2, use_mm)
-            ctx.save_for_backward(x1, x2, dist)
-            return dist
-        diff = x1[..., :, None, :] - x2[..., None, :, :]
-        ad = np.abs(diff)
-        if p == 0:
-            dist = (diff != 0).sum(axis=-1).astype(diff.dtype)
-        elif p == 1:
-            dist = ad.sum(axis=-1)
-        elif np.isinf(p):
-            dist = ad.max(axis=-1, initial=0)
+        if p == 2 and use_mm:
+            dist = _euclidean_mm(x1, x2)
         else:
-            dist = (ad ** p).sum(axis=-1) ** (1 / p)
-        ctx.save_for_backward(diff, dist)
+            dist = np.concatenate([_pnorm(d, p) for d in _row_blocks(x1, x2)], axis=-2)
+        ctx.save_for_backward(x1, x2, dist)
         return dist
 
     @staticmethod
     def backward(ctx, g):  # d dist / d diff, then diff's derivative is +1 for x1 and −1 for x2
+        x1, x2, dist = ctx.saved_tensors
         p = ctx.p
         s1, s2 = ctx.shapes
         n1, n2 = ctx.needs_input_grad[2:]
-        if p == 2:  # diff / dist (0 where dist is 0, as PyTorch), summed with weights w = g/dist
-            x1, x2, dist = ctx.saved_tensors
+        if p == 0:  # a count of nonzero differences: a step function
+            g1, g2 = np.zeros(s1, g.dtype), np.zeros(s2, g.dtype)
+        elif p == 2:  # diff / dist (0 where dist is 0, as PyTorch), summed with weights w = g/dist
             with np.errstate(divide="ignore", invalid="ignore"):
                 w = np.where(dist == 0, 0, g / dist)
-            g1 = x1 * w.sum(axis=-1)[..., None] - w @ x2 if n1 else None
-            g2 = x2 * w.sum(axis=-2)[..., None] - np.swapaxes(w, -1, -2) @ x1 if n2 else None
-            return (None, None, unbroadcast(g1, s1) if n1 else None,
-                    unbroadcast(g2, s2) if n2 else None)
-        diff, dist = ctx.saved_tensors
-        dist_, g_ = dist[..., None], g[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 0:
-                gd = np.zeros_like(diff)
-            elif p == 1:
-                gd = np.sign(diff) * g_
-            elif np.isinf(p):  # every coordinate that attains the max gets the full gradient
-                gd = np.sign(diff) * (np.abs(diff) == dist_) * g_
-            else:  # sign(d)·|d|^(p−1) / dist^(p−1); 0 at dist 0, and at d = 0 for p < 1
-                gd = np.sign(diff) * np.abs(diff) ** (p - 1) / dist_ ** (p - 1) * g_
-                gd = np.where((dist_ == 0) | ((diff == 0) & (p < 1)), 0, gd)
-        return (None, None,
-                unbroadcast(gd.sum(axis=-2), s1) if n1 else None,
-                unbroadcast(-gd.sum(axis=-3), s2) if n2 else None)
+            g1 = x1 * w.sum(axis=-1)[..., None] - w @ x2
+            g2 = x2 * w.sum(axis=-2)[..., None] - np.swapaxes(w, -1, -2) @ x1
+        else:  # the differences again, block by block, as forward took them
+            g1, g2, start = 0, 0, 0
+            for diff in _row_blocks(x1, x2):
+                rows = slice(start, start + diff.shape[-3])
+                gd = _pnorm_derivative(diff, p, dist[..., rows, :, None], g[..., rows, :, None])
+                g1_block = gd.sum(axis=-2)
+                g1 = g1_block if start == 0 else np.concatenate([g1, g1_block], axis=-2)
+                g2 = g2 - gd.sum(axis=-3)
+                start += diff.shape[-3]
+        return (None, None, unbroadcast(g1, s1) if n1 else None,
+                unbroadcast(g2, s2) if n2 else None)
 
 
-def _euclidean(x1, x2, use_mm):
-    """Euclidean distances of the rows: ‖a‖² + ‖b‖² − 2 a·b through one matrix product when
-    use_mm (PyTorch's shortcut; rounding may leave a small distance between equal rows), else
-    from the differences, in blocks of rows so no more than ~4M differences are held at once."""
-    if use_mm:
-        sq = ((x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :]
-              - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
-        return np.sqrt(np.maximum(sq, 0))
+def _pnorm(diff, p):
+    ad = np.abs(diff)
+    if p == 0:
+        return (diff != 0).sum(axis=-1).astype(diff.dtype)
+    if p == 1:
+        return ad.sum(axis=-1)
+    if p == 2:
+        return np.sqrt((diff * diff).sum(axis=-1))
+    if np.isinf(p):
+        return ad.max(axis=-1, initial=0)
+    return (ad ** p).sum(axis=-1) ** (1 / p)
+
+
+def _pnorm_derivative(diff, p, dist, g):
+    """g · d‖diff‖_p / d diff, for p in (0, inf]; dist and g carry a trailing axis of 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 1:
+            return np.sign(diff) * g
+        if np.isinf(p):  # every coordinate that attains the max gets the full gradient
+            return np.sign(diff) * (np.abs(diff) == dist) * g
+        # sign(d)·|d|^(p−1) / dist^(p−1); 0 at dist 0, and at d = 0 for p < 1 (as PyTorch)
+        gd = np.sign(diff) * np.abs(diff) ** (p - 1) / dist ** (p - 1) * g
+        return np.where((dist == 0) | ((diff == 0) & (p < 1)), 0, gd)
+
+
+def _row_blocks(x1, x2):
+    """x1's rows minus x2's rows, (..., rows, R, M), in blocks of x1's rows small enough that
+    no more than ~4M differences are held at once (all of them would not fit for large sets)."""
     rows = max(1, (1 << 22) // max(1, x2.shape[-2] * x2.shape[-1]))
-    parts = []
     for start in range(0, max(x1.shape[-2], 1), rows):
-        d = x1[..., start:start + rows, None, :] - x2[..., None, :, :]
-        parts.append(np.sqrt((d * d).sum(axis=-1)))
-    return np.concatenate(parts, axis=-2)
+        yield x1[..., start:start + rows, None, :] - x2[..., None, :, :]
+
+
+def _euclidean_mm(x1, x2):
+    """Euclidean distances as ‖a‖² + ‖b‖² − 2 a·b through one matrix product (PyTorch's
+    shortcut: fast, but rounding may leave a small distance between equal rows)."""
+    sq = ((x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :]
+          - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
+    return np.sqrt(np.maximum(sq, 0))
 
 
 _CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",

@@ -215,3 +215,18 @@ def test_block_diag_of_nothing_is_an_empty_row_in_the_default_dtype(dtype):
         fg.set_default_dtype(fg.float32)
         torch.set_default_dtype(torch.float32)
     assert ours.shape == tuple(ref.shape) and str(ours.dtype).split(".")[-1] == dtype
+
+
+@pytest.mark.parametrize("p", [1, 3, INF])
+def test_cdist_in_several_blocks_matches_torch_with_gradients(p):
+    # 70 x 300 rows against 200: more differences than one block holds (~4M)
+    a, b = _inputs([(70, 300), (200, 300)], np.float64, seed=6)
+    x, y = fg.tensor(a, requires_grad=True), fg.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, ref = fg.cdist(x, y, p=p), torch.cdist(tx, ty, p=p)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10)
+    w = np.random.default_rng(7).standard_normal((70, 200))
+    (out * fg.tensor(w)).sum().backward()
+    (ref * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-8, atol=1e-10)
