@@ -11,6 +11,7 @@ cross, kron, block_diag and cartesian_prod are compositions of differentiable op
 products, cat, meshgrid, stack); cdist is a Function whose local derivative is that of a p-norm.
 """
 import functools
+import numbers
 
 import numpy as np
 
@@ -559,7 +560,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     except ValueError:
         raise ValueError(f"cdist: batch dimensions of x1 {a.shape} and x2 {b.shape} do not "
                          "broadcast") from None
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or np.isnan(p) or p < 0:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or np.isnan(p) or p < 0:
         raise ValueError(f"cdist: p must be a number >= 0 (inf allowed), got {p!r}")
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"cdist: compute_mode must be one of {', '.join(_CDIST_MODES)}, got "

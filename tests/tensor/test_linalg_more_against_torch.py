@@ -155,6 +155,7 @@ def test_out_argument_of_cross_and_kron():
     (lambda: fg.cdist(fg.ones(2, 3), fg.ones(2, 4)), "x1 and x2 .* same number of columns"),
     (lambda: fg.cdist(fg.ones(2, 3), fg.ones(2, 3), p=-1), "p must be a number >= 0"),
     (lambda: fg.cdist(fg.ones(2, 3), fg.ones(2, 3), p=float("nan")), "p must be"),
+    (lambda: fg.cdist(fg.ones(2, 3), fg.ones(2, 3), p="2"), "p must be"),
     (lambda: fg.cdist(fg.ones(2, 3), fg.ones(2, 3), compute_mode="fast"), "compute_mode"),
     (lambda: fg.cdist(fg.ones(2, 2, 3), fg.ones(3, 2, 3)), "batch dimensions"),
     (lambda: fg.block_diag(fg.ones(2, 2), fg.ones(1, 2, 2)), r"tensors\[1\] must have 2"),
@@ -230,3 +231,9 @@ def test_cdist_in_several_blocks_matches_torch_with_gradients(p):
     (ref * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_cdist_takes_numpy_scalars_for_p():
+    a, b = _inputs([(3, 2), (4, 2)], np.float64)
+    ours = fg.cdist(fg.tensor(a), fg.tensor(b), p=np.int64(3)).numpy()
+    np.testing.assert_allclose(ours, torch.cdist(torch.tensor(a), torch.tensor(b), p=3).numpy())
