@@ -29,6 +29,7 @@ from .ops_shape import (cat, clone, concatenate, flatten, permute, reshape, sque
                         transpose, unsqueeze)
 from .ops_linalg import (addmm, addmv, addr, baddbmm, bmm, dot, einsum, ger, inner, mv, outer,
                          tensordot)
+from .ops_linalg import block_diag, cartesian_prod, cdist, cross, kron
 from .ops_shape import (broadcast_tensors, broadcast_to, chunk, diag, diagonal, flip, fliplr,
                         flipud, meshgrid, moveaxis, movedim, narrow, roll, split, swapaxes,
                         swapdims, tile, trace, tril, triu, unbind, unflatten)

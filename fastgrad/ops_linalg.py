@@ -1,20 +1,25 @@
 """Products of vectors and matrices in PyTorch's names: bmm, dot, mv, outer, addmm (baddbmm,
-addmv, addr), einsum (tensordot, inner). All but einsum also take PyTorch's out=.
+addmv, addr), einsum (tensordot, inner), cross, kron, block_diag, cartesian_prod, cdist. The
+products (not einsum, block_diag, cartesian_prod, cdist) also take PyTorch's out=.
 
 bmm, dot, mv and outer are matmul (ops.MatMul, whose derivative is g Bᵀ and Aᵀ g) with
 PyTorch's stricter shape checks; the add* ops add a scaled tensor to a scaled product. einsum is
-the one new Function: its derivative for each operand is an einsum of the gradient with the
+a Function: its derivative for each operand is an einsum of the gradient with the
 other operands; tensordot and inner are einsums.
+
+cross, kron, block_diag and cartesian_prod are compositions of differentiable ops (narrow,
+products, cat, meshgrid, stack); cdist is a Function whose local derivative is that of a p-norm.
 """
 import functools
+import numbers
 
 import numpy as np
 
 from .autograd import ArrayFunction as Function
-from .dtypes import result_type
-from .ops import MatMul, Reshape
+from .dtypes import get_default_dtype, result_type
+from .ops import MatMul, Reshape, unbroadcast
 from .ops_math import _with_out, as_tensor_input
-from .ops_shape import normalize_dim
+from .ops_shape import cat, meshgrid, narrow, normalize_dim, stack
 from .tensor import Tensor
 
 
@@ -357,3 +362,210 @@ def einsum(*args):
     ts = _promoted(*[as_tensor_input(x, f"operand {i}") for i, x in enumerate(operands)])
     spec = _parse(equation, tuple(t.shape for t in ts))
     return Einsum.apply(spec, *ts)
+
+
+# ---- cross, kron, block_diag, cartesian_prod: compositions of differentiable ops ----------------
+
+def _first_dim_of_size_3(shape, where):
+    for d, n in enumerate(shape):
+        if n == 3:
+            return d
+    raise ValueError(f"{where}: no dimension of size 3 in shape {tuple(shape)}")
+
+
+@_accepts_out
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along `dim` (torch.cross): the inputs broadcast; with
+    dim=None the first dimension of size 3 (PyTorch's present default; torch.linalg.cross
+    uses dim=-1)."""
+    a, b = _promoted(as_tensor_input(input), as_tensor_input(other, "other"))
+    if a.ndim != b.ndim:
+        raise ValueError(f"cross: input and other must have the same number of dimensions, "
+                         f"got {a.ndim} and {b.ndim}")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"cross: input of shape {a.shape} and other of shape {b.shape} do "
+                         "not broadcast") from None
+    d = _first_dim_of_size_3(shape, "cross") if dim is None else \
+        normalize_dim(dim, len(shape), "cross: dim")
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise ValueError(f"cross: dim {d} must have size 3 in input and other, got "
+                         f"{a.shape[d]} and {b.shape[d]}")
+    ai = [narrow(a, d, i, 1) for i in range(3)]
+    bi = [narrow(b, d, i, 1) for i in range(3)]
+    return cat([ai[1] * bi[2] - ai[2] * bi[1],
+                ai[2] * bi[0] - ai[0] * bi[2],
+                ai[0] * bi[1] - ai[1] * bi[0]], dim=d)
+
+
+@_accepts_out
+def kron(input, other):
+    """The Kronecker product (torch.kron): block (i, j, ...) is input[i, j, ...] * other; the
+    operand with fewer dimensions gets leading ones."""
+    a, b = _promoted(as_tensor_input(input), as_tensor_input(other, "other"))
+    n = max(a.ndim, b.ndim)
+    sa = (1,) * (n - a.ndim) + tuple(a.shape)
+    sb = (1,) * (n - b.ndim) + tuple(b.shape)
+    # a's dimensions interleaved with b's: out[i*nb + k] = a[i] * b[k] in every dimension
+    a_shape = tuple(x for m in sa for x in (m, 1))
+    b_shape = tuple(x for m in sb for x in (1, m))
+    product = Reshape.apply(a, a_shape) * Reshape.apply(b, b_shape)
+    return Reshape.apply(product, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def block_diag(*tensors):
+    """The tensors (0-d, 1-d as one row, or 2-d) placed along the diagonal of one zero matrix
+    (torch.block_diag), in their promoted dtype."""
+    ts = [as_tensor_input(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+    for i, t in enumerate(ts):
+        if t.ndim > 2:
+            raise ValueError(f"block_diag: tensors[{i}] must have 2 or fewer dimensions, got "
+                             f"shape {t.shape}")
+    if not ts:
+        return Tensor(np.zeros((1, 0), dtype=get_default_dtype()))
+    ts = _promoted(*ts)
+    blocks = [Reshape.apply(t, (1, t.numel()) if t.ndim < 2 else tuple(t.shape)) for t in ts]
+    width = sum(m.shape[1] for m in blocks)
+    dt = blocks[0]._data.dtype
+    rows, left = [], 0
+    for m in blocks:
+        r, c = m.shape
+        parts = [Tensor(np.zeros((r, left), dtype=dt)), m,
+                 Tensor(np.zeros((r, width - left - c), dtype=dt))]
+        rows.append(cat(parts, dim=1))
+        left += c
+    return cat(rows, dim=0)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of the 1-d tensors' elements as the rows of an (n, k) tensor, in
+    itertools.product's order (torch.cartesian_prod); one tensor is returned as it is."""
+    ts = [as_tensor_input(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if not ts:
+        raise ValueError("cartesian_prod: expected at least one tensor")
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise ValueError(f"cartesian_prod: tensors[{i}] must be 1-d, got shape {t.shape}")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*_promoted(*ts), indexing="ij")
+    return stack([Reshape.apply(g, (-1,)) for g in grids], dim=1)
+
+
+# ---- cdist --------------------------------------------------------------------------------------
+
+class Cdist(Function):
+    """dist[..., i, j] = ‖x1[..., i, :] − x2[..., j, :]‖_p over batches that broadcast."""
+
+    @staticmethod
+    def forward(ctx, p, use_mm, x1, x2):
+        ctx.p, ctx.shapes = p, (x1.shape, x2.shape)
+        if p == 2 and use_mm:
+            dist = _euclidean_mm(x1, x2)
+        else:
+            dist = np.concatenate([_pnorm(d, p) for d in _row_blocks(x1, x2)], axis=-2)
+        ctx.save_for_backward(x1, x2, dist)
+        return dist
+
+    @staticmethod
+    def backward(ctx, g):  # d dist / d diff, then diff's derivative is +1 for x1 and −1 for x2
+        x1, x2, dist = ctx.saved_tensors
+        p = ctx.p
+        s1, s2 = ctx.shapes
+        n1, n2 = ctx.needs_input_grad[2:]
+        if p == 0:  # a count of nonzero differences: a step function
+            g1, g2 = np.zeros(s1, g.dtype), np.zeros(s2, g.dtype)
+        elif p == 2:  # diff / dist (0 where dist is 0, as PyTorch), summed with weights w = g/dist
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = np.where(dist == 0, 0, g / dist)
+            g1 = x1 * w.sum(axis=-1)[..., None] - w @ x2
+            g2 = x2 * w.sum(axis=-2)[..., None] - np.swapaxes(w, -1, -2) @ x1
+        else:  # the differences again, block by block, as forward took them
+            g1, g2, start = 0, 0, 0
+            for diff in _row_blocks(x1, x2):
+                rows = slice(start, start + diff.shape[-3])
+                gd = _pnorm_derivative(diff, p, dist[..., rows, :, None], g[..., rows, :, None])
+                g1_block = gd.sum(axis=-2)
+                g1 = g1_block if start == 0 else np.concatenate([g1, g1_block], axis=-2)
+                g2 = g2 - gd.sum(axis=-3)
+                start += diff.shape[-3]
+        return (None, None, unbroadcast(g1, s1) if n1 else None,
+                unbroadcast(g2, s2) if n2 else None)
+
+
+def _pnorm(diff, p):
+    ad = np.abs(diff)
+    if p == 0:
+        return (diff != 0).sum(axis=-1).astype(diff.dtype)
+    if p == 1:
+        return ad.sum(axis=-1)
+    if p == 2:
+        return np.sqrt((diff * diff).sum(axis=-1))
+    if np.isinf(p):
+        return ad.max(axis=-1, initial=0)
+    return (ad ** p).sum(axis=-1) ** (1 / p)
+
+
+def _pnorm_derivative(diff, p, dist, g):
+    """g · d‖diff‖_p / d diff, for p in (0, inf]; dist and g carry a trailing axis of 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 1:
+            return np.sign(diff) * g
+        if np.isinf(p):  # every coordinate that attains the max gets the full gradient
+            return np.sign(diff) * (np.abs(diff) == dist) * g
+        # sign(d)·|d|^(p−1) / dist^(p−1); 0 at dist 0, and at d = 0 for p < 1 (as PyTorch)
+        gd = np.sign(diff) * np.abs(diff) ** (p - 1) / dist ** (p - 1) * g
+        return np.where((dist == 0) | ((diff == 0) & (p < 1)), 0, gd)
+
+
+def _row_blocks(x1, x2):
+    """x1's rows minus x2's rows, (..., rows, R, M), in blocks of x1's rows small enough that
+    no more than ~4M differences are held at once (all of them would not fit for large sets)."""
+    rows = max(1, (1 << 22) // max(1, x2.shape[-2] * x2.shape[-1]))
+    for start in range(0, max(x1.shape[-2], 1), rows):
+        yield x1[..., start:start + rows, None, :] - x2[..., None, :, :]
+
+
+def _euclidean_mm(x1, x2):
+    """Euclidean distances as ‖a‖² + ‖b‖² − 2 a·b through one matrix product (PyTorch's
+    shortcut: fast, but rounding may leave a small distance between equal rows)."""
+    sq = ((x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :]
+          - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
+    return np.sqrt(np.maximum(sq, 0))
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distance between every row of x1 (..., P, M) and of x2 (..., R, M), a
+    (..., P, R) tensor (torch.cdist); batch dimensions broadcast, p is in [0, inf].
+    compute_mode as PyTorch's for p=2: by default more than 25 rows in x1 or x2 take
+    ‖a‖² + ‖b‖² − 2 a·b through a matrix product (fast, but equal rows may get a small distance
+    from rounding); 'donot_use_mm_for_euclid_dist' takes exact differences. The gradient of a
+    zero distance is 0, as PyTorch's."""
+    a, b = as_tensor_input(x1, "x1"), as_tensor_input(x2, "x2")
+    for t, name in ((a, "x1"), (b, "x2")):
+        if t.ndim < 2:
+            raise ValueError(f"cdist: {name} must have at least 2 dimensions, got shape {t.shape}")
+        if t.dtype.kind != "f":
+            raise TypeError(f"cdist: {name} must be a floating tensor, got {t.dtype}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: x1 and x2 must have the same number of columns, got "
+                         f"{a.shape[-1]} and {b.shape[-1]}")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"cdist: batch dimensions of x1 {a.shape} and x2 {b.shape} do not "
+                         "broadcast") from None
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or np.isnan(p) or p < 0:
+        raise ValueError(f"cdist: p must be a number >= 0 (inf allowed), got {p!r}")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"cdist: compute_mode must be one of {', '.join(_CDIST_MODES)}, got "
+                         f"{compute_mode!r}")
+    a, b = _promoted(a, b)
+    use_mm = compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == _CDIST_MODES[0] and (a.shape[-2] > 25 or b.shape[-2] > 25))
+    return Cdist.apply(float(p), use_mm, a, b)

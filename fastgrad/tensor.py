@@ -870,6 +870,14 @@ class Tensor:
         """Sum of products over the last dimension (torch.inner)."""
         return _linalg.inner(self, other)
 
+    def cross(self, other, dim=None):
+        """Cross product of 3-vectors along `dim` (torch.Tensor.cross)."""
+        return _linalg.cross(self, other, dim)
+
+    def kron(self, other):
+        """Kronecker product (torch.Tensor.kron)."""
+        return _linalg.kron(self, other)
+
     def tril(self, diagonal=0):
         """Lower triangle, zeros above `diagonal` (torch.tril)."""
         return _shape.tril(self, diagonal)

@@ -118,6 +118,9 @@ OPS = {
     "DiagEmbed": ("diag(a), a vector on a matrix's diagonal", ("1 at its place on the diagonal",)),
     # ---- einsum (ops_linalg.py): operand i's derivative contracts g with the other operands
     "Einsum": ("Σ of products of the operands' elements", ("", "einsum(g, the other operands)")),
+    # d = x1ᵢ − x2ⱼ; 0 where dist = 0; p = ∞: sign(d) on the coordinates attaining the max
+    "Cdist": ("dist = ‖x1ᵢ − x2ⱼ‖_p", ("", "", "Σⱼ g·sign(d)·|d|^(p−1)/dist^(p−1)",
+                                        "−Σᵢ g·sign(d)·|d|^(p−1)/dist^(p−1)")),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
     # ---- activations (the kernels' table: fastgrad/functions/activation.py)
@@ -233,7 +236,7 @@ VARIADIC = {"Cat", "Stack", "Einsum"}  # forward(ctx, dim or spec, *inputs): las
 
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
-         "Einsum": ("equation", "operand"),
+         "Einsum": ("equation", "operand"), "Cdist": ("p", "use_mm", "x1", "x2"),
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b"),
          "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
