@@ -75,8 +75,9 @@ double FG_NAME(fg_mse)(fg_idx n, const T *pred, const T *target, T *sq, T *dX)
 #define FG_CE_BLOCK 1024 /* elements of scratch: a block is FG_CE_BLOCK / C rows */
 #endif
 
-FG_VECTOR_CLONES static void FG_NAME(ce_block)(fg_idx rows, fg_idx C, const T *X, const int64_t *target,
-                              int64_t ignore_index, double eps, T *loss, T *dX, T *scratch)
+FG_VECTOR_CLONES static void FG_NAME(ce_block)(fg_idx rows, fg_idx C, const T *X,
+                                               const int64_t *target, int64_t ignore_index,
+                                               double eps, T *loss, T *dX, T *scratch)
 {
     T mx[FG_CE_BLOCK];
     double s[FG_CE_BLOCK];
