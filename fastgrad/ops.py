@@ -190,16 +190,10 @@ def matmul(a, b):
 
 # ---- elementwise functions ----------------------------------------------------------------------
 
-def float_array(a):
-    """a itself when it holds floats; integers and bools as the default float dtype (float32
-    unless set_default_dtype changed it), which PyTorch's float functions compute in."""
-    return a if a.dtype.kind == "f" else a.astype(_dtypes.get_default_dtype())
-
-
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(float_array(a))
+        out = np.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -212,7 +206,6 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, a):
-        a = float_array(a)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = nan
             return np.log(a)
@@ -228,7 +221,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(float_array(a))
+            out = np.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -480,7 +473,6 @@ def install_tensor_methods(Tensor):
         __lt__=_compare(np.less), __le__=_compare(np.less_equal),
         __gt__=_compare(np.greater), __ge__=_compare(np.greater_equal),
         __eq__=_compare(np.equal), __ne__=_compare(np.not_equal),
-        exp=lambda a: Exp.apply(a), log=lambda a: Log.apply(a), sqrt=lambda a: Sqrt.apply(a),
         abs=lambda a: Abs.apply(a), __abs__=lambda a: Abs.apply(a),
         relu=_act("relu"), tanh=_act("tanh"), sigmoid=_act("sigmoid"),
         matmul=lambda a, b: MatMul.apply(a, b),
@@ -489,8 +481,7 @@ def install_tensor_methods(Tensor):
         T=property(lambda a: Permute.apply(a, tuple(reversed(range(a.ndim)))),
                    doc="The dimensions reversed (a matrix transposed), as torch.Tensor.T."),
     )
-    docs = dict(exp="e**x elementwise.", log="Natural logarithm elementwise.",
-                sqrt="Square root elementwise.", abs="Absolute value elementwise.",
+    docs = dict(abs="Absolute value elementwise.",
                 matmul="Matrix product self @ other, as torch.matmul.")
     for name, doc in docs.items():
         methods[name].__doc__ = doc

@@ -16,8 +16,7 @@ from . import _engine, _kernels
 from ._grad_mode import is_grad_enabled, no_grad
 from .autograd import ArrayFunction as Function
 from .dtypes import get_default_dtype, result_type
-from .ops import (Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, float_array,
-                  unbroadcast)
+from .ops import Abs, Add, Div, Exp, Log, MatMul, Mul, Neg, Pow, Sqrt, Sub, unbroadcast
 from .ops_shape import normalize_dim
 from .tensor import Tensor
 
@@ -62,7 +61,6 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, a):
-        a = float_array(a)
         ctx.save_for_backward(a)
         return np.sin(a)
 
@@ -77,7 +75,6 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, a):
-        a = float_array(a)
         ctx.save_for_backward(a)
         return np.cos(a)
 
@@ -92,7 +89,6 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx, a):
-        a = float_array(a)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, below is nan
             return np.log1p(a)
@@ -600,32 +596,32 @@ class Lerp(Function):
 
 def sin(input):
     """Elementwise sine (torch.sin)."""
-    return Sin.apply(as_tensor_input(input))
+    return Sin.apply(_floating(input))
 
 
 def cos(input):
     """Elementwise cosine (torch.cos)."""
-    return Cos.apply(as_tensor_input(input))
+    return Cos.apply(_floating(input))
 
 
 def log1p(input):
     """Elementwise log(1 + x), accurate for small x (torch.log1p)."""
-    return Log1p.apply(as_tensor_input(input))
+    return Log1p.apply(_floating(input))
 
 
 def exp(input):
     """Elementwise e^x (torch.exp)."""
-    return Exp.apply(as_tensor_input(input))
+    return Exp.apply(_floating(input))
 
 
 def log(input):
     """Elementwise natural logarithm (torch.log)."""
-    return Log.apply(as_tensor_input(input))
+    return Log.apply(_floating(input))
 
 
 def sqrt(input):
     """Elementwise square root (torch.sqrt)."""
-    return Sqrt.apply(as_tensor_input(input))
+    return Sqrt.apply(_floating(input))
 
 
 def abs(input):

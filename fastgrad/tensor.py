@@ -424,6 +424,18 @@ class Tensor:
         """self ** exponent (torch.pow)."""
         return _math.pow(self, exponent)
 
+    def exp(self):
+        """e**x elementwise."""
+        return _math.exp(self)
+
+    def log(self):
+        """Natural logarithm elementwise."""
+        return _math.log(self)
+
+    def sqrt(self):
+        """Square root elementwise."""
+        return _math.sqrt(self)
+
     def sin(self):
         """Elementwise sine."""
         return _math.sin(self)

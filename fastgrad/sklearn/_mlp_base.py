@@ -87,7 +87,7 @@ class Batches:
 
     def __init__(self, X, Y, labels, sample_weight, batch_size):
         n = X.shape[0]
-        self.arrays = [a for a in (X, Y, labels, sample_weight)]
+        self.arrays = [X, Y, labels, sample_weight]
         self.bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
         self.order = None  # None: the samples' own order
         self.buffers = [None if a is None else np.empty((batch_size,) + a.shape[1:], a.dtype)
@@ -289,8 +289,8 @@ class BaseMLP(BaseEstimator):
         grads = ([np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs],
                  [False] * len(Ws))
         delta_buf = np.empty((batch_size, self.n_outputs_), dtype=Ws[0].dtype)
-        # the labels stand for Y where the loss reads only them (see _outputs.loss_and_delta)
-        Y_read = Y if labels is None or sample_weight is not None else None
+        Y_read = (None if _outputs.labels_suffice(self.out_activation_, labels, sample_weight)
+                  else Y)
         batches = Batches(X, Y_read, labels, sample_weight, batch_size)
         flat_Ws = [c.ravel(order="K") for c in self.coefs_]  # views: coefs_ is contiguous
         n_batches = len(batches.bounds)

@@ -78,6 +78,11 @@ def _clip_bounds(dtype):
 CLIP_BOUNDS = {np.dtype(t): _clip_bounds(t) for t in (np.float32, np.float64)}
 
 
+def labels_suffice(name, labels, sample_weight):
+    """Whether loss_and_delta reads only the labels, not Y: unweighted softmax."""
+    return sample_weight is None and labels is not None and name == "softmax"
+
+
 def loss_and_delta(name, Z, Y, sample_weight, labels, scale, delta):
     """The training step's output end: returns the data term of the loss (as `loss` defines
     it) for the output layer's pre-activation Z, and writes into `delta` its derivative with
@@ -87,7 +92,7 @@ def loss_and_delta(name, Z, Y, sample_weight, labels, scale, delta):
     The two most common pairs take one fused kernel each: softmax with labels and no weights
     (the kernel's log-softmax is clipped as `_clip` clips P) and identity without weights.
     """
-    if sample_weight is None and labels is not None and name == "softmax":
+    if labels_suffice(name, labels, sample_weight):
         n = Z.shape[0]
         rows = np.empty(n, dtype=Z.dtype)
         _kernels.cross_entropy(Z, labels, -1, 0.0, rows, delta)  # delta = P - Y
