@@ -64,16 +64,26 @@ import sys
 sys.path.insert(0, {here!r})
 import peers
 from bench_module_style import fastgrad_module_step
-w = peers.WORKLOADS[{workload!r}]
-step = peers.fastgrad_step(w) if {style!r} == "sequential" else fastgrad_module_step(w)
+if {workload!r} == "digits":  # a step of the time-to-accuracy run, on its first batch
+    run = peers.digits_run()
+    model, opt, loss_fn = run["model"], run["opt"], run["loss_fn"]
+    x, y = next(iter(run["loader"]))
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+else:
+    w = peers.WORKLOADS[{workload!r}]
+    step = peers.fastgrad_step(w) if {style!r} == "sequential" else fastgrad_module_step(w)
 for _ in range(int(sys.argv[1])):
     step()
 """
 
 
 def breakdown(workload, style, base_steps=100, extra_steps=1000):
-    """Instructions per step of `workload` (benchmarks/peers.py) written as a Sequential or as
-    a custom Module ("module"), by part; returns (per-part dict, per-function Counter)."""
+    """Instructions per step of `workload` (benchmarks/peers.py, or "digits": a step of the
+    time-to-accuracy run) written as a Sequential or as a custom Module ("module", not for
+    digits), by part; returns (per-part dict, per-function Counter)."""
     # A fixed hash seed: dict probing, hence the instruction count, depends on it.
     env = dict(os.environ, PYTHONHASHSEED="0", FASTGRAD_NUM_THREADS="1", OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1")
@@ -99,14 +109,15 @@ def breakdown(workload, style, base_steps=100, extra_steps=1000):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", nargs="+", default=["T"])
+    parser.add_argument("--workloads", nargs="+", default=["T"],
+                        help="names of benchmarks/peers.py's WORKLOADS, or digits")
     parser.add_argument("--style", nargs="+", default=["sequential"],
                         choices=["sequential", "module"])
     parser.add_argument("--top", type=int, default=0, help="also list the N costliest functions")
     args = parser.parse_args(argv)
     print(f"{'workload':8} {'style':10} {'total':>9} " + " ".join(f"{p:>10}" for p in PARTS))
     for workload in args.workloads:
-        for style in args.style:
+        for style in args.style if workload != "digits" else ["sequential"]:
             parts, functions = breakdown(workload, style)
             total = sum(parts.values())
             print(f"{workload:8} {style:10} {total / 1e3:8.1f}k " +
