@@ -1,6 +1,6 @@
 """Type stub of the compiled binding fastgrad/_kernels.pyx: every array argument is a NumPy
 array that the binding checks (dtype, shape, contiguity, overlap) before the C kernel runs."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -46,6 +46,12 @@ def adam_step_many(params: Sequence[Array], grads: Sequence[Array], ms: Sequence
                    vs: Sequence[Array], vmaxs: Optional[Sequence[Array]], lr: float,
                    beta1: float, beta2: float, eps: float, weight_decay: float,
                    decoupled: bool, steps: Union[int, Sequence[int]]) -> None: ...
+def sgd_step_params(params: List[Any], state: Dict[Any, Dict[str, Any]], lr: float,
+                    momentum: float, dampening: float, weight_decay: float,
+                    nesterov: bool) -> Optional[List[Any]]: ...
+def adam_step_params(params: List[Any], state: Dict[Any, Dict[str, Any]], lr: float,
+                     beta1: float, beta2: float, eps: float, weight_decay: float,
+                     decoupled: bool, amsgrad: bool) -> Optional[List[Any]]: ...
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def isa() -> str: ...

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import _kernels
+from .._engine import modified_all
 from .optimizer import Optimizer, check_hyperparameter, step_many
 
 
@@ -32,9 +33,16 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _step_group(self, group):
-        # One pass gathers the arguments of the one binding call: for a small model the cost
-        # of a step is this loop.
         momentum = group["momentum"]
+        if not group["maximize"]:  # the step of every training loop, read in C
+            done = _kernels.sgd_step_params(group["params"], self.state, group["lr"], momentum,
+                                            group["dampening"], group["weight_decay"],
+                                            group["nesterov"])
+            if done is not None:
+                modified_all(done)
+                return
+        # The general path: starts momentum buffers, converts gradients the kernel cannot take
+        # as they are (step_many), negates them when maximizing, and raises on what is wrong.
         state = self.state
         params, datas, grads = [], [], []
         bufs, first = ([], []) if momentum != 0 else (None, False)
