@@ -959,6 +959,10 @@ def adam_step_many(params, grads, ms, vs, vmaxs, double lr, double beta1, double
 # state, or raises with a message: the first step, maximize, a gradient of another dtype or
 # layout, overlapping arrays, a step count that is not an int.
 
+cdef enum:
+    NOGIL_ELEMENTS = 16384  # a smaller group updates in less time than the GIL takes to pass
+
+
 cdef inline bint _usable(object a, int t, cnp.ndarray like, bint out) noexcept:
     """a is an ndarray a kernel takes as it is: dtype t, like's shape, C-contiguous, aligned,
     native byte order, and writable when it is an output."""
@@ -997,13 +1001,24 @@ cdef inline object _param_data(object p, int *t):
     return data
 
 
-def sgd_step_params(params, state, double lr, double momentum, double dampening,
-                    double weight_decay, bint nesterov):
-    """torch.optim.SGD's step over one parameter group: each tensor of the list `params` whose
-    `_grad` is not None is updated as sgd_step_many would, its momentum buffer read from
+def sgd_step_group(dict group, state):
+    """torch.optim.SGD's step over one parameter group (a dict of fastgrad.optim.SGD's
+    param_groups): each tensor of group["params"] whose `_grad` is not None is updated as
+    sgd_step_many would with the group's hyper-parameters, its momentum buffer read from
     state[p]["momentum_buffer"] (momentum != 0). Returns the list of tensors updated, or None,
-    having written nothing, when an entry needs the optimizer's general path (a buffer not yet
-    made, a gradient the kernel cannot take as it is, overlapping arrays)."""
+    having written nothing, when the group needs the optimizer's general path (maximize, a
+    buffer not yet made, a gradient the kernel cannot take as it is, overlapping arrays, a
+    hyper-parameter that is not a number)."""
+    cdef double lr, momentum, dampening, weight_decay
+    cdef bint nesterov
+    try:
+        params = group["params"]
+        if group["maximize"]:
+            return None
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+    except (KeyError, TypeError, ValueError):
+        return None
     if type(params) is not list or (momentum != 0 and not isinstance(state, dict)):
         return None
     cdef Py_ssize_t n = len(<list>params), i, k = 0
@@ -1011,7 +1026,9 @@ def sgd_step_params(params, state, double lr, double momentum, double dampening,
     cdef SgdEntry *es = stack
     cdef void *ptrs[3]
     cdef int t = 0
-    cdef list updated = [], keep = []  # keep: every array C reads, held until it is done
+    cdef Py_ssize_t total = 0
+    cdef list updated = []
+    cdef list keep = [None] * (3 * n)  # every array C reads, held until it is done
     if n > STACK_ENTRIES:
         es = <SgdEntry *>PyMem_Malloc(n * sizeof(SgdEntry))
         if es == NULL:
@@ -1042,28 +1059,43 @@ def sgd_step_params(params, state, double lr, double momentum, double dampening,
             if not _all_apart(ptrs, 3, es[k].n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>data)):
                 return None
             updated.append(p)
-            keep.append(data)
-            keep.append(grad)
-            keep.append(buf)
+            keep[3 * k], keep[3 * k + 1], keep[3 * k + 2] = data, grad, buf
+            total += es[k].n
             k += 1
-        with nogil:
+        if total < NOGIL_ELEMENTS:
             for i in range(k):
                 _sgd_run(&es[i], lr, momentum, dampening, weight_decay, nesterov)
+        else:
+            with nogil:
+                for i in range(k):
+                    _sgd_run(&es[i], lr, momentum, dampening, weight_decay, nesterov)
         return updated
     finally:
         if es != stack:
             PyMem_Free(es)
 
 
-def adam_step_params(params, state, double lr, double beta1, double beta2, double eps,
-                     double weight_decay, bint decoupled, bint amsgrad):
-    """torch.optim.Adam's (AdamW's when decoupled) step over one parameter group: each tensor
-    of the list `params` whose `_grad` is not None is updated as adam_step_many would, with
-    state[p]'s buffers (exp_avg, exp_avg_sq, max_exp_avg_sq when amsgrad) at step
-    state[p]["step"] + 1, which is stored back. Returns the list of tensors updated, or None,
-    having written nothing, when an entry needs the optimizer's general path (no state yet, a
-    gradient or buffer the kernel cannot take as it is, overlapping arrays, a step count that
-    is not an int)."""
+def adam_step_group(dict group, state):
+    """torch.optim.Adam's step (AdamW's when group["decoupled_weight_decay"]) over one
+    parameter group (a dict of fastgrad.optim.Adam's param_groups): each tensor of
+    group["params"] whose `_grad` is not None is updated as adam_step_many would with the
+    group's hyper-parameters and state[p]'s buffers (exp_avg, exp_avg_sq, max_exp_avg_sq when
+    amsgrad) at step state[p]["step"] + 1, which is stored back. Returns the list of tensors
+    updated, or None, having written nothing, when the group needs the optimizer's general
+    path (maximize, no state yet, a gradient or buffer the kernel cannot take as it is,
+    overlapping arrays, a step count that is not an int, a hyper-parameter that is not a
+    number)."""
+    cdef double lr, beta1, beta2, eps, weight_decay
+    cdef bint decoupled, amsgrad
+    try:
+        params = group["params"]
+        if group["maximize"]:
+            return None
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+        amsgrad = group["amsgrad"]
+    except (KeyError, TypeError, ValueError):
+        return None
     if type(params) is not list or not isinstance(state, dict):
         return None
     cdef Py_ssize_t n = len(<list>params), i, k = 0
@@ -1071,7 +1103,9 @@ def adam_step_params(params, state, double lr, double beta1, double beta2, doubl
     cdef AdamEntry *es = stack
     cdef void *ptrs[5]
     cdef int t = 0
-    cdef list updated = [], states = [], keep = []  # keep: every array C reads, held until it is done
+    cdef Py_ssize_t total = 0
+    cdef list updated = [], states = []
+    cdef list keep = [None] * (5 * n)  # every array C reads, held until it is done
     cdef long long step_count
     cdef int overflow
     if n > STACK_ENTRIES:
@@ -1112,14 +1146,15 @@ def adam_step_params(params, state, double lr, double beta1, double beta2, doubl
                 return None
             updated.append(p)
             states.append(s)
-            keep.append(data)
-            keep.append(grad)
-            keep.append(m)
-            keep.append(v)
-            keep.append(vmax)
+            keep[5 * k], keep[5 * k + 1], keep[5 * k + 2] = data, grad, m
+            keep[5 * k + 3], keep[5 * k + 4] = v, vmax
+            total += es[k].n
             k += 1
-        with nogil:
+        if total < NOGIL_ELEMENTS:
             _adam_run(es, k, lr, beta1, beta2, eps, weight_decay, decoupled)
+        else:
+            with nogil:
+                _adam_run(es, k, lr, beta1, beta2, eps, weight_decay, decoupled)
         for i in range(k):
             (<dict>states[i])["step"] = es[i].step
         return updated

@@ -38,17 +38,13 @@ class Adam(Optimizer):
         check_hyperparameter(group, "weight_decay")
 
     def _step_group(self, group):
-        amsgrad = group["amsgrad"]
-        if not group["maximize"]:  # the step of every training loop, read in C
-            beta1, beta2 = group["betas"]
-            done = _kernels.adam_step_params(group["params"], self.state, group["lr"], beta1,
-                                             beta2, group["eps"], group["weight_decay"],
-                                             group["decoupled_weight_decay"], amsgrad)
-            if done is not None:
-                modified_all(done)
-                return
+        done = _kernels.adam_step_group(group, self.state)  # every training step, read in C
+        if done is not None:
+            modified_all(done)
+            return
         # The general path: starts the state, converts gradients the kernel cannot take as
         # they are (step_many), negates them when maximizing, and raises on what is wrong.
+        amsgrad = group["amsgrad"]
         state = self.state
         params, datas, grads, ms, vs, steps = [], [], [], [], [], []
         vmaxs = [] if amsgrad else None

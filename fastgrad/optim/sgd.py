@@ -33,16 +33,13 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _step_group(self, group):
-        momentum = group["momentum"]
-        if not group["maximize"]:  # the step of every training loop, read in C
-            done = _kernels.sgd_step_params(group["params"], self.state, group["lr"], momentum,
-                                            group["dampening"], group["weight_decay"],
-                                            group["nesterov"])
-            if done is not None:
-                modified_all(done)
-                return
+        done = _kernels.sgd_step_group(group, self.state)  # every training step, read in C
+        if done is not None:
+            modified_all(done)
+            return
         # The general path: starts momentum buffers, converts gradients the kernel cannot take
         # as they are (step_many), negates them when maximizing, and raises on what is wrong.
+        momentum = group["momentum"]
         state = self.state
         params, datas, grads = [], [], []
         bufs, first = ([], []) if momentum != 0 else (None, False)

@@ -237,7 +237,7 @@ def test_a_state_buffer_that_is_the_parameter_itself_is_refused(name, buffer):
 def test_steady_steps_take_one_call_from_the_group_and_match_the_general_path(
         name, kwargs, monkeypatch):
     # After the first step (which starts the state), a step of ready arrays goes through the
-    # group call (adam_step_params / sgd_step_params), never through the general path, and
+    # group call (adam_step_group / sgd_step_group), never through the general path, and
     # its result is bit for bit what the general path gives.
     rng = np.random.default_rng(4)
     start = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
@@ -252,8 +252,8 @@ def test_steady_steps_take_one_call_from_the_group_and_match_the_general_path(
                 p.grad = fastgrad.tensor(g)
             if general_only:
                 with monkeypatch.context() as m:
-                    m.setattr(adam_module._kernels, "adam_step_params", lambda *a: None)
-                    m.setattr(sgd_module._kernels, "sgd_step_params", lambda *a: None)
+                    m.setattr(adam_module._kernels, "adam_step_group", lambda *a: None)
+                    m.setattr(sgd_module._kernels, "sgd_step_group", lambda *a: None)
                     opt.step()
             elif k == 0:
                 opt.step()
