@@ -2,7 +2,8 @@
 """fastgrad._kernels: the one binding between Python and the C kernels of csrc/fastgrad.h.
 
 Every function takes NumPy arrays, validates them completely (the C side trusts its inputs),
-then calls C without the GIL. Outputs are passed in by the caller, except in the dense-stack
+then calls C without the GIL (the optimizer's group steps, sgd_step_group and adam_step_group,
+read the arrays from a parameter group's tensors and state themselves). Outputs are passed in by the caller, except in the dense-stack
 calls, which allocate each layer's activations and gradients (they run a whole stack in one
 call). All float arrays of one call share one dtype, float32 or float64 (targets of
 cross_entropy are int64).
@@ -1001,7 +1002,7 @@ cdef inline object _param_data(object p, int *t):
     return data
 
 
-def sgd_step_group(dict group, state):
+def sgd_step_group(group, state):
     """torch.optim.SGD's step over one parameter group (a dict of fastgrad.optim.SGD's
     param_groups): each tensor of group["params"] whose `_grad` is not None is updated as
     sgd_step_many would with the group's hyper-parameters, its momentum buffer read from
@@ -1011,6 +1012,8 @@ def sgd_step_group(dict group, state):
     hyper-parameter that is not a number)."""
     cdef double lr, momentum, dampening, weight_decay
     cdef bint nesterov
+    if not isinstance(group, dict):
+        return None
     try:
         params = group["params"]
         if group["maximize"]:
@@ -1075,7 +1078,7 @@ def sgd_step_group(dict group, state):
             PyMem_Free(es)
 
 
-def adam_step_group(dict group, state):
+def adam_step_group(group, state):
     """torch.optim.Adam's step (AdamW's when group["decoupled_weight_decay"]) over one
     parameter group (a dict of fastgrad.optim.Adam's param_groups): each tensor of
     group["params"] whose `_grad` is not None is updated as adam_step_many would with the
@@ -1087,6 +1090,8 @@ def adam_step_group(dict group, state):
     number)."""
     cdef double lr, beta1, beta2, eps, weight_decay
     cdef bint decoupled, amsgrad
+    if not isinstance(group, dict):
+        return None
     try:
         params = group["params"]
         if group["maximize"]:
