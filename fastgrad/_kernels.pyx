@@ -3,9 +3,9 @@
 
 Every function takes NumPy arrays, validates them completely (the C side trusts its inputs),
 then calls C without the GIL (the optimizer's group steps, sgd_step_group and adam_step_group,
-read the arrays from a parameter group's tensors and state themselves). Outputs are passed in by the caller, except in the dense-stack
-calls, which allocate each layer's activations and gradients (they run a whole stack in one
-call). All float arrays of one call share one dtype, float32 or float64 (targets of
+read the arrays from a parameter group's tensors and state themselves). Outputs are passed in
+by the caller, except in the dense-stack calls, which allocate each layer's activations and
+gradients (they run a whole stack in one call). All float arrays of one call share one dtype, float32 or float64 (targets of
 cross_entropy are int64).
 
 Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-contiguous or
@@ -1125,7 +1125,8 @@ def adam_step_group(group, state):
                 continue
             data = _param_data(p, &t)
             s = (<dict>state).get(p)
-            if data is None or type(s) is not dict or not _usable(grad, t, <cnp.ndarray>data, False):
+            if (data is None or type(s) is not dict
+                    or not _usable(grad, t, <cnp.ndarray>data, False)):
                 return None
             m = (<dict>s).get("exp_avg")
             v = (<dict>s).get("exp_avg_sq")
