@@ -99,14 +99,17 @@ void fg_sgd_step_f32(fg_idx n, float *p, const float *g, float *buf, double lr, 
 void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
                      double momentum, double dampening, double weight_decay, int nesterov,
                      int first);
-/* Adam (decoupled = 0) or AdamW (decoupled = 1) at 1-based `step`; vmax non-NULL means
- * amsgrad. m, v (and vmax) are updated in place with p. */
+/* Adam's bias corrections at 1-based `step`: bc[0] = 1 - beta1^step, bc[1] = 1 - beta2^step. */
+void fg_adam_bias_corrections(double beta1, double beta2, int64_t step, double *bc);
+/* Adam (decoupled = 0) or AdamW (decoupled = 1) with the step's bias corrections bc1, bc2
+ * (fg_adam_bias_corrections); vmax non-NULL means amsgrad. m, v (and vmax) are updated in
+ * place with p. */
 void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
                       double lr, double beta1, double beta2, double eps, double weight_decay,
-                      int decoupled, int64_t step);
+                      int decoupled, double bc1, double bc2);
 void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v, double *vmax,
                       double lr, double beta1, double beta2, double eps, double weight_decay,
-                      int decoupled, int64_t step);
+                      int decoupled, double bc1, double bc2);
 
 /* ---- softmax (softmax.c): over one axis of a contiguous (outer, n, inner) array ------------ */
 /* y = softmax(x) along the n axis (log_softmax != 0: its log, as x - max - log sum exp). */

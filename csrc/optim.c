@@ -12,5 +12,13 @@
 /* Below this many elements a thread, waking another costs more than it saves. */
 #define FG_OPTIM_ELEMS_PER_THREAD 32768
 
+/* In double, as PyTorch computes them in Python; one dtype-free function, so the binding can
+ * compute them once for all the parameters of a group at the same step. */
+void fg_adam_bias_corrections(double beta1, double beta2, int64_t step, double *bc)
+{
+    bc[0] = 1 - pow(beta1, (double)step);
+    bc[1] = 1 - pow(beta2, (double)step);
+}
+
 #define FG_IMPL "optim_impl.h"
 #include "dtype.h"

@@ -70,12 +70,13 @@ cdef extern from "fastgrad.h" nogil:
     void fg_sgd_step_f64(fg_idx n, double *p, const double *g, double *buf, double lr,
                          double momentum, double dampening, double weight_decay, int nesterov,
                          int first)
+    void fg_adam_bias_corrections(double beta1, double beta2, int64_t step, double *bc)
     void fg_adam_step_f32(fg_idx n, float *p, const float *g, float *m, float *v, float *vmax,
                           double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
+                          double weight_decay, int decoupled, double bc1, double bc2)
     void fg_adam_step_f64(fg_idx n, double *p, const double *g, double *m, double *v,
                           double *vmax, double lr, double beta1, double beta2, double eps,
-                          double weight_decay, int decoupled, int64_t step)
+                          double weight_decay, int decoupled, double bc1, double bc2)
 
     # ---- softmax ----
     void fg_softmax_forward_f32(fg_idx outer, fg_idx n, fg_idx inner, const float *x, float *y,

@@ -2,9 +2,10 @@
 """fastgrad._kernels: the one binding between Python and the C kernels of csrc/fastgrad.h.
 
 Every function takes NumPy arrays, validates them completely (the C side trusts its inputs),
-then calls C without the GIL. Outputs are passed in by the caller, except in the dense-stack
-calls, which allocate each layer's activations and gradients (they run a whole stack in one
-call). All float arrays of one call share one dtype, float32 or float64 (targets of
+then calls C without the GIL (the optimizer's group steps, sgd_step_group and adam_step_group,
+read the arrays from a parameter group's tensors and state themselves). Outputs are passed in
+by the caller, except in the dense-stack calls, which allocate each layer's activations and
+gradients (they run a whole stack in one call). All float arrays of one call share one dtype, float32 or float64 (targets of
 cross_entropy are int64).
 
 Errors: TypeError for a non-array or a wrong dtype; ValueError for shapes, non-contiguous or
@@ -28,7 +29,8 @@ import operator
 
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, INT64_MAX
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from libc.limits cimport INT_MAX
 from libc.string cimport memcpy
 
@@ -802,16 +804,26 @@ cdef void _sgd_run(const SgdEntry *e, double lr, double momentum, double dampeni
                         dampening, weight_decay, nesterov, e.first)
 
 
-cdef void _adam_run(const AdamEntry *e, double lr, double beta1, double beta2, double eps,
-                    double weight_decay, int decoupled) noexcept nogil:
-    if e.t == F32:
-        fg_adam_step_f32(e.n, <float *>e.p, <float *>e.g, <float *>e.m, <float *>e.v,
-                         <float *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
-                         e.step)
-    else:
-        fg_adam_step_f64(e.n, <double *>e.p, <double *>e.g, <double *>e.m, <double *>e.v,
-                         <double *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
-                         e.step)
+cdef void _adam_run(const AdamEntry *es, Py_ssize_t count, double lr, double beta1,
+                    double beta2, double eps, double weight_decay, int decoupled) noexcept nogil:
+    """The entries in order; entries at the same step as the one before share its bias
+    corrections (two pow calls, which cost more than a small parameter's update)."""
+    cdef double bc[2]
+    cdef int64_t last_step = -1
+    cdef Py_ssize_t i
+    for i in range(count):
+        e = &es[i]
+        if e.step != last_step:
+            fg_adam_bias_corrections(beta1, beta2, e.step, bc)
+            last_step = e.step
+        if e.t == F32:
+            fg_adam_step_f32(e.n, <float *>e.p, <float *>e.g, <float *>e.m, <float *>e.v,
+                             <float *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
+                             bc[0], bc[1])
+        else:
+            fg_adam_step_f64(e.n, <double *>e.p, <double *>e.g, <double *>e.m, <double *>e.v,
+                             <double *>e.vmax, lr, beta1, beta2, eps, weight_decay, decoupled,
+                             bc[0], bc[1])
 
 
 cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
@@ -892,7 +904,7 @@ def adam_step(p, g, m, v, vmax, double lr, double beta1, double beta2, double ep
     _adam_entry(&e, "adam_step", p, g, m, v, vmax, step, False, "p", "g", "m", "v", "vmax",
                 "step")
     with nogil:
-        _adam_run(&e, lr, beta1, beta2, eps, weight_decay, decoupled)
+        _adam_run(&e, 1, lr, beta1, beta2, eps, weight_decay, decoupled)
 
 
 def adam_step_many(params, grads, ms, vs, vmaxs, double lr, double beta1, double beta2,
@@ -931,8 +943,227 @@ def adam_step_many(params, grads, ms, vs, vmaxs, double lr, double beta1, double
                         f"vmaxs[{i}]", f"steps[{i}]")
             raise err
         with nogil:
-            for i in range(n):
-                _adam_run(&es[i], lr, beta1, beta2, eps, weight_decay, decoupled)
+            _adam_run(es, n, lr, beta1, beta2, eps, weight_decay, decoupled)
+    finally:
+        if es != stack:
+            PyMem_Free(es)
+
+
+# ---- a parameter group's step, read straight from its tensors ------------------------------
+# What optimizer.step() runs every training step (fastgrad.optim.SGD and Adam): the group's
+# tensors are read here, each array checked with the C-API macros the kernels' contract needs
+# (dtype, size, shape, layout, writability, no overlaps), so a small model's step is not the
+# Python of gathering lists. Nothing is cached between calls: every array is read again from
+# its tensor and state dict, so no assignment a user makes (p.grad, p.data, a state buffer, a
+# hyper-parameter) can be missed. Anything this path does not take as it is returns None
+# having written nothing, and the optimizer takes its general path, which converts, starts
+# state, or raises with a message: the first step, maximize, a gradient of another dtype or
+# layout, overlapping arrays, a step count that is not an int.
+
+cdef enum:
+    NOGIL_ELEMENTS = 16384  # a smaller group updates in less time than the GIL takes to pass
+
+
+cdef inline bint _usable(object a, int t, cnp.ndarray like, bint out) noexcept:
+    """a is an ndarray a kernel takes as it is: dtype t, like's shape, C-contiguous, aligned,
+    native byte order, and writable when it is an output."""
+    if not cnp.PyArray_Check(a):
+        return False
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    return (cnp.PyArray_TYPE(arr) == t and cnp.PyArray_ISNOTSWAPPED(arr)
+            and cnp.PyArray_IS_C_CONTIGUOUS(arr) and cnp.PyArray_ISALIGNED(arr)
+            and (not out or cnp.PyArray_ISWRITEABLE(arr))
+            and (arr is like or cnp.PyArray_SAMESHAPE(arr, like)))
+
+
+cdef inline bint _apart(void *a, void *b, size_t nbytes) noexcept:
+    """Two buffers of nbytes each (a NULL one is absent) share no byte."""
+    return (a == NULL or b == NULL or <char *>a + nbytes <= <char *>b
+            or <char *>b + nbytes <= <char *>a)
+
+
+cdef bint _all_apart(void **ptrs, int count, size_t nbytes) noexcept:
+    cdef int i, j
+    for i in range(count):
+        for j in range(i + 1, count):
+            if not _apart(ptrs[i], ptrs[j], nbytes):
+                return False
+    return True
+
+
+cdef inline object _param_data(object p, int *t):
+    """p._data when it is a writable float array a kernel takes as it is, else None."""
+    data = getattr(p, "_data")
+    if not cnp.PyArray_Check(data):
+        return None
+    t[0] = cnp.PyArray_TYPE(<cnp.ndarray>data)
+    if (t[0] != F32 and t[0] != F64) or not _usable(data, t[0], <cnp.ndarray>data, True):
+        return None
+    return data
+
+
+def sgd_step_group(group, state):
+    """torch.optim.SGD's step over one parameter group (a dict of fastgrad.optim.SGD's
+    param_groups): each tensor of group["params"] whose `_grad` is not None is updated as
+    sgd_step_many would with the group's hyper-parameters, its momentum buffer read from
+    state[p]["momentum_buffer"] (momentum != 0). Returns the list of tensors updated, or None,
+    having written nothing, when the group needs the optimizer's general path (maximize, a
+    buffer not yet made, a gradient the kernel cannot take as it is, overlapping arrays, a
+    hyper-parameter that is not a number)."""
+    cdef double lr, momentum, dampening, weight_decay
+    cdef bint nesterov
+    if not isinstance(group, dict):
+        return None
+    try:
+        params = group["params"]
+        if group["maximize"]:
+            return None
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if type(params) is not list or (momentum != 0 and not isinstance(state, dict)):
+        return None
+    cdef Py_ssize_t n = len(<list>params), i, k = 0
+    cdef SgdEntry stack[STACK_ENTRIES]
+    cdef SgdEntry *es = stack
+    cdef void *ptrs[3]
+    cdef int t = 0
+    cdef Py_ssize_t total = 0
+    cdef list updated = []
+    cdef list keep = [None] * (3 * n)  # every array C reads, held until it is done
+    if n > STACK_ENTRIES:
+        es = <SgdEntry *>PyMem_Malloc(n * sizeof(SgdEntry))
+        if es == NULL:
+            raise MemoryError()
+    try:
+        for i in range(n):
+            p = (<list>params)[i]
+            grad = getattr(p, "_grad")
+            if grad is None:
+                continue
+            data = _param_data(p, &t)
+            if data is None or not _usable(grad, t, <cnp.ndarray>data, False):
+                return None
+            buf = None
+            if momentum != 0:
+                s = (<dict>state).get(p)
+                if type(s) is not dict:
+                    return None
+                buf = (<dict>s).get("momentum_buffer")
+                if buf is None or not _usable(buf, t, <cnp.ndarray>data, True):
+                    return None
+            es[k].n = cnp.PyArray_SIZE(<cnp.ndarray>data)
+            es[k].p = ptrs[0] = cnp.PyArray_DATA(<cnp.ndarray>data)
+            es[k].g = ptrs[1] = cnp.PyArray_DATA(<cnp.ndarray>grad)
+            es[k].buf = ptrs[2] = NULL if buf is None else cnp.PyArray_DATA(<cnp.ndarray>buf)
+            es[k].t = t
+            es[k].first = False
+            if not _all_apart(ptrs, 3, es[k].n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>data)):
+                return None
+            updated.append(p)
+            keep[3 * k], keep[3 * k + 1], keep[3 * k + 2] = data, grad, buf
+            total += es[k].n
+            k += 1
+        if total < NOGIL_ELEMENTS:
+            for i in range(k):
+                _sgd_run(&es[i], lr, momentum, dampening, weight_decay, nesterov)
+        else:
+            with nogil:
+                for i in range(k):
+                    _sgd_run(&es[i], lr, momentum, dampening, weight_decay, nesterov)
+        return updated
+    finally:
+        if es != stack:
+            PyMem_Free(es)
+
+
+def adam_step_group(group, state):
+    """torch.optim.Adam's step (AdamW's when group["decoupled_weight_decay"]) over one
+    parameter group (a dict of fastgrad.optim.Adam's param_groups): each tensor of
+    group["params"] whose `_grad` is not None is updated as adam_step_many would with the
+    group's hyper-parameters and state[p]'s buffers (exp_avg, exp_avg_sq, max_exp_avg_sq when
+    amsgrad) at step state[p]["step"] + 1, which is stored back. Returns the list of tensors
+    updated, or None, having written nothing, when the group needs the optimizer's general
+    path (maximize, no state yet, a gradient or buffer the kernel cannot take as it is,
+    overlapping arrays, a step count that is not an int, a hyper-parameter that is not a
+    number)."""
+    cdef double lr, beta1, beta2, eps, weight_decay
+    cdef bint decoupled, amsgrad
+    if not isinstance(group, dict):
+        return None
+    try:
+        params = group["params"]
+        if group["maximize"]:
+            return None
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+        amsgrad = group["amsgrad"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if type(params) is not list or not isinstance(state, dict):
+        return None
+    cdef Py_ssize_t n = len(<list>params), i, k = 0
+    cdef AdamEntry stack[STACK_ENTRIES]
+    cdef AdamEntry *es = stack
+    cdef void *ptrs[5]
+    cdef int t = 0
+    cdef Py_ssize_t total = 0
+    cdef list updated = [], states = []
+    cdef list keep = [None] * (5 * n)  # every array C reads, held until it is done
+    cdef long long step_count
+    cdef int overflow
+    if n > STACK_ENTRIES:
+        es = <AdamEntry *>PyMem_Malloc(n * sizeof(AdamEntry))
+        if es == NULL:
+            raise MemoryError()
+    try:
+        for i in range(n):
+            p = (<list>params)[i]
+            grad = getattr(p, "_grad")
+            if grad is None:
+                continue
+            data = _param_data(p, &t)
+            s = (<dict>state).get(p)
+            if (data is None or type(s) is not dict
+                    or not _usable(grad, t, <cnp.ndarray>data, False)):
+                return None
+            m = (<dict>s).get("exp_avg")
+            v = (<dict>s).get("exp_avg_sq")
+            vmax = (<dict>s).get("max_exp_avg_sq") if amsgrad else None
+            step = (<dict>s).get("step")
+            if type(step) is not int:
+                return None
+            step_count = PyLong_AsLongLongAndOverflow(step, &overflow)
+            if (overflow or not 0 <= step_count < INT64_MAX
+                    or not _usable(m, t, <cnp.ndarray>data, True)
+                    or not _usable(v, t, <cnp.ndarray>data, True)
+                    or (amsgrad and not _usable(vmax, t, <cnp.ndarray>data, True))):
+                return None
+            es[k].n = cnp.PyArray_SIZE(<cnp.ndarray>data)
+            es[k].p = ptrs[0] = cnp.PyArray_DATA(<cnp.ndarray>data)
+            es[k].g = ptrs[1] = cnp.PyArray_DATA(<cnp.ndarray>grad)
+            es[k].m = ptrs[2] = cnp.PyArray_DATA(<cnp.ndarray>m)
+            es[k].v = ptrs[3] = cnp.PyArray_DATA(<cnp.ndarray>v)
+            es[k].vmax = ptrs[4] = NULL if vmax is None else cnp.PyArray_DATA(<cnp.ndarray>vmax)
+            es[k].t = t
+            es[k].step = step_count + 1
+            if not _all_apart(ptrs, 5, es[k].n * cnp.PyArray_ITEMSIZE(<cnp.ndarray>data)):
+                return None
+            updated.append(p)
+            states.append(s)
+            keep[5 * k], keep[5 * k + 1], keep[5 * k + 2] = data, grad, m
+            keep[5 * k + 3], keep[5 * k + 4] = v, vmax
+            total += es[k].n
+            k += 1
+        if total < NOGIL_ELEMENTS:
+            _adam_run(es, k, lr, beta1, beta2, eps, weight_decay, decoupled)
+        else:
+            with nogil:
+                _adam_run(es, k, lr, beta1, beta2, eps, weight_decay, decoupled)
+        for i in range(k):
+            (<dict>states[i])["step"] = es[i].step
+        return updated
     finally:
         if es != stack:
             PyMem_Free(es)

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Tuple
 import numpy as np
 
 from .. import _kernels
+from .._engine import modified_all
 from .optimizer import Optimizer, check_betas, check_hyperparameter, step_many
 
 
@@ -37,8 +38,12 @@ class Adam(Optimizer):
         check_hyperparameter(group, "weight_decay")
 
     def _step_group(self, group):
-        # One pass gathers the arguments of the one binding call: for a small model the cost
-        # of a step is this loop.
+        done = _kernels.adam_step_group(group, self.state)  # every training step, read in C
+        if done is not None:
+            modified_all(done)
+            return
+        # The general path: starts the state, converts gradients the kernel cannot take as
+        # they are (step_many), negates them when maximizing, and raises on what is wrong.
         amsgrad = group["amsgrad"]
         state = self.state
         params, datas, grads, ms, vs, steps = [], [], [], [], [], []

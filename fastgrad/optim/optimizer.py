@@ -129,13 +129,15 @@ class Optimizer:
         if set_to_none:  # the branch out of the loop: this runs every training step
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p._grad is not None:
-                        p._grad = None
+                    p._grad = None  # storing is cheaper than asking first
             return
         for group in self.param_groups:
             for p in group["params"]:
-                if p._grad is not None:
-                    p._grad[...] = 0
+                grad = p._grad
+                if isinstance(grad, np.ndarray):
+                    grad.fill(0)  # a third cheaper than grad[...] = 0
+                elif grad is not None:
+                    grad[...] = 0
 
     def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """One update of every parameter that has a gradient; returns closure()'s loss if given."""

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import _kernels
+from .._engine import modified_all
 from .optimizer import Optimizer, check_hyperparameter, step_many
 
 
@@ -32,8 +33,12 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _step_group(self, group):
-        # One pass gathers the arguments of the one binding call: for a small model the cost
-        # of a step is this loop.
+        done = _kernels.sgd_step_group(group, self.state)  # every training step, read in C
+        if done is not None:
+            modified_all(done)
+            return
+        # The general path: starts momentum buffers, converts gradients the kernel cannot take
+        # as they are (step_many), negates them when maximizing, and raises on what is wrong.
         momentum = group["momentum"]
         state = self.state
         params, datas, grads = [], [], []
