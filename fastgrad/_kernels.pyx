@@ -324,14 +324,18 @@ cdef struct DenseBackward:  # one checked dense_backward call, ready to run with
 
 
 cdef int _dense_backward_check(DenseBackward *e, str fn, X, W, Z, Y, int act, double param,
-                               dY, dX, dW, db, bint accumulate) except -1:
+                               dY, dX, dW, db, bint accumulate, int in_stack=0) except -1:
+    """Checks one dense_backward call into e. in_stack: 0 for dense_backward; 1 for the top
+    layer of dense_stack_backward, 2 for a layer below it, whose dY is the stack's own (dY is
+    ignored, the caller sets e.dy). Within a stack, overlaps are left to the caller, which
+    compares the arrays of all layers at once."""
     _act(act, fn)
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
     cdef cnp.ndarray w = _array(W, fn, "W", t, "X", False)
     cdef cnp.ndarray z = _optional(Z, fn, "Z", t, "X", False)
     cdef cnp.ndarray y = _optional(Y, fn, "Y", t, "X", False)
-    cdef cnp.ndarray dy = _array(dY, fn, "dY", t, "X", True)
+    cdef cnp.ndarray dy = None if in_stack == 2 else _array(dY, fn, "dY", t, "X", True)
     cdef cnp.ndarray dx = _optional(dX, fn, "dX", t, "X", True)
     cdef cnp.ndarray dw = _optional(dW, fn, "dW", t, "X", True)
     cdef cnp.ndarray dbb = _optional(db, fn, "db", t, "X", True)
@@ -346,13 +350,19 @@ cdef int _dense_backward_check(DenseBackward *e, str fn, X, W, Z, Y, int act, do
     _shape(dx, 2, M, K, fn, "dX", "X", x)
     _shape(dw, 2, N, K, fn, "dW", "W", w)
     _shape(dbb, 1, N, 0, fn, "db", "W", w)
-    # dY is written (in place) and so are the gradients: none may overlap anything else.
-    _no_overlaps((dy, dx, dw, dbb, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
-                 fn)
+    if in_stack == 0:
+        _layer_overlaps(fn, dy, dx, dw, dbb, x, w, z, y)
     e.M, e.N, e.K = M, N, K
     e.x, e.w, e.z, e.y = _ptr(x), _ptr(w), _ptr(z), _ptr(y)
     e.dy, e.dx, e.dw, e.db = _ptr(dy), _ptr(dx), _ptr(dw), _ptr(dbb)
     e.act, e.param, e.accumulate, e.t = act, param, accumulate, t
+    return 0
+
+
+cdef int _layer_overlaps(str fn, dy, dx, dw, db, x, w, z, y) except -1:
+    # dY is written (in place) and so are the gradients: none may overlap anything else.
+    _no_overlaps((dy, dx, dw, db, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
+                 fn)
     return 0
 
 
@@ -365,6 +375,26 @@ cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
         fg_dense_backward_f64(e.M, e.N, e.K, <double *>e.x, <double *>e.w, <double *>e.z,
                               <double *>e.y, e.act, e.param, <double *>e.dy, <double *>e.dx,
                               <double *>e.dw, <double *>e.db, e.accumulate)
+
+
+cdef struct DenseForward:  # one checked layer of dense_stack_forward, ready to run without the GIL
+    fg_idx M, N, K
+    void *x
+    void *w
+    void *b
+    void *z
+    void *y
+    int act, t
+    double param
+
+
+cdef void _dense_forward_run(const DenseForward *e) noexcept nogil:
+    if e.t == F32:
+        fg_dense_forward_f32(e.M, e.N, e.K, <float *>e.x, <float *>e.w, <float *>e.b, e.act,
+                             e.param, <float *>e.z, <float *>e.y)
+    else:
+        fg_dense_forward_f64(e.M, e.N, e.K, <double *>e.x, <double *>e.w, <double *>e.b, e.act,
+                             e.param, <double *>e.z, <double *>e.y)
 
 
 def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
@@ -382,27 +412,53 @@ def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
                          f"got {L}, {len(bs)}, {len(acts)} and {len(params)}")
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray h = _array(X, fn, "X", t, "X", False)
-    cdef cnp.ndarray w
+    cdef cnp.ndarray w, bb
     cdef cnp.npy_intp dims[2]
     cdef int act
+    cdef double param
+    # Every layer is checked and its outputs allocated first, then all run in one nogil block.
+    # The outputs are new arrays, so they cannot overlap an input: no overlap check is needed.
+    # The call's own references keep every array alive meanwhile: X, the tuples Ws and bs,
+    # and the lists ys and zs.
+    cdef DenseForward stack[8]
+    cdef DenseForward *es = stack
+    if L > 8:
+        es = <DenseForward *>PyMem_Malloc(L * sizeof(DenseForward))
+        if es == NULL:
+            raise MemoryError()
     ys, zs = [], []
-    for l in range(L):
-        act = acts[l]
-        try:  # names in messages are the layer's own (X, W, b), the layer index appended
-            w = _array(Ws[l], fn, "W", t, "X", False)
-            _shape(h, 2, -1, -1, fn, "X", None, None)
-            _shape(w, 2, -1, -1, fn, "W", None, None)
+    try:
+        for l in range(L):
+            act = acts[l]
+            try:  # names in messages are the layer's own (X, W, b), the layer index appended
+                w = _array(Ws[l], fn, "W", t, "X", False)
+                _shape(h, 2, -1, -1, fn, "X", None, None)
+                _shape(w, 2, -1, -1, fn, "W", None, None)
+                _act(act, fn)
+                param = params[l]
+                bb = _optional(bs[l], fn, "b", t, "X", False)
+                _shape(w, 2, -1, cnp.PyArray_DIM(h, 1), fn, "W", "X", h)
+                _shape(bb, 1, cnp.PyArray_DIM(w, 0), 0, fn, "b", "W", w)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{e} (layer {l})") from None
             dims[0] = cnp.PyArray_DIM(h, 0)
             dims[1] = cnp.PyArray_DIM(w, 0)
             y = cnp.PyArray_EMPTY(2, dims, t, 0)
             z = (cnp.PyArray_EMPTY(2, dims, t, 0)
-                 if keep_z and fg_act_reads(_act(act, fn)) == FG_READS_X else None)
-            _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{e} (layer {l})") from None
-        ys.append(y)
-        zs.append(z)
-        h = y
+                 if keep_z and fg_act_reads(act) == FG_READS_X else None)
+            es[l].M, es[l].N, es[l].K = dims[0], dims[1], cnp.PyArray_DIM(h, 1)
+            es[l].x, es[l].w, es[l].b = _ptr(h), _ptr(w), _ptr(bb)
+            es[l].z, es[l].y = _ptr(<cnp.ndarray>z), _ptr(<cnp.ndarray>y)
+            es[l].act, es[l].param, es[l].t = act, param, t
+            ys.append(y)
+            zs.append(z)
+            h = <cnp.ndarray>y
+        with nogil:
+            for l in range(L):
+                _dense_forward_run(&es[l])
+    finally:
+        if es != stack:
+            PyMem_Free(es)
     return ys, zs
 
 
@@ -435,56 +491,91 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     cdef cnp.npy_intp dims[2]
     cdef DenseBackward stack[8]
     cdef DenseBackward *es = stack
+    cdef size_t bytes = 64, offset = 0, itemsize = 4 if t == F32 else 8
+    cdef char *between = NULL
+    cdef char *raw = NULL
     if L > 8:
         es = <DenseBackward *>PyMem_Malloc(L * sizeof(DenseBackward))
         if es == NULL:
             raise MemoryError()
-    keep = []  # the dY of each lower layer, allocated here: alive until the kernels have run
-    dy = dY
+    dx = None
     try:
         for l in range(L - 1, -1, -1):
             try:  # names in messages are the layer's own (X, W, dY, ...), its index appended
                 h = _array(X if l == 0 else ys_[l - 1], fn, "X", t, "X", False)
                 _shape(h, 2, -1, -1, fn, "X", None, None)
-                dims[0] = cnp.PyArray_DIM(h, 0)
-                dims[1] = cnp.PyArray_DIM(h, 1)
-                dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
+                if l == 0 and need_dx:
+                    dims[0] = cnp.PyArray_DIM(h, 0)
+                    dims[1] = cnp.PyArray_DIM(h, 1)
+                    dx = cnp.PyArray_EMPTY(2, dims, t, 0)
                 _dense_backward_check(&es[l], fn, h, Ws_[l], zs_[l], ys_[l], acts_[l],
-                                      params_[l], dy, dx, dWs_[l], dbs_[l], acc_[l])
+                                      params_[l], dY, dx, dWs_[l], dbs_[l], acc_[l],
+                                      1 if l == L - 1 else 2)
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{e} (layer {l})") from None
-            keep.append(dx)
-            dy = dx
-        _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
+        if _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_, False):
+            _stack_overlap_error(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
+        # The gradient each layer passes down (its dX, the dY of the layer below) is the
+        # call's own: one buffer holds them all, each at a 64-byte boundary, freed on return.
+        for l in range(1, L):
+            bytes += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
+        if L > 1:
+            raw = <char *>PyMem_Malloc(bytes)
+            if raw == NULL:
+                raise MemoryError()
+            between = <char *>((<size_t>raw + 63) // 64 * 64)
+        for l in range(L - 1, 0, -1):
+            es[l].dx = es[l - 1].dy = between + offset
+            offset += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
         with nogil:
             for l in range(L - 1, -1, -1):
                 _dense_backward_run(&es[l])
     finally:
+        PyMem_Free(raw)
         if es != stack:
             PyMem_Free(es)
-    return dy
+    return dx
+
+
+cdef object _stack_array(Py_ssize_t i, Py_ssize_t L, object X, tuple ys, tuple zs, tuple Ws,
+                         object dY, tuple dWs, tuple dbs):
+    """Entry i of the arrays _stack_disjoint compares: dY, dWs, dbs (written), X, then each
+    layer's ys, zs and Ws entries; _stack_name names them."""
+    if i == 0:
+        return dY
+    if i <= L:
+        return dWs[i - 1]
+    if i <= 2 * L:
+        return dbs[i - 1 - L]
+    if i == 2 * L + 1:
+        return X
+    i -= 2 * L + 2
+    return ys[i // 3] if i % 3 == 0 else (zs[i // 3] if i % 3 == 1 else Ws[i // 3])
 
 
 cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
-                         tuple dWs, tuple dbs) except -1:
+                         tuple dWs, tuple dbs, bint raise_) except -1:
     """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
-    except one dW buffer shared by several layers (or one db), written by each in turn. Each
-    layer was checked on its own already; the arrays are the checked ndarrays or None."""
-    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L
-    arrays = [dY, *dWs, *dbs, X]
-    for l in range(L):
-        arrays += [ys[l], zs[l], Ws[l]]
-    cdef Py_ssize_t n = len(arrays)
-    cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
-    if lo == NULL:
-        raise MemoryError()
+    except one dW buffer shared by several layers (or one db), written by each in turn. The
+    arrays are the checked ndarrays or None. Address ranges are compared in C; a pair that
+    overlaps makes the call return 1, or with raise_, goes through _disjoint for its verdict
+    and message."""
+    cdef Py_ssize_t L = len(Ws), i, j, n_w = 1 + 2 * L, n = 2 + 5 * L
+    cdef char *stack[128]
+    cdef char **lo = stack
+    if n > 64:
+        lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
+        if lo == NULL:
+            raise MemoryError()
     cdef char **hi = lo + n
+    cdef bint shared_ok
     try:
         for i in range(n):
-            if arrays[i] is None:
+            a = _stack_array(i, L, X, ys, zs, Ws, dY, dWs, dbs)
+            if a is None:
                 lo[i] = hi[i] = NULL
             else:
-                _extent(<cnp.ndarray>arrays[i], &lo[i], &hi[i])
+                _extent(<cnp.ndarray>a, &lo[i], &hi[i])
         for i in range(n_w):
             if lo[i] == NULL:
                 continue
@@ -492,11 +583,33 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
                 if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
                     continue
                 # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
-                _disjoint(arrays[i], _stack_name(i, L), arrays[j], _stack_name(j, L), fn,
-                          (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
+                shared_ok = (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w)
+                if not raise_:
+                    if not (shared_ok and lo[i] == lo[j] and hi[i] == hi[j]):
+                        return 1
+                    continue
+                _disjoint(_stack_array(i, L, X, ys, zs, Ws, dY, dWs, dbs), _stack_name(i, L),
+                          _stack_array(j, L, X, ys, zs, Ws, dY, dWs, dbs), _stack_name(j, L),
+                          fn, shared_ok)
     finally:
-        PyMem_Free(lo)
+        if lo != stack:
+            PyMem_Free(lo)
     return 0
+
+
+cdef int _stack_overlap_error(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
+                              tuple dWs, tuple dbs) except -1:
+    """Raises for the overlap _stack_disjoint found, worded as a layer's own check words it
+    when it lies within one layer (top layer first), else as across layers."""
+    cdef Py_ssize_t L = len(Ws), l
+    for l in range(L - 1, -1, -1):
+        try:
+            _layer_overlaps(fn, dY if l == L - 1 else None, None, dWs[l], dbs[l],
+                            X if l == 0 else ys[l - 1], Ws[l], zs[l], ys[l])
+        except ValueError as e:
+            raise ValueError(f"{e} (layer {l})") from None
+    _stack_disjoint(fn, X, ys, zs, Ws, dY, dWs, dbs, True)
+    raise AssertionError(f"{fn}: an overlap was found but not worded")
 
 
 cdef str _stack_name(Py_ssize_t i, Py_ssize_t L):
