@@ -69,10 +69,23 @@ cdef inline int _float_type(object a, str fn, str name) except -1:
     return t
 
 
-cdef cnp.ndarray _array(object a, str fn, str name, int typenum, str ref, bint out,
-                        bint contiguous=True):
+cdef inline cnp.ndarray _array(object a, str fn, str name, int typenum, str ref, bint out,
+                               bint contiguous=True):
     """a as an ndarray of dtype `typenum` (that of argument `ref`), aligned, C-contiguous
-    unless told otherwise, and writable when it is an output."""
+    unless told otherwise, and writable when it is an output. Inline: an accepted array costs
+    a few flag tests; _array_error finds and words the fault."""
+    if (cnp.PyArray_Check(a) and cnp.PyArray_TYPE(<cnp.ndarray>a) == typenum
+            and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a)
+            and (not contiguous or cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a))
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a)
+            and (not out or cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a))):
+        return <cnp.ndarray>a
+    return _array_error(a, fn, name, typenum, ref, out, contiguous)
+
+
+cdef cnp.ndarray _array_error(object a, str fn, str name, int typenum, str ref, bint out,
+                              bint contiguous):
+    """Raises for the first fault of a that _array refused."""
     if not cnp.PyArray_Check(a):
         raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
     cdef cnp.ndarray arr = <cnp.ndarray>a
@@ -100,16 +113,20 @@ cdef inline void *_ptr(cnp.ndarray a):
     return NULL if a is None else cnp.PyArray_DATA(a)
 
 
-cdef int _shape(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
-                str r1name, cnp.ndarray r1, str r2name=None, cnp.ndarray r2=None) except -1:
+cdef inline int _shape(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
+                       str r1name, cnp.ndarray r1, str r2name=None,
+                       cnp.ndarray r2=None) except -1:
     """a must be 1-D (d0,) or 2-D (d0, d1); a negative d means any. The message shows a's shape
     and the shapes of the reference arrays the expected sizes came from."""
-    if a is None:
+    if a is None or (cnp.PyArray_NDIM(a) == nd and (d0 < 0 or cnp.PyArray_DIM(a, 0) == d0)
+                     and (nd == 1 or d1 < 0 or cnp.PyArray_DIM(a, 1) == d1)):
         return 0
-    cdef int nd_a = cnp.PyArray_NDIM(a)
-    if (nd_a == nd and (d0 < 0 or cnp.PyArray_DIM(a, 0) == d0)
-            and (nd == 1 or d1 < 0 or cnp.PyArray_DIM(a, 1) == d1)):
-        return 0
+    return _shape_error(a, nd, d0, d1, fn, name, r1name, r1, r2name, r2)
+
+
+cdef int _shape_error(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
+                      str r1name, cnp.ndarray r1, str r2name, cnp.ndarray r2) except -1:
+    """Raises for the shape _shape refused."""
     dims = [d0] if nd == 1 else [d0, d1]
     want = "(" + ", ".join("any" if d < 0 else str(d) for d in dims) + ("," if nd == 1 else "") + ")"
     refs = f"{r1name} of shape {_sh(r1)}" if r1 is not None else ""
@@ -143,6 +160,14 @@ cdef void _extent(cnp.ndarray a, char **lo, char **hi) noexcept:
             h += step
     lo[0] = l
     hi[0] = h
+
+
+cdef inline void _extent_or_null(object a, char **lo, char **hi) noexcept:
+    """_extent of a checked ndarray; NULL, NULL for None."""
+    if a is None:
+        lo[0] = hi[0] = NULL
+    else:
+        _extent(<cnp.ndarray>a, lo, hi)
 
 
 cdef int _disjoint(cnp.ndarray out, str oname, cnp.ndarray a, str aname, str fn,
@@ -405,7 +430,7 @@ def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
     Ws, bs = _entries(fn, "Ws", Ws, -1), _entries(fn, "bs", bs, -1)
-    acts, params = _entries(fn, "acts", acts, -1), _entries(fn, "params", params, -1)
+    acts, params = _sequence(fn, "acts", acts), _sequence(fn, "params", params)
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
         raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
@@ -474,13 +499,13 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     before any is run, so a refused call writes nothing. Returns dX (allocated) when need_dx,
     else None."""
     fn = "dense_stack_backward"
-    # Tuples of their own: the kernels run without the GIL, and another thread could empty
-    # the caller's lists meanwhile and free the arrays they hold.
+    # The arrays in tuples of their own: the kernels run without the GIL, and another thread
+    # could empty the caller's lists meanwhile and free the arrays they hold.
     cdef tuple ys_ = _entries(fn, "ys", ys, -1), zs_ = _entries(fn, "zs", zs, -1)
-    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1), acts_ = _entries(fn, "acts", acts, -1)
-    cdef tuple params_ = _entries(fn, "params", params, -1), dWs_ = _entries(fn, "dWs", dWs, -1)
-    cdef tuple dbs_ = _entries(fn, "dbs", dbs, -1)
-    cdef tuple acc_ = _entries(fn, "accumulate", accumulate, -1)
+    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1)
+    acts_, params_ = _sequence(fn, "acts", acts), _sequence(fn, "params", params)
+    cdef tuple dWs_ = _entries(fn, "dWs", dWs, -1), dbs_ = _entries(fn, "dbs", dbs, -1)
+    acc_ = _sequence(fn, "accumulate", accumulate)
     cdef Py_ssize_t L = len(Ws_), l
     if (L == 0 or len(ys_) != L or len(zs_) != L or len(acts_) != L or len(params_) != L
             or len(dWs_) != L or len(dbs_) != L or len(acc_) != L):
@@ -570,12 +595,15 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
     cdef char **hi = lo + n
     cdef bint shared_ok
     try:
-        for i in range(n):
-            a = _stack_array(i, L, X, ys, zs, Ws, dY, dWs, dbs)
-            if a is None:
-                lo[i] = hi[i] = NULL
-            else:
-                _extent(<cnp.ndarray>a, &lo[i], &hi[i])
+        # In _stack_array's order: dY, dWs, dbs, X, then ys, zs and Ws layer by layer.
+        _extent_or_null(dY, &lo[0], &hi[0])
+        for i in range(L):
+            _extent_or_null(dWs[i], &lo[1 + i], &hi[1 + i])
+            _extent_or_null(dbs[i], &lo[1 + L + i], &hi[1 + L + i])
+            _extent_or_null(ys[i], &lo[n_w + 1 + 3 * i], &hi[n_w + 1 + 3 * i])
+            _extent_or_null(zs[i], &lo[n_w + 2 + 3 * i], &hi[n_w + 2 + 3 * i])
+            _extent_or_null(Ws[i], &lo[n_w + 3 + 3 * i], &hi[n_w + 3 + 3 * i])
+        _extent_or_null(X, &lo[n_w], &hi[n_w])
         for i in range(n_w):
             if lo[i] == NULL:
                 continue
@@ -927,13 +955,20 @@ cdef void _adam_run(const AdamEntry *e, double lr, double beta1, double beta2, d
                          e.step)
 
 
-cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
-    """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
-    keeps its arrays alive through it while C runs without the GIL."""
+cdef inline object _sequence(str fn, str name, object seq):
+    """seq itself, refused unless a list or tuple: for entries that are numbers, each converted
+    to C under the GIL as it is read, so nothing of seq is read without the GIL."""
     if not isinstance(seq, (list, tuple)):
         raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per "
                         f"{'layer' if fn.startswith('dense_stack') else 'parameter'}), "
                         f"got {type(seq).__name__}")
+    return seq
+
+
+cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
+    """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
+    keeps its arrays alive through it while C runs without the GIL."""
+    _sequence(fn, name, seq)
     cdef tuple entries = tuple(seq)
     if count >= 0 and len(entries) != count:
         raise ValueError(f"{fn}: {name} has {len(entries)} entries but params has {count}; "
