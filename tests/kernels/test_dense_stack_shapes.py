@@ -133,3 +133,20 @@ def test_an_overlap_across_layers_is_worded_across_layers(L):
     W_[0], W_[1] = buf[:15].reshape(5, 3), buf[5:30].reshape(5, 5)
     with pytest.raises(ValueError, match=r"dWs\[0\] overlaps dWs\[1\].*exact same buffer"):
         K.dense_stack_backward(X, ys, zs, Ws, acts, params, dY.copy(), True, W_, dbs, no)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("M", [0, 1, 5, 33])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_bias_gradient_is_the_row_ordered_double_sum_at_every_narrow_width(dtype, M, accumulate):
+    """db sums each column in double over the rows in order (then rounds once): narrow layers
+    take their own loop, wider ones the general one; both must give exactly that sum."""
+    r = np.random.default_rng(M)
+    for N in list(range(1, 19)) + [31, 300]:
+        dY = r.standard_normal((M, N)).astype(dtype)
+        db = r.standard_normal(N).astype(dtype)
+        want = np.cumsum(dY.astype(np.float64), axis=0)[-1] if M else np.zeros(N)
+        want = (db.astype(np.float64) + want if accumulate else want).astype(dtype)
+        X, W = np.ones((M, 3), dtype), np.ones((N, 3), dtype)
+        K.dense_backward(X, W, None, None, K.ACT_NONE, 0.0, dY, None, None, db, accumulate)
+        np.testing.assert_array_equal(db, want)
