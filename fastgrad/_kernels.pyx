@@ -516,7 +516,7 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     cdef cnp.npy_intp dims[2]
     cdef DenseBackward stack[8]
     cdef DenseBackward *es = stack
-    cdef size_t bytes = 64, offset = 0, itemsize = 4 if t == F32 else 8
+    cdef size_t size = 64, offset = 0, itemsize = 4 if t == F32 else 8
     cdef char *between = NULL
     cdef char *raw = NULL
     if L > 8:
@@ -543,9 +543,9 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
         # The gradient each layer passes down (its dX, the dY of the layer below) is the
         # call's own: one buffer holds them all, each at a 64-byte boundary, freed on return.
         for l in range(1, L):
-            bytes += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
+            size += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
         if L > 1:
-            raw = <char *>PyMem_Malloc(bytes)
+            raw = <char *>PyMem_Malloc(size)
             if raw == NULL:
                 raise MemoryError()
             between = <char *>((<size_t>raw + 63) // 64 * 64)
