@@ -516,9 +516,9 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     cdef cnp.npy_intp dims[2]
     cdef DenseBackward stack[8]
     cdef DenseBackward *es = stack
-    cdef size_t size = 64, offset = 0, itemsize = 4 if t == F32 else 8
+    cdef size_t offset = 0, itemsize = 4 if t == F32 else 8
+    cdef cnp.npy_intp size = 64
     cdef char *between = NULL
-    cdef char *raw = NULL
     if L > 8:
         es = <DenseBackward *>PyMem_Malloc(L * sizeof(DenseBackward))
         if es == NULL:
@@ -541,14 +541,13 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
         if _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_, False):
             _stack_overlap_error(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
         # The gradient each layer passes down (its dX, the dY of the layer below) is the
-        # call's own: one buffer holds them all, each at a 64-byte boundary, freed on return.
+        # call's own: one buffer holds them all, each at a 64-byte boundary. A NumPy array,
+        # so that a large one gets NumPy's huge-page hint as the per-layer arrays did.
         for l in range(1, L):
             size += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
         if L > 1:
-            raw = <char *>PyMem_Malloc(size)
-            if raw == NULL:
-                raise MemoryError()
-            between = <char *>((<size_t>raw + 63) // 64 * 64)
+            buffer = cnp.PyArray_EMPTY(1, &size, cnp.NPY_UINT8, 0)
+            between = <char *>((<size_t>cnp.PyArray_DATA(buffer) + 63) // 64 * 64)
         for l in range(L - 1, 0, -1):
             es[l].dx = es[l - 1].dy = between + offset
             offset += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
@@ -556,7 +555,6 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
             for l in range(L - 1, -1, -1):
                 _dense_backward_run(&es[l])
     finally:
-        PyMem_Free(raw)
         if es != stack:
             PyMem_Free(es)
     return dx
