@@ -275,11 +275,12 @@ def _constant(value, x, fn, name):
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error, reduced by `reduction` ("mean", "sum" or "none")."""
-    _check_reduction(reduction)
     x = input._data if type(input) is Tensor else None
-    if (x is not None and type(target) is np.ndarray and target.dtype == x.dtype
-            and x.dtype.kind == "f" and target.shape == x.shape):
+    t = target._data if type(target) is Tensor else target
+    if (x is not None and type(t) is np.ndarray and t.dtype == x.dtype and x.dtype.kind == "f"
+            and t.shape == x.shape and reduction in _loss.REDUCTIONS):
         return _loss.MSEFunction.apply(input, target, reduction)  # already what _like would make
+    _check_reduction(reduction)
     x = _float_input(input)
     return _loss.MSEFunction.apply(x, _like(target, x, "mse_loss"), reduction)
 
