@@ -8,6 +8,7 @@
 /* Column sums are accumulated in double over this many columns at a time (a stack buffer, so
  * no allocation), visiting rows in order: deterministic for a given shape. */
 #define FG_COLSUM_CHUNK 256
+#define FG_COLSUM_NARROW 16 /* the widths dense_impl.h's column_sums_narrow lists */
 
 #define FG_IMPL "dense_impl.h"
 #include "dtype.h"

@@ -71,10 +71,23 @@ cdef inline int _float_type(object a, str fn, str name) except -1:
     return t
 
 
-cdef cnp.ndarray _array(object a, str fn, str name, int typenum, str ref, bint out,
-                        bint contiguous=True):
+cdef inline cnp.ndarray _array(object a, str fn, str name, int typenum, str ref, bint out,
+                               bint contiguous=True):
     """a as an ndarray of dtype `typenum` (that of argument `ref`), aligned, C-contiguous
-    unless told otherwise, and writable when it is an output."""
+    unless told otherwise, and writable when it is an output. Inline: an accepted array costs
+    a few flag tests; _array_error finds and words the fault."""
+    if (cnp.PyArray_Check(a) and cnp.PyArray_TYPE(<cnp.ndarray>a) == typenum
+            and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a)
+            and (not contiguous or cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a))
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a)
+            and (not out or cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a))):
+        return <cnp.ndarray>a
+    return _array_error(a, fn, name, typenum, ref, out, contiguous)
+
+
+cdef cnp.ndarray _array_error(object a, str fn, str name, int typenum, str ref, bint out,
+                              bint contiguous):
+    """Raises for the first fault of a that _array refused."""
     if not cnp.PyArray_Check(a):
         raise TypeError(f"{fn}: {name} must be a numpy.ndarray, got {type(a).__name__}")
     cdef cnp.ndarray arr = <cnp.ndarray>a
@@ -102,16 +115,20 @@ cdef inline void *_ptr(cnp.ndarray a):
     return NULL if a is None else cnp.PyArray_DATA(a)
 
 
-cdef int _shape(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
-                str r1name, cnp.ndarray r1, str r2name=None, cnp.ndarray r2=None) except -1:
+cdef inline int _shape(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
+                       str r1name, cnp.ndarray r1, str r2name=None,
+                       cnp.ndarray r2=None) except -1:
     """a must be 1-D (d0,) or 2-D (d0, d1); a negative d means any. The message shows a's shape
     and the shapes of the reference arrays the expected sizes came from."""
-    if a is None:
+    if a is None or (cnp.PyArray_NDIM(a) == nd and (d0 < 0 or cnp.PyArray_DIM(a, 0) == d0)
+                     and (nd == 1 or d1 < 0 or cnp.PyArray_DIM(a, 1) == d1)):
         return 0
-    cdef int nd_a = cnp.PyArray_NDIM(a)
-    if (nd_a == nd and (d0 < 0 or cnp.PyArray_DIM(a, 0) == d0)
-            and (nd == 1 or d1 < 0 or cnp.PyArray_DIM(a, 1) == d1)):
-        return 0
+    return _shape_error(a, nd, d0, d1, fn, name, r1name, r1, r2name, r2)
+
+
+cdef int _shape_error(cnp.ndarray a, int nd, Py_ssize_t d0, Py_ssize_t d1, str fn, str name,
+                      str r1name, cnp.ndarray r1, str r2name, cnp.ndarray r2) except -1:
+    """Raises for the shape _shape refused."""
     dims = [d0] if nd == 1 else [d0, d1]
     want = "(" + ", ".join("any" if d < 0 else str(d) for d in dims) + ("," if nd == 1 else "") + ")"
     refs = f"{r1name} of shape {_sh(r1)}" if r1 is not None else ""
@@ -145,6 +162,14 @@ cdef void _extent(cnp.ndarray a, char **lo, char **hi) noexcept:
             h += step
     lo[0] = l
     hi[0] = h
+
+
+cdef inline void _extent_or_null(object a, char **lo, char **hi) noexcept:
+    """_extent of a checked ndarray; NULL, NULL for None."""
+    if a is None:
+        lo[0] = hi[0] = NULL
+    else:
+        _extent(<cnp.ndarray>a, lo, hi)
 
 
 cdef int _disjoint(cnp.ndarray out, str oname, cnp.ndarray a, str aname, str fn,
@@ -326,14 +351,18 @@ cdef struct DenseBackward:  # one checked dense_backward call, ready to run with
 
 
 cdef int _dense_backward_check(DenseBackward *e, str fn, X, W, Z, Y, int act, double param,
-                               dY, dX, dW, db, bint accumulate) except -1:
+                               dY, dX, dW, db, bint accumulate, int in_stack=0) except -1:
+    """Checks one dense_backward call into e. in_stack: 0 for dense_backward; 1 for the top
+    layer of dense_stack_backward, 2 for a layer below it, whose dY is the stack's own (dY is
+    ignored, the caller sets e.dy). Within a stack, overlaps are left to the caller, which
+    compares the arrays of all layers at once."""
     _act(act, fn)
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray x = _array(X, fn, "X", t, "X", False)
     cdef cnp.ndarray w = _array(W, fn, "W", t, "X", False)
     cdef cnp.ndarray z = _optional(Z, fn, "Z", t, "X", False)
     cdef cnp.ndarray y = _optional(Y, fn, "Y", t, "X", False)
-    cdef cnp.ndarray dy = _array(dY, fn, "dY", t, "X", True)
+    cdef cnp.ndarray dy = None if in_stack == 2 else _array(dY, fn, "dY", t, "X", True)
     cdef cnp.ndarray dx = _optional(dX, fn, "dX", t, "X", True)
     cdef cnp.ndarray dw = _optional(dW, fn, "dW", t, "X", True)
     cdef cnp.ndarray dbb = _optional(db, fn, "db", t, "X", True)
@@ -348,13 +377,19 @@ cdef int _dense_backward_check(DenseBackward *e, str fn, X, W, Z, Y, int act, do
     _shape(dx, 2, M, K, fn, "dX", "X", x)
     _shape(dw, 2, N, K, fn, "dW", "W", w)
     _shape(dbb, 1, N, 0, fn, "db", "W", w)
-    # dY is written (in place) and so are the gradients: none may overlap anything else.
-    _no_overlaps((dy, dx, dw, dbb, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
-                 fn)
+    if in_stack == 0:
+        _layer_overlaps(fn, dy, dx, dw, dbb, x, w, z, y)
     e.M, e.N, e.K = M, N, K
     e.x, e.w, e.z, e.y = _ptr(x), _ptr(w), _ptr(z), _ptr(y)
     e.dy, e.dx, e.dw, e.db = _ptr(dy), _ptr(dx), _ptr(dw), _ptr(dbb)
     e.act, e.param, e.accumulate, e.t = act, param, accumulate, t
+    return 0
+
+
+cdef int _layer_overlaps(str fn, dy, dx, dw, db, x, w, z, y) except -1:
+    # dY is written (in place) and so are the gradients: none may overlap anything else.
+    _no_overlaps((dy, dx, dw, db, x, w, z, y), ("dY", "dX", "dW", "db", "X", "W", "Z", "Y"), 4,
+                 fn)
     return 0
 
 
@@ -369,6 +404,26 @@ cdef void _dense_backward_run(const DenseBackward *e) noexcept nogil:
                               <double *>e.dw, <double *>e.db, e.accumulate)
 
 
+cdef struct DenseForward:  # one checked layer of dense_stack_forward, ready to run without the GIL
+    fg_idx M, N, K
+    void *x
+    void *w
+    void *b
+    void *z
+    void *y
+    int act, t
+    double param
+
+
+cdef void _dense_forward_run(const DenseForward *e) noexcept nogil:
+    if e.t == F32:
+        fg_dense_forward_f32(e.M, e.N, e.K, <float *>e.x, <float *>e.w, <float *>e.b, e.act,
+                             e.param, <float *>e.z, <float *>e.y)
+    else:
+        fg_dense_forward_f64(e.M, e.N, e.K, <double *>e.x, <double *>e.w, <double *>e.b, e.act,
+                             e.param, <double *>e.z, <double *>e.y)
+
+
 def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     """A stack of dense layers in one call: H_0 = X, H_l = act_l(H_(l-1) W_l^T + b_l) for
     l = 1..L, bs[l] None for a layer without bias; Ws, bs, acts and params are lists or tuples,
@@ -377,34 +432,60 @@ def dense_stack_forward(X, Ws, bs, acts, params, bint keep_z):
     (ACTIVATION_READS[name] == "x"), else None."""
     fn = "dense_stack_forward"
     Ws, bs = _entries(fn, "Ws", Ws, -1), _entries(fn, "bs", bs, -1)
-    acts, params = _entries(fn, "acts", acts, -1), _entries(fn, "params", params, -1)
+    acts, params = _sequence(fn, "acts", acts), _sequence(fn, "params", params)
     cdef Py_ssize_t L = len(Ws), l
     if L == 0 or len(bs) != L or len(acts) != L or len(params) != L:
         raise ValueError(f"{fn}: Ws, bs, acts and params must be equally long and not empty, "
                          f"got {L}, {len(bs)}, {len(acts)} and {len(params)}")
     cdef int t = _float_type(X, fn, "X")
     cdef cnp.ndarray h = _array(X, fn, "X", t, "X", False)
-    cdef cnp.ndarray w
+    cdef cnp.ndarray w, bb
     cdef cnp.npy_intp dims[2]
     cdef int act
+    cdef double param
+    # Every layer is checked and its outputs allocated first, then all run in one nogil block.
+    # The outputs are new arrays, so they cannot overlap an input: no overlap check is needed.
+    # The call's own references keep every array alive meanwhile: X, the tuples Ws and bs,
+    # and the lists ys and zs.
+    cdef DenseForward stack[8]
+    cdef DenseForward *es = stack
+    if L > 8:
+        es = <DenseForward *>PyMem_Malloc(L * sizeof(DenseForward))
+        if es == NULL:
+            raise MemoryError()
     ys, zs = [], []
-    for l in range(L):
-        act = acts[l]
-        try:  # names in messages are the layer's own (X, W, b), the layer index appended
-            w = _array(Ws[l], fn, "W", t, "X", False)
-            _shape(h, 2, -1, -1, fn, "X", None, None)
-            _shape(w, 2, -1, -1, fn, "W", None, None)
+    try:
+        for l in range(L):
+            act = acts[l]
+            try:  # names in messages are the layer's own (X, W, b), the layer index appended
+                w = _array(Ws[l], fn, "W", t, "X", False)
+                _shape(h, 2, -1, -1, fn, "X", None, None)
+                _shape(w, 2, -1, -1, fn, "W", None, None)
+                _act(act, fn)
+                param = params[l]
+                bb = _optional(bs[l], fn, "b", t, "X", False)
+                _shape(w, 2, -1, cnp.PyArray_DIM(h, 1), fn, "W", "X", h)
+                _shape(bb, 1, cnp.PyArray_DIM(w, 0), 0, fn, "b", "W", w)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{e} (layer {l})") from None
             dims[0] = cnp.PyArray_DIM(h, 0)
             dims[1] = cnp.PyArray_DIM(w, 0)
             y = cnp.PyArray_EMPTY(2, dims, t, 0)
             z = (cnp.PyArray_EMPTY(2, dims, t, 0)
-                 if keep_z and fg_act_reads(_act(act, fn)) == FG_READS_X else None)
-            _dense_forward(fn, h, w, bs[l], act, params[l], z, y)
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{e} (layer {l})") from None
-        ys.append(y)
-        zs.append(z)
-        h = y
+                 if keep_z and fg_act_reads(act) == FG_READS_X else None)
+            es[l].M, es[l].N, es[l].K = dims[0], dims[1], cnp.PyArray_DIM(h, 1)
+            es[l].x, es[l].w, es[l].b = _ptr(h), _ptr(w), _ptr(bb)
+            es[l].z, es[l].y = _ptr(<cnp.ndarray>z), _ptr(<cnp.ndarray>y)
+            es[l].act, es[l].param, es[l].t = act, param, t
+            ys.append(y)
+            zs.append(z)
+            h = <cnp.ndarray>y
+        with nogil:
+            for l in range(L):
+                _dense_forward_run(&es[l])
+    finally:
+        if es != stack:
+            PyMem_Free(es)
     return ys, zs
 
 
@@ -420,13 +501,13 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     before any is run, so a refused call writes nothing. Returns dX (allocated) when need_dx,
     else None."""
     fn = "dense_stack_backward"
-    # Tuples of their own: the kernels run without the GIL, and another thread could empty
-    # the caller's lists meanwhile and free the arrays they hold.
+    # The arrays in tuples of their own: the kernels run without the GIL, and another thread
+    # could empty the caller's lists meanwhile and free the arrays they hold.
     cdef tuple ys_ = _entries(fn, "ys", ys, -1), zs_ = _entries(fn, "zs", zs, -1)
-    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1), acts_ = _entries(fn, "acts", acts, -1)
-    cdef tuple params_ = _entries(fn, "params", params, -1), dWs_ = _entries(fn, "dWs", dWs, -1)
-    cdef tuple dbs_ = _entries(fn, "dbs", dbs, -1)
-    cdef tuple acc_ = _entries(fn, "accumulate", accumulate, -1)
+    cdef tuple Ws_ = _entries(fn, "Ws", Ws, -1)
+    acts_, params_ = _sequence(fn, "acts", acts), _sequence(fn, "params", params)
+    cdef tuple dWs_ = _entries(fn, "dWs", dWs, -1), dbs_ = _entries(fn, "dbs", dbs, -1)
+    acc_ = _sequence(fn, "accumulate", accumulate)
     cdef Py_ssize_t L = len(Ws_), l
     if (L == 0 or len(ys_) != L or len(zs_) != L or len(acts_) != L or len(params_) != L
             or len(dWs_) != L or len(dbs_) != L or len(acc_) != L):
@@ -437,56 +518,92 @@ def dense_stack_backward(X, ys, zs, Ws, acts, params, dY, bint need_dx, dWs, dbs
     cdef cnp.npy_intp dims[2]
     cdef DenseBackward stack[8]
     cdef DenseBackward *es = stack
+    cdef size_t offset = 0, itemsize = 4 if t == F32 else 8
+    cdef cnp.npy_intp size = 64
+    cdef char *between = NULL
     if L > 8:
         es = <DenseBackward *>PyMem_Malloc(L * sizeof(DenseBackward))
         if es == NULL:
             raise MemoryError()
-    keep = []  # the dY of each lower layer, allocated here: alive until the kernels have run
-    dy = dY
+    dx = None
     try:
         for l in range(L - 1, -1, -1):
             try:  # names in messages are the layer's own (X, W, dY, ...), its index appended
                 h = _array(X if l == 0 else ys_[l - 1], fn, "X", t, "X", False)
                 _shape(h, 2, -1, -1, fn, "X", None, None)
-                dims[0] = cnp.PyArray_DIM(h, 0)
-                dims[1] = cnp.PyArray_DIM(h, 1)
-                dx = cnp.PyArray_EMPTY(2, dims, t, 0) if l > 0 or need_dx else None
+                if l == 0 and need_dx:
+                    dims[0] = cnp.PyArray_DIM(h, 0)
+                    dims[1] = cnp.PyArray_DIM(h, 1)
+                    dx = cnp.PyArray_EMPTY(2, dims, t, 0)
                 _dense_backward_check(&es[l], fn, h, Ws_[l], zs_[l], ys_[l], acts_[l],
-                                      params_[l], dy, dx, dWs_[l], dbs_[l], acc_[l])
+                                      params_[l], dY, dx, dWs_[l], dbs_[l], acc_[l],
+                                      1 if l == L - 1 else 2)
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{e} (layer {l})") from None
-            keep.append(dx)
-            dy = dx
-        _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
+        if _stack_disjoint(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_, False):
+            _stack_overlap_error(fn, X, ys_, zs_, Ws_, dY, dWs_, dbs_)
+        # The gradient each layer passes down (its dX, the dY of the layer below) is the
+        # call's own: one buffer holds them all, each at a 64-byte boundary. A NumPy array,
+        # so that a large one gets NumPy's huge-page hint as the per-layer arrays did.
+        for l in range(1, L):
+            size += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
+        if L > 1:
+            buffer = cnp.PyArray_EMPTY(1, &size, cnp.NPY_UINT8, 0)
+            between = <char *>((<size_t>cnp.PyArray_DATA(buffer) + 63) // 64 * 64)
+        for l in range(L - 1, 0, -1):
+            es[l].dx = es[l - 1].dy = between + offset
+            offset += (<size_t>es[l].M * <size_t>es[l].K * itemsize + 63) // 64 * 64
         with nogil:
             for l in range(L - 1, -1, -1):
                 _dense_backward_run(&es[l])
     finally:
         if es != stack:
             PyMem_Free(es)
-    return dy
+    return dx
+
+
+cdef object _stack_array(Py_ssize_t i, Py_ssize_t L, object X, tuple ys, tuple zs, tuple Ws,
+                         object dY, tuple dWs, tuple dbs):
+    """Entry i of the arrays _stack_disjoint compares: dY, dWs, dbs (written), X, then each
+    layer's ys, zs and Ws entries; _stack_name names them."""
+    if i == 0:
+        return dY
+    if i <= L:
+        return dWs[i - 1]
+    if i <= 2 * L:
+        return dbs[i - 1 - L]
+    if i == 2 * L + 1:
+        return X
+    i -= 2 * L + 2
+    return ys[i // 3] if i % 3 == 0 else (zs[i // 3] if i % 3 == 1 else Ws[i // 3])
 
 
 cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
-                         tuple dWs, tuple dbs) except -1:
+                         tuple dWs, tuple dbs, bint raise_) except -1:
     """Across layers: what dense_stack_backward writes (dY, dWs, dbs) overlaps nothing else,
-    except one dW buffer shared by several layers (or one db), written by each in turn. Each
-    layer was checked on its own already; the arrays are the checked ndarrays or None."""
-    cdef Py_ssize_t L = len(Ws), l, i, j, n_w = 1 + 2 * L
-    arrays = [dY, *dWs, *dbs, X]
-    for l in range(L):
-        arrays += [ys[l], zs[l], Ws[l]]
-    cdef Py_ssize_t n = len(arrays)
-    cdef char **lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
-    if lo == NULL:
-        raise MemoryError()
+    except one dW buffer shared by several layers (or one db), written by each in turn. The
+    arrays are the checked ndarrays or None. Address ranges are compared in C; a pair that
+    overlaps makes the call return 1, or with raise_, goes through _disjoint for its verdict
+    and message."""
+    cdef Py_ssize_t L = len(Ws), i, j, n_w = 1 + 2 * L, n = 2 + 5 * L
+    cdef char *stack[128]
+    cdef char **lo = stack
+    if n > 64:
+        lo = <char **>PyMem_Malloc(2 * n * sizeof(char *))
+        if lo == NULL:
+            raise MemoryError()
     cdef char **hi = lo + n
+    cdef bint shared_ok
     try:
-        for i in range(n):
-            if arrays[i] is None:
-                lo[i] = hi[i] = NULL
-            else:
-                _extent(<cnp.ndarray>arrays[i], &lo[i], &hi[i])
+        # In _stack_array's order: dY, dWs, dbs, X, then ys, zs and Ws layer by layer.
+        _extent_or_null(dY, &lo[0], &hi[0])
+        for i in range(L):
+            _extent_or_null(dWs[i], &lo[1 + i], &hi[1 + i])
+            _extent_or_null(dbs[i], &lo[1 + L + i], &hi[1 + L + i])
+            _extent_or_null(ys[i], &lo[n_w + 1 + 3 * i], &hi[n_w + 1 + 3 * i])
+            _extent_or_null(zs[i], &lo[n_w + 2 + 3 * i], &hi[n_w + 2 + 3 * i])
+            _extent_or_null(Ws[i], &lo[n_w + 3 + 3 * i], &hi[n_w + 3 + 3 * i])
+        _extent_or_null(X, &lo[n_w], &hi[n_w])
         for i in range(n_w):
             if lo[i] == NULL:
                 continue
@@ -494,11 +611,33 @@ cdef int _stack_disjoint(str fn, object X, tuple ys, tuple zs, tuple Ws, object 
                 if lo[j] == NULL or not (lo[i] < hi[j] and lo[j] < hi[i]):
                     continue
                 # dWs with dWs, dbs with dbs: the same buffer is a shared parameter's gradient
-                _disjoint(arrays[i], _stack_name(i, L), arrays[j], _stack_name(j, L), fn,
-                          (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w))
+                shared_ok = (1 <= i <= L and 1 <= j <= L) or (L < i < n_w and L < j < n_w)
+                if not raise_:
+                    if not (shared_ok and lo[i] == lo[j] and hi[i] == hi[j]):
+                        return 1
+                    continue
+                _disjoint(_stack_array(i, L, X, ys, zs, Ws, dY, dWs, dbs), _stack_name(i, L),
+                          _stack_array(j, L, X, ys, zs, Ws, dY, dWs, dbs), _stack_name(j, L),
+                          fn, shared_ok)
     finally:
-        PyMem_Free(lo)
+        if lo != stack:
+            PyMem_Free(lo)
     return 0
+
+
+cdef int _stack_overlap_error(str fn, object X, tuple ys, tuple zs, tuple Ws, object dY,
+                              tuple dWs, tuple dbs) except -1:
+    """Raises for the overlap _stack_disjoint found, worded as a layer's own check words it
+    when it lies within one layer (top layer first), else as across layers."""
+    cdef Py_ssize_t L = len(Ws), l
+    for l in range(L - 1, -1, -1):
+        try:
+            _layer_overlaps(fn, dY if l == L - 1 else None, None, dWs[l], dbs[l],
+                            X if l == 0 else ys[l - 1], Ws[l], zs[l], ys[l])
+        except ValueError as e:
+            raise ValueError(f"{e} (layer {l})") from None
+    _stack_disjoint(fn, X, ys, zs, Ws, dY, dWs, dbs, True)
+    raise AssertionError(f"{fn}: an overlap was found but not worded")
 
 
 cdef str _stack_name(Py_ssize_t i, Py_ssize_t L):
@@ -826,13 +965,20 @@ cdef void _adam_run(const AdamEntry *es, Py_ssize_t count, double lr, double bet
                              bc[0], bc[1])
 
 
-cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
-    """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
-    keeps its arrays alive through it while C runs without the GIL."""
+cdef inline object _sequence(str fn, str name, object seq):
+    """seq itself, refused unless a list or tuple: for entries that are numbers, each converted
+    to C under the GIL as it is read, so nothing of seq is read without the GIL."""
     if not isinstance(seq, (list, tuple)):
         raise TypeError(f"{fn}: {name} must be a list or tuple (one entry per "
                         f"{'layer' if fn.startswith('dense_stack') else 'parameter'}), "
                         f"got {type(seq).__name__}")
+    return seq
+
+
+cdef tuple _entries(str fn, str name, object seq, Py_ssize_t count):
+    """seq as a tuple of `count` entries (count < 0: any length). A tuple, because the caller
+    keeps its arrays alive through it while C runs without the GIL."""
+    _sequence(fn, name, seq)
     cdef tuple entries = tuple(seq)
     if count >= 0 and len(entries) != count:
         raise ValueError(f"{fn}: {name} has {len(entries)} entries but params has {count}; "
