@@ -11,7 +11,7 @@ from ..random import generator
 from ..tensor import Tensor
 from ..functions import activation as _act
 from ..functions import loss as _loss
-from ..functions.dense import ACT, DenseStackFunction
+from ..functions.dense import ACT, DenseStackFunction, extend_linear
 from ..functions.normalization import BatchNormFunction, LayerNormFunction
 from . import _checks
 
@@ -38,13 +38,20 @@ def linear(input, weight, bias=None):
 
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
-    """linear followed by an activation, fused into one graph node and one C call each way."""
+    """linear followed by an activation, fused into one graph node and one C call each way;
+    on the output of such a node (a Linear's, an activation's of it), fused into that node as
+    one more layer (functions/dense.py)."""
     if activation not in ACT:
         raise ValueError(f"dense: activation must be one of {sorted(ACT)}, got {activation!r}")
     for name, value in (("weight", weight), ("bias", bias)):
         if not (value is None and name == "bias" or isinstance(value, (Tensor, np.ndarray))):
             raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
-    return DenseStackFunction.apply(input, [ACT[activation]], [float(param)], weight, bias)
+    act, param = ACT[activation], float(param)
+    if isinstance(input, Tensor) and input.grad_fn is not None:
+        out = extend_linear(input, weight, bias, act, param)
+        if out is not None:
+            return out
+    return DenseStackFunction.apply(input, [act], [param], weight, bias)
 
 
 # ---- activations --------------------------------------------------------------------------------
