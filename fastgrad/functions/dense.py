@@ -26,7 +26,7 @@ import weakref
 import numpy as np
 
 from .. import _kernels
-from .._grad_mode import is_grad_enabled
+from .._grad_mode import is_grad_enabled, state as _grad_mode
 from .._engine import grad_targets, new_tensor, node_like, unchanged_since
 from ..autograd import ArrayFunction as Function
 from ..tensor import Tensor
@@ -111,8 +111,8 @@ def _stack_output(t):
     t is the node's output, nothing was changed in place since the node saved its arrays, and
     t wants no gradient of its own (hook, retain_grad); else None."""
     ctx = t.grad_fn
-    if (ctx is None or ctx.fn is not DenseStackFunction or ctx._released or t._hooks
-            or t._retains_grad or not is_grad_enabled() or not unchanged_since(ctx)):
+    if (ctx.fn is not DenseStackFunction or t._hooks or t._retains_grad or ctx._released
+            or not _grad_mode.enabled or not unchanged_since(ctx)):
         return None
     top = ctx.saved_tensors[1][-1]
     data = t._data
@@ -120,15 +120,15 @@ def _stack_output(t):
 
 
 def extend_activation(h, act, param):
-    """act(h) recorded in h's stack node when h is the output of a stack whose top layer has
-    no activation yet: that layer takes this one. None where it cannot be (the caller records
-    an activation node as usual)."""
+    """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
+    whose top layer has no activation yet: that layer takes this one. None where it cannot be
+    (the caller records an activation node as usual)."""
     stack = _stack_output(h)
     if stack is None or stack.acts[-1] != NONE:
         return None
     x, ys, zs, Ws = stack.saved_tensors
     z = ys[-1]
-    y = np.empty_like(z)
+    y = np.empty(z.shape, z.dtype)  # z is C-contiguous (the kernel made it): as empty_like
     _kernels.act_forward(act, param, z, y)  # ActivationFunction's own call
     ctx = node_like(stack, DenseStackFunction, stack.parents, stack.needs_input_grad)
     ctx.saved_tensors = (x, ys[:-1] + [y], zs[:-1] + [z if act in READS_X else None], Ws)
@@ -139,27 +139,30 @@ def extend_activation(h, act, param):
 
 
 def extend_linear(x, weight, bias, act, param):
-    """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x is a
-    stack's output of the weight's dtype; None where it cannot be (the caller applies
-    DenseStackFunction as usual, which also words any error)."""
+    """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x (which
+    has a grad_fn) is a stack's output of the weight's dtype; None where it cannot be (the
+    caller applies DenseStackFunction as usual, which also words any error)."""
     stack = _stack_output(x)
     if stack is None:
         return None
     h, ys, zs, Ws = stack.saved_tensors
     top = ys[-1]
-    W = weight._data if isinstance(weight, Tensor) else weight
-    b = bias._data if isinstance(bias, Tensor) else bias
-    if W.dtype != top.dtype:
+    if isinstance(weight, Tensor):
+        W, need_W = weight._data, weight.requires_grad
+    else:
+        W, need_W, weight = weight, False, None  # an array: no gradient, no parent
+    if isinstance(bias, Tensor):
+        b, need_b = bias._data, bias.requires_grad
+    else:
+        b, need_b, bias = bias, False, None
+    if W.dtype is not top.dtype and W.dtype != top.dtype:
         return None
     try:  # DenseStackFunction.forward's own call on the same array
         new_ys, new_zs = _kernels.dense_stack_forward(top, [W], [b], [act], [param], True)
     except (TypeError, ValueError):
         return None
-    tensors = (weight if isinstance(weight, Tensor) else None,
-               bias if isinstance(bias, Tensor) else None)
-    ctx = node_like(stack, DenseStackFunction, stack.parents + tensors,
-                    stack.needs_input_grad + tuple(t is not None and t.requires_grad
-                                                   for t in tensors))
+    ctx = node_like(stack, DenseStackFunction, stack.parents + (weight, bias),
+                    stack.needs_input_grad + (need_W, need_b))
     ctx.saved_tensors = (h, ys + new_ys, zs + new_zs, Ws + [W])
     ctx.acts, ctx.params = stack.acts + [act], stack.params + [param]
     ctx.x_shape = stack.x_shape

@@ -34,19 +34,29 @@ def _tensor(x):
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch."""
-    return dense(input, weight, bias)
+    return _dense(input, weight, bias, _NONE, 0.0)
 
 
 def dense(input, weight, bias=None, activation="none", param=0.0):
-    """linear followed by an activation, fused into one graph node and one C call each way;
-    on the output of such a node (a Linear's, an activation's of it), fused into that node as
-    one more layer (functions/dense.py)."""
+    """linear followed by an activation, fused into one graph node and one C call each way."""
     if activation not in ACT:
         raise ValueError(f"dense: activation must be one of {sorted(ACT)}, got {activation!r}")
-    for name, value in (("weight", weight), ("bias", bias)):
-        if not (value is None and name == "bias" or isinstance(value, (Tensor, np.ndarray))):
-            raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
-    act, param = ACT[activation], float(param)
+    return _dense(input, weight, bias, ACT[activation], float(param))
+
+
+_NONE = ACT["none"]
+_WEIGHT_TYPES = (Tensor, np.ndarray)
+
+
+def _dense(input, weight, bias, act, param):
+    """dense by the activation's code. On the output of a dense-stack node (a Linear's, or an
+    activation's of one) the layer joins that node (functions/dense.py: extend_linear), so a
+    custom Module's chain of layers is one node, as a Sequential's is."""
+    if not (isinstance(weight, _WEIGHT_TYPES)
+            and (bias is None or isinstance(bias, _WEIGHT_TYPES))):
+        for name, value in (("weight", weight), ("bias", bias)):
+            if not (value is None and name == "bias" or isinstance(value, _WEIGHT_TYPES)):
+                raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
     if isinstance(input, Tensor) and input.grad_fn is not None:
         out = extend_linear(input, weight, bias, act, param)
         if out is not None:
