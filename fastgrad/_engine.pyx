@@ -53,6 +53,9 @@ cdef class Context:
     cdef public tuple saved_tensors
     cdef public bint _released
     cdef public bint _tensor_level  # a user's autograd.Function: Tensors in and out
+    # A node that fused layers onto another's output at forward (functions/dense.py): the
+    # intermediate tensors it computes inside, as (weak reference, layer, place); else None.
+    cdef public tuple swallowed
     cdef unsigned long long _saved_at  # the in-place epoch when forward saved its tensors
     cdef dict __dict__
 
@@ -68,6 +71,7 @@ cdef class Context:
         self.saved_tensors = ()
         self._released = False
         self._tensor_level = False
+        self.swallowed = None
         self._saved_at = _epoch
 
     @property
@@ -112,6 +116,10 @@ cdef class Context:
             candidates = [p for p in self.parents if p is not None]
             if output is not None:
                 candidates.append(output)
+            for entry in self.swallowed or ():  # a fused node saved its intermediates too
+                t = entry[0]()
+                if t is not None:
+                    candidates.append(t)
             changed = [t for t in candidates if getattr(t, "_version", 0) > self._saved_at
                        and _saved(self.saved_tensors, t._data)]
         if changed:
@@ -190,6 +198,21 @@ def modified_all(tensors):
     _epoch += 1
     for t in tensors:
         t._version = _epoch
+
+
+cpdef Context node_like(Context like, fn, tuple parents, tuple needs_input_grad):
+    """A new node for fn that counts as having saved its tensors when `like` did, so an
+    in-place change since then makes its backward raise: for a node built from another's saved
+    arrays (functions/dense.py)."""
+    cdef Context ctx = Context.__new__(Context)
+    ctx._start(fn, parents, needs_input_grad)
+    ctx._saved_at = like._saved_at
+    return ctx
+
+
+cpdef bint unchanged_since(Context ctx):
+    """Whether no tensor has been changed in place since ctx saved its tensors."""
+    return _epoch == ctx._saved_at
 
 
 cpdef object new_tensor(object data, object grad_fn):
@@ -451,6 +474,7 @@ def run_backward(root, gradient, bint retain_graph):
     cdef tuple parents, input_grads
     cdef Py_ssize_t i, n
     cdef _Walk walk = _Walk.__new__(_Walk)
+    cdef list fused = None  # the fused nodes run, whose swallowed nodes are released at the end
     cdef void *outer = PyThread_tss_get(&_walk_key)
     PyThread_tss_set(&_walk_key, <void *>walk)
     recording = _mode.enabled
@@ -471,6 +495,10 @@ def run_backward(root, gradient, bint retain_graph):
                 walk.release_held()
             if not retain_graph:
                 ctx.release()
+                if ctx.swallowed is not None:
+                    if fused is None:
+                        fused = []
+                    fused.append(ctx)
             parents = ctx.parents
             n = min(len(parents), len(input_grads))
             for i in range(n):
@@ -488,6 +516,8 @@ def run_backward(root, gradient, bint retain_graph):
                 grads[key] = pg if prev is None else prev + pg  # sum over every path
                 if prev is None and parent.grad_fn is None:
                     leaves[key] = parent
+        if fused is not None:
+            _release_swallowed(fused)
         # A leaf has no inputs, so its gradient is complete once every op has run. Its hooks
         # all run before any .grad changes, so a failing hook leaves every .grad as it was.
         finished = [(leaf, _run_hooks(leaf, grads[key])) for key, leaf in leaves.items()]
@@ -499,6 +529,35 @@ def run_backward(root, gradient, bint retain_graph):
     finally:
         _mode.enabled = recording
         PyThread_tss_set(&_walk_key, outer)
+
+
+cdef _release_swallowed(list fused):
+    """Releases the nodes of the intermediates each fused node computed inside it (those still
+    alive), as the walk releases every node it passes: a second backward() from such an
+    intermediate then raises as it would without fusion. Done after the walk, which may still
+    have had to run one of them for an intermediate that is used elsewhere too."""
+    for ctx in fused:
+        for entry in (<Context>ctx).swallowed or ():
+            t = entry[0]()
+            if t is not None and t.grad_fn is not None:
+                (<Context?>t.grad_fn).release()
+        (<Context>ctx).swallowed = None
+
+
+cdef _split_if_asked(Context ctx):
+    """A fused node computes intermediate tensors inside it (ctx.swallowed). One that has since
+    asked for its gradient (register_hook, retain_grad) must receive it: the node gives up its
+    part below the topmost such tensor (its op's split), taking that tensor as its input, so the
+    walk reaches it and its own node computes the rest, as without fusion."""
+    if ctx._released:
+        return
+    cdef tuple swallowed = ctx.swallowed
+    cdef Py_ssize_t i
+    for i in range(len(swallowed) - 1, -1, -1):
+        t = swallowed[i][0]()
+        if t is not None and (t._hooks or t._retains_grad):
+            ctx.fn.split(ctx, i, t)
+            return
 
 
 cdef object _real_gradient(pg, Context ctx):
@@ -519,14 +578,19 @@ cpdef list topological_order(root):
 
     Iterative depth-first search, so deep graphs never hit a recursion limit; parents are
     visited in argument order, so the order and hence the float sums are deterministic. A
-    cycle (only possible by editing a node's parents by hand) raises.
+    cycle (only possible by editing a node's parents by hand) raises. A fused node is split
+    before its inputs are read when an intermediate inside it wants its gradient.
     """
     # The usual graph, a model's output through a loss, is a chain: each op has one op input.
     cdef list order = [root], ops
     cdef set seen = None  # a chain longer than any real one is checked for a cycle
+    cdef Context ctx
     t = root
     while True:
-        ops = [p for p in (<Context?>t.grad_fn).parents if p is not None and p.grad_fn is not None]
+        ctx = <Context?>t.grad_fn
+        if ctx.swallowed is not None:
+            _split_if_asked(ctx)
+        ops = [p for p in ctx.parents if p is not None and p.grad_fn is not None]
         if not ops:
             return order
         if len(ops) > 1:
@@ -556,7 +620,10 @@ cpdef list topological_order(root):
             _cycle(t)
         state[id(t)] = 1
         stack.append((t, True))
-        for parent in reversed((<Context?>t.grad_fn).parents):
+        ctx = <Context?>t.grad_fn
+        if ctx.swallowed is not None:
+            _split_if_asked(ctx)
+        for parent in reversed(ctx.parents):
             if parent is not None and parent.grad_fn is not None:
                 s = state.get(id(parent), 0)
                 if s == 1:

@@ -14,7 +14,7 @@ from . import dtypes as _dtypes
 from .autograd import ArrayFunction as Function
 from ._engine import operator
 from .tensor import Tensor
-from .functions.activation import ActivationFunction
+from .functions.activation import activate
 
 
 def unbroadcast(g, shape):
@@ -429,7 +429,7 @@ def install_tensor_methods(Tensor):
 
     def _act(name):
         code = _kernels.ACTIVATIONS[name]
-        method = lambda self: ActivationFunction.apply(self, code, 0.0)  # noqa: E731
+        method = lambda self: activate(self, code, 0.0)  # noqa: E731
         method.__doc__ = f"{name}(x) elementwise, as torch.Tensor.{name}."
         return method
 

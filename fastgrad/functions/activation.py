@@ -10,6 +10,7 @@ import numpy as np
 from .. import _kernels
 from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
+from .dense import extend_activation
 
 ACT = _kernels.ACTIVATIONS
 READS = {code: _kernels.ACTIVATION_READS[name] for name, code in ACT.items()}
@@ -40,9 +41,30 @@ class ActivationFunction(Function):
         return dx
 
 
+def activation_node(ctx, x, act, param, y):
+    """Makes ctx the node ActivationFunction.forward would have recorded for y = act(x) (x a
+    Tensor, y its array): how a fused dense node gives an activation back (dense.split)."""
+    reads = READS[act]
+    ctx.parents, ctx.needs_input_grad = (x, None, None), (True, False, False)
+    ctx.saved_tensors = (x._data if reads == "x" else None, y if "y" in reads else None)
+    ctx.act, ctx.param, ctx.dtype = act, param, y.dtype
+
+
+def activate(x, act, param):
+    """act(x) for a Tensor x, by the activation's code: recorded in x's dense-stack node when x
+    is a stack's output (one node for Linear -> activation, as in a Sequential), else as an
+    ActivationFunction node. Every activation entry point comes here (F.relu, Tensor.relu,
+    nn.ReLU ...)."""
+    if x.grad_fn is not None:
+        y = extend_activation(x, act, param)
+        if y is not None:
+            return y
+    return ActivationFunction.apply(x, act, param)
+
+
 def elementwise(x, name, param=0.0):
-    """ActivationFunction by the activation's name in the kernels' table."""
-    return ActivationFunction.apply(x, ACT[name], float(param))
+    """activate by the activation's name in the kernels' table."""
+    return activate(x, ACT[name], float(param))
 
 
 class SoftplusFunction(Function):

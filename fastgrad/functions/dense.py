@@ -16,15 +16,25 @@ networks), and the whole stack is one binding call each way (_kernels.dense_stac
 dense_stack_backward loop over the layers). Weight and bias gradients are accumulated straight
 into each parameter's .grad by the kernel (C += A B), so there is no separate gradient array
 to allocate, return and add up.
+
+A custom Module's forward (x = F.relu(self.fc1(x)); return self.fc2(x)) gets the same single
+node, built as it runs: an activation of a stack's output, or a Linear on it, records a new
+stack node, the old one extended by that step (extend_activation, extend_linear below).
 """
+import weakref
+
 import numpy as np
 
 from .. import _kernels
-from .._grad_mode import is_grad_enabled
-from .._engine import grad_targets
+from .._grad_mode import is_grad_enabled, state as _grad_mode
+from .._engine import grad_targets, new_tensor, node_like, unchanged_since
 from ..autograd import ArrayFunction as Function
+from ..tensor import Tensor
 
 ACT = _kernels.ACTIVATIONS
+NONE = ACT["none"]
+READS_X = {code for name, code in ACT.items() if _kernels.ACTIVATION_READS[name] == "x"}
+PRE, POST = 0, 1  # where a fused node's intermediate sits in its layer: before/after the act
 
 
 def real_input(x):
@@ -79,6 +89,119 @@ class DenseStackFunction(Function):
                                            dWs, dbs, accumulate)
         dx = dx.reshape(ctx.x_shape) if dx is not None else None
         return (dx, None, None) + tuple(grads)
+
+
+# ---- fusing at forward time ----------------------------------------------------------------
+# An activation applied to a stack's output, or a Linear applied to it, records a NEW stack
+# node: the old one extended by that step, the same parents plus the new layer's weight and
+# bias, the saved arrays shared. The values are computed by the very calls the separate nodes
+# would make (same kernels, same bits); only the bookkeeping differs: one node, and backward
+# one binding call, for the whole run, as a Sequential gets. The old node stays the output
+# tensor's grad_fn, so a gradient that reaches that tensor by another path still flows (both
+# nodes add into the same leaves, which linearity allows).
+#
+# The new node remembers the intermediate tensors it now computes inside it (weakly: one no
+# longer referenced can ask for nothing). Three things look at them: the in-place check
+# (Context._check_saved), the walk, which splits the node again (split below) when one has
+# since asked for its gradient by register_hook or retain_grad, and the release of a walk's
+# nodes, which releases theirs. A tensor that asked before the next op is never fused past.
+
+def _stack_output(t):
+    """The stack node that made t, when a further step may be fused onto it: grad mode is on,
+    t is the node's output, nothing was changed in place since the node saved its arrays, and
+    t wants no gradient of its own (hook, retain_grad); else None."""
+    ctx = t.grad_fn
+    if (ctx.fn is not DenseStackFunction or t._hooks or t._retains_grad or ctx._released
+            or not _grad_mode.enabled or not unchanged_since(ctx)):
+        return None
+    top = ctx.saved_tensors[1][-1]
+    data = t._data
+    return ctx if data is top or data.base is top else None
+
+
+def extend_activation(h, act, param):
+    """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
+    whose top layer has no activation yet: that layer takes this one. None where it cannot be
+    (the caller records an activation node as usual)."""
+    stack = _stack_output(h)
+    if stack is None or stack.acts[-1] != NONE:
+        return None
+    x, ys, zs, Ws = stack.saved_tensors
+    z = ys[-1]
+    y = np.empty(z.shape, z.dtype)  # z is C-contiguous (the kernel made it): as empty_like
+    _kernels.act_forward(act, param, z, y)  # ActivationFunction's own call
+    ctx = node_like(stack, DenseStackFunction, stack.parents, stack.needs_input_grad)
+    ctx.saved_tensors = (x, ys[:-1] + [y], zs[:-1] + [z if act in READS_X else None], Ws)
+    ctx.acts, ctx.params = stack.acts[:-1] + [act], stack.params[:-1] + [param]
+    ctx.x_shape = stack.x_shape
+    ctx.swallowed = (stack.swallowed or ()) + ((weakref.ref(h), len(Ws) - 1, PRE),)
+    return new_tensor(y if h._data is z else y.reshape(h._data.shape), ctx)
+
+
+def extend_linear(x, weight, bias, act, param):
+    """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x (which
+    has a grad_fn) is a stack's output of the weight's dtype; None where it cannot be (the
+    caller applies DenseStackFunction as usual, which also words any error)."""
+    stack = _stack_output(x)
+    if stack is None:
+        return None
+    h, ys, zs, Ws = stack.saved_tensors
+    top = ys[-1]
+    if isinstance(weight, Tensor):
+        W, need_W = weight._data, weight.requires_grad
+    else:
+        W, need_W, weight = weight, False, None  # an array: no gradient, no parent
+    if isinstance(bias, Tensor):
+        b, need_b = bias._data, bias.requires_grad
+    else:
+        b, need_b, bias = bias, False, None
+    if W.dtype is not top.dtype and W.dtype != top.dtype:
+        return None
+    try:  # DenseStackFunction.forward's own call on the same array
+        new_ys, new_zs = _kernels.dense_stack_forward(top, [W], [b], [act], [param], True)
+    except (TypeError, ValueError):
+        return None
+    ctx = node_like(stack, DenseStackFunction, stack.parents + (weight, bias),
+                    stack.needs_input_grad + (need_W, need_b))
+    ctx.saved_tensors = (h, ys + new_ys, zs + new_zs, Ws + [W])
+    ctx.acts, ctx.params = stack.acts + [act], stack.params + [param]
+    ctx.x_shape = stack.x_shape
+    ctx.swallowed = (stack.swallowed or ()) + ((weakref.ref(x), len(Ws) - 1, POST),)
+    out = new_ys[0]
+    shape = x._data.shape
+    return new_tensor(out if len(shape) == 2 else out.reshape(shape[:-1] + (out.shape[1],)),
+                      ctx)
+
+
+def split(ctx, i, t):
+    """Splits fused node ctx below its intermediate ctx.swallowed[i], the tensor t, which has
+    asked for its gradient since: ctx keeps the layers above t and takes t as its input, so the
+    walk reaches t, and t's own node (which made it, still there) computes the rest. Called by
+    the walk (_engine.topological_order) before it reads ctx's inputs."""
+    from .activation import ActivationFunction, activation_node  # activation imports this file
+    _, layer, place = ctx.swallowed[i]
+    above = ctx.swallowed[i + 1:]
+    x, ys, zs, Ws = ctx.saved_tensors
+    if place == PRE:  # t is the layer's pre-activation: its activation becomes a node again
+        act, param = ctx.acts[layer], ctx.params[layer]
+        y = ys[layer].reshape(t._data.shape)
+        if layer == len(Ws) - 1:  # ctx's output is act(t): ctx becomes that node
+            activation_node(ctx, t, act, param, y)
+            ctx.fn, ctx.swallowed = ActivationFunction, None
+            return
+        node = node_like(ctx, ActivationFunction, (), ())
+        activation_node(node, t, act, param, y)
+        t = new_tensor(y, node)  # the layer's output, as the layers above read it
+    k = 3 + 2 * (layer + 1)  # the first weight above the split
+    ctx.parents = (t, None, None) + ctx.parents[k:]
+    ctx.needs_input_grad = (True, False, False) + ctx.needs_input_grad[k:]
+    ctx.saved_tensors = (ys[layer], ys[layer + 1:], zs[layer + 1:], Ws[layer + 1:])
+    ctx.acts, ctx.params = ctx.acts[layer + 1:], ctx.params[layer + 1:]
+    ctx.x_shape = t._data.shape
+    ctx.swallowed = tuple((ref, at - layer - 1, p) for ref, at, p in above) or None
+
+
+DenseStackFunction.split = staticmethod(split)  # the walk calls ctx.fn.split
 
 
 def _explain_shapes(x, Ws, bs):
