@@ -16,7 +16,9 @@ checks and its hooks stay in tensor.py.
 Gradients land in leaves under a lock (one of a few stripes, chosen by the tensor), so two
 threads calling backward() through shared parameters both land their contributions.
 """
+cimport cython
 cimport numpy as cnp
+from cpython.weakref cimport PyWeakref_NewRef
 
 cdef extern from "Python.h":
     ctypedef struct PyThreadState
@@ -33,7 +35,7 @@ from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
 
 import numpy as np
 
-from . import _grad_mode
+from . import _grad_mode, _kernels
 from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
@@ -56,6 +58,10 @@ cdef class Context:
     # A node that fused layers onto another's output at forward (functions/dense.py): the
     # intermediate tensors it computes inside, as (weak reference, layer, place); else None.
     cdef public tuple swallowed
+    # What a dense-stack node keeps besides its arrays (functions/dense.py): each layer's
+    # activation code and parameter, and the shape of the stack's input. Fields rather than
+    # __dict__ entries, as every Linear of every step records one.
+    cdef public object acts, params, x_shape
     cdef unsigned long long _saved_at  # the in-place epoch when forward saved its tensors
     cdef dict __dict__
 
@@ -72,6 +78,7 @@ cdef class Context:
         self._released = False
         self._tensor_level = False
         self.swallowed = None
+        self.acts = self.params = self.x_shape = None
         self._saved_at = _epoch
 
     @property
@@ -101,6 +108,8 @@ cdef class Context:
             self._check_saved(output)
         if self._tensor_level:
             return self._tensor_backward(grad)
+        if self.fn is _dense_function:
+            return dense_backward(self, grad)
         grads = self.fn.backward(self, grad)
         if type(grads) is tuple:
             return grads
@@ -657,6 +666,11 @@ def grad_targets(tensors, needs, list grads):
     Entries are settled last to first, the order a stack's backward writes them (top layer
     first): a tensor passed twice gets a new .grad at its last entry and "+=" at the others.
     """
+    return _grad_targets(tensors, needs, grads)
+
+
+cdef tuple _grad_targets(tensors, needs, list grads):
+    """grad_targets, called from C (the dense-stack node's backward)."""
     cdef Py_ssize_t n = len(tensors), i
     cdef list targets = [None] * n
     cdef list accumulate = [0] * n
@@ -712,3 +726,159 @@ cdef _lock_leaves(_Walk walk, tensors, needs):
 cdef inline cnp.ndarray _empty_like(cnp.ndarray a):
     """A new C-contiguous array of a's shape and dtype, uninitialised."""
     return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a), 0)
+
+
+# ---- the dense-stack node --------------------------------------------------------------------
+# The bookkeeping of functions/dense.py's DenseStackFunction (a run of Linear (+activation)
+# layers as one node; its module docstring has the chain rule), compiled because every Linear
+# and activation of every small step passes through it. The maths is the two binding calls,
+# _kernels.dense_stack_forward/backward; this section only shapes their arguments, saves what
+# backward reads, and builds the node a further layer fuses onto (fusing at forward time: see
+# dense.py). It negative-indexes lists, hence wraparound on for each function here.
+
+cdef object _dense_function = None  # DenseStackFunction, registered by functions/dense.py
+cdef object _explain_shapes = None  # dense.py's _explain_shapes: a refused call in layer terms
+cdef object _NONE = _kernels.ACTIVATIONS["none"]
+cdef frozenset _READS_X = frozenset(code for name, code in _kernels.ACTIVATIONS.items()
+                                    if _kernels.ACTIVATION_READS[name] == "x")
+cdef int PRE = 0, POST = 1  # where a fused node's intermediate sits in its layer
+
+
+def register_dense(fn, explain_shapes):
+    """Makes fn (DenseStackFunction) the op whose nodes this section builds and runs."""
+    global _dense_function, _explain_shapes
+    _dense_function, _explain_shapes = fn, explain_shapes
+
+
+cdef inline bint _same_dtype(cnp.ndarray a, dtype):
+    return <object>cnp.PyArray_DESCR(a) is dtype or a.dtype == dtype
+
+
+@cython.wraparound(True)
+def dense_forward(Context ctx, x, acts, params, *weights):
+    """DenseStackFunction.forward: x (..., in) through the layers; acts, params: each layer's
+    activation code and parameter (lists, one entry per layer); weights: W_1, b_1, W_2, b_2,
+    ... with None for a missing bias. Complex or object input is refused (it would silently
+    lose its imaginary part or turn into NaN)."""
+    if not (cnp.PyArray_CheckExact(x) and cnp.PyArray_ISFLOAT(<cnp.ndarray>x)):
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"linear: input must hold real numbers, got dtype {x.dtype}")
+    cdef cnp.ndarray xa = x
+    cdef int ndim = cnp.PyArray_NDIM(xa)
+    Ws, bs = list(weights[0::2]), list(weights[1::2])
+    dtype = Ws[0].dtype
+    if ndim == 0:
+        raise ValueError("linear: input must have at least one dimension")
+    h = xa if ndim == 2 else xa.reshape(-1, xa.shape[ndim - 1])
+    if not (_same_dtype(h, dtype) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>h)):
+        h = np.ascontiguousarray(h, dtype=dtype)
+    keep_z = True in ctx.needs_input_grad and _mode.enabled
+    try:
+        ys, zs = _kernels.dense_stack_forward(h, Ws, bs, acts, params, keep_z)
+    except (TypeError, ValueError):
+        _explain_shapes(xa, Ws, bs)  # the same fault in the words of the layers
+        raise
+    ctx.saved_tensors = (h, ys, zs, Ws)
+    ctx._saved_at = _epoch
+    ctx.acts, ctx.params, ctx.x_shape = acts, params, x.shape
+    out = ys[-1]
+    return out if ndim == 2 else out.reshape(x.shape[:-1] + (out.shape[1],))
+
+
+@cython.wraparound(True)
+cpdef tuple dense_backward(Context ctx, g):
+    """DenseStackFunction.backward: the kernel writes the weights' and biases' gradients
+    straight into the leaves' .grad where it can (grad_targets), and returns dx."""
+    h, ys, zs, Ws = ctx.saved_tensors
+    cdef tuple needs = ctx.needs_input_grad  # x, acts, params, then one entry per weight
+    cdef list grads = [None] * (len(needs) - 3)
+    cdef list targets, acc
+    targets, acc = _grad_targets(ctx.parents[3:], needs[3:], grads)
+    cdef Py_ssize_t L = len(targets) // 2, l
+    cdef list dWs = targets[0::2], dbs = targets[1::2], accumulate = [0] * L
+    for l in range(L):
+        dW, db, acc_W, acc_b = dWs[l], dbs[l], acc[2 * l], acc[2 * l + 1]
+        if acc_W != acc_b and dW is not None and db is not None:
+            # The kernel takes one accumulate flag a layer: give the new one a zeroed target.
+            (db if acc_W else dW)[...] = 0
+        accumulate[l] = acc_W or acc_b
+    # A copy: the kernel overwrites dY with dZ, and g may be shared with another node.
+    top = ys[-1]
+    dy = (g.reshape(top.shape).copy() if g.dtype == top.dtype
+          else g.reshape(top.shape).astype(top.dtype, order="C"))
+    dx = _kernels.dense_stack_backward(h, ys, zs, Ws, ctx.acts, ctx.params, dy, needs[0],
+                                       dWs, dbs, accumulate)
+    dx = dx.reshape(ctx.x_shape) if dx is not None else None
+    return (dx, None, None) + tuple(grads)
+
+
+@cython.wraparound(True)
+cdef Context _stack_output(t):
+    """The stack node that made t, when a further step may be fused onto it: grad mode is on,
+    t is the node's output, nothing was changed in place since the node saved its arrays, and
+    t wants no gradient of its own (hook, retain_grad); else None."""
+    cdef Context ctx = t.grad_fn
+    if (ctx is None or ctx.fn is not _dense_function or t._hooks or t._retains_grad or ctx._released
+            or not _mode.enabled or _epoch != ctx._saved_at):
+        return None
+    top = ctx.saved_tensors[1][-1]
+    data = t._data
+    return ctx if data is top or data.base is top else None
+
+
+@cython.wraparound(True)
+def dense_extend_activation(h, act, param):
+    """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
+    whose top layer has no activation yet: that layer takes this one. None where it cannot be
+    (the caller records an activation node as usual)."""
+    cdef Context stack = _stack_output(h)
+    if stack is None or stack.acts[-1] != _NONE:
+        return None
+    x, ys, zs, Ws = stack.saved_tensors
+    cdef cnp.ndarray z = ys[-1]
+    cdef cnp.ndarray y = _empty_like(z)  # z is C-contiguous (the kernel made it)
+    _kernels.act_forward(act, param, z, y)  # ActivationFunction's own call
+    cdef Context ctx = node_like(stack, _dense_function, stack.parents, stack.needs_input_grad)
+    ctx.saved_tensors = (x, ys[:-1] + [y], zs[:-1] + [z if act in _READS_X else None], Ws)
+    ctx.acts, ctx.params = stack.acts[:-1] + [act], stack.params[:-1] + [param]
+    ctx.x_shape = stack.x_shape
+    ctx.swallowed = (stack.swallowed or ()) + ((PyWeakref_NewRef(h, None), len(Ws) - 1, PRE),)
+    data = h._data
+    return new_tensor(y if data is z else y.reshape(data.shape), ctx)
+
+
+@cython.wraparound(True)
+def dense_extend_linear(x, weight, bias, act, param):
+    """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x (which
+    has a grad_fn) is a stack's output of the weight's dtype; None where it cannot be (the
+    caller applies DenseStackFunction as usual, which also words any error)."""
+    cdef Context stack = _stack_output(x)
+    if stack is None:
+        return None
+    h, ys, zs, Ws = stack.saved_tensors
+    cdef cnp.ndarray top = ys[-1]
+    if isinstance(weight, Tensor):
+        W, need_W = weight._data, weight.requires_grad
+    else:
+        W, need_W, weight = weight, False, None  # an array: no gradient, no parent
+    if isinstance(bias, Tensor):
+        b, need_b = bias._data, bias.requires_grad
+    else:
+        b, need_b, bias = bias, False, None
+    if not _same_dtype(top, W.dtype):
+        return None
+    try:  # DenseStackFunction.forward's own call on the same array
+        new_ys, new_zs = _kernels.dense_stack_forward(top, [W], [b], [act], [param], True)
+    except (TypeError, ValueError):
+        return None
+    cdef Context ctx = node_like(stack, _dense_function, stack.parents + (weight, bias),
+                                 stack.needs_input_grad + (need_W, need_b))
+    ctx.saved_tensors = (h, ys + new_ys, zs + new_zs, Ws + [W])
+    ctx.acts, ctx.params = stack.acts + [act], stack.params + [param]
+    ctx.x_shape = stack.x_shape
+    ctx.swallowed = (stack.swallowed or ()) + ((PyWeakref_NewRef(x, None), len(Ws) - 1, POST),)
+    out = new_ys[0]
+    shape = x._data.shape
+    return new_tensor(out if len(shape) == 2 else out.reshape(shape[:-1] + (out.shape[1],)),
+                      ctx)

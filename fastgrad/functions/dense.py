@@ -21,74 +21,26 @@ A custom Module's forward (x = F.relu(self.fc1(x)); return self.fc2(x)) gets the
 node, built as it runs: an activation of a stack's output, or a Linear on it, records a new
 stack node, the old one extended by that step (extend_activation, extend_linear below).
 """
-import weakref
-
-import numpy as np
-
 from .. import _kernels
-from .._grad_mode import is_grad_enabled, state as _grad_mode
-from .._engine import grad_targets, new_tensor, node_like, unchanged_since
+from .._engine import (dense_backward, dense_extend_activation, dense_extend_linear,
+                       dense_forward, new_tensor, node_like, register_dense)
 from ..autograd import ArrayFunction as Function
-from ..tensor import Tensor
 
 ACT = _kernels.ACTIVATIONS
-NONE = ACT["none"]
-READS_X = {code for name, code in ACT.items() if _kernels.ACTIVATION_READS[name] == "x"}
 PRE, POST = 0, 1  # where a fused node's intermediate sits in its layer: before/after the act
 
 
-def real_input(x):
-    """The layer input as an array of real numbers: complex input would silently lose its
-    imaginary part and object arrays turn into NaN, so both are refused."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"linear: input must hold real numbers, got dtype {x.dtype}")
-    return x
-
-
 class DenseStackFunction(Function):
-    @staticmethod
-    def forward(ctx, x, acts, params, *weights):
-        """acts, params: each layer's activation code and its parameter (lists, one entry per
-        layer); weights: W_1, b_1, W_2, b_2, ... with None for a missing bias."""
-        x = real_input(x)
-        Ws, bs = list(weights[0::2]), list(weights[1::2])
-        dtype = Ws[0].dtype
-        if x.ndim == 0:
-            raise ValueError("linear: input must have at least one dimension")
-        h = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        if h.dtype != dtype or not h.flags.c_contiguous:
-            h = np.ascontiguousarray(h, dtype=dtype)
-        keep_z = True in ctx.needs_input_grad and is_grad_enabled()
-        try:
-            ys, zs = _kernels.dense_stack_forward(h, Ws, bs, acts, params, keep_z)
-        except (TypeError, ValueError):
-            _explain_shapes(x, Ws, bs)  # the same fault in the words of the layers
-            raise
-        ctx.save_for_backward(h, ys, zs, Ws)
-        ctx.acts, ctx.params, ctx.x_shape = acts, params, x.shape
-        out = ys[-1]
-        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (out.shape[1],))
+    """Dense layers y = act(x W^T + b) as one node: apply(x, acts, params, W_1, b_1, ...).
 
-    @staticmethod
-    def backward(ctx, g):
-        h, ys, zs, Ws = ctx.saved_tensors
-        needs = ctx.needs_input_grad  # x, acts, params, then one entry per weight
-        grads = [None] * (len(needs) - 3)
-        targets, acc = grad_targets(ctx.parents[3:], needs[3:], grads)
-        dWs, dbs, accumulate = targets[0::2], targets[1::2], []
-        for dW, db, acc_W, acc_b in zip(dWs, dbs, acc[0::2], acc[1::2]):
-            if acc_W != acc_b and dW is not None and db is not None:
-                # The kernel takes one accumulate flag a layer: give the new one a zeroed target.
-                (db if acc_W else dW)[...] = 0
-            accumulate.append(acc_W or acc_b)
-        # A copy: the kernel overwrites dY with dZ, and g may be shared with another node.
-        dy = (g.reshape(ys[-1].shape).copy() if g.dtype == ys[-1].dtype
-              else g.reshape(ys[-1].shape).astype(ys[-1].dtype, order="C"))
-        dx = _kernels.dense_stack_backward(h, ys, zs, Ws, ctx.acts, ctx.params, dy, needs[0],
-                                           dWs, dbs, accumulate)
-        dx = dx.reshape(ctx.x_shape) if dx is not None else None
-        return (dx, None, None) + tuple(grads)
+    forward and backward are the engine's compiled bookkeeping (_engine.pyx, "the dense-stack
+    node") around the two binding calls: forward shapes x (..., in) into a C-contiguous
+    (batch, in) array of the weights' dtype, runs _kernels.dense_stack_forward and saves
+    (h, ys, zs, Ws) with ctx.acts, ctx.params and ctx.x_shape; backward runs the chain rule of
+    this module's docstring in _kernels.dense_stack_backward, writing dW and db into the leaves' .grad."""
+
+    forward = staticmethod(dense_forward)
+    backward = staticmethod(dense_backward)
 
 
 # ---- fusing at forward time ----------------------------------------------------------------
@@ -105,72 +57,19 @@ class DenseStackFunction(Function):
 # (Context._check_saved), the walk, which splits the node again (split below) when one has
 # since asked for its gradient by register_hook or retain_grad, and the release of a walk's
 # nodes, which releases theirs. A tensor that asked before the next op is never fused past.
+#
+# Fusion is tried only where grad mode is on, the input is the stack's output (not changed in
+# place since, with no hook or retain_grad of its own) and, for a Linear, of the weight's
+# dtype. The two steps are compiled in the engine (every layer of every step runs them):
+#
+#   extend_activation(h, act, param): act(h) as the top layer's activation, when it has none
+#   extend_linear(x, weight, bias, act, param): one more layer on top
+#
+# Each returns the new output tensor, or None where it cannot fuse (the caller records its
+# own node as usual, which also words any error).
 
-def _stack_output(t):
-    """The stack node that made t, when a further step may be fused onto it: grad mode is on,
-    t is the node's output, nothing was changed in place since the node saved its arrays, and
-    t wants no gradient of its own (hook, retain_grad); else None."""
-    ctx = t.grad_fn
-    if (ctx.fn is not DenseStackFunction or t._hooks or t._retains_grad or ctx._released
-            or not _grad_mode.enabled or not unchanged_since(ctx)):
-        return None
-    top = ctx.saved_tensors[1][-1]
-    data = t._data
-    return ctx if data is top or data.base is top else None
-
-
-def extend_activation(h, act, param):
-    """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
-    whose top layer has no activation yet: that layer takes this one. None where it cannot be
-    (the caller records an activation node as usual)."""
-    stack = _stack_output(h)
-    if stack is None or stack.acts[-1] != NONE:
-        return None
-    x, ys, zs, Ws = stack.saved_tensors
-    z = ys[-1]
-    y = np.empty(z.shape, z.dtype)  # z is C-contiguous (the kernel made it): as empty_like
-    _kernels.act_forward(act, param, z, y)  # ActivationFunction's own call
-    ctx = node_like(stack, DenseStackFunction, stack.parents, stack.needs_input_grad)
-    ctx.saved_tensors = (x, ys[:-1] + [y], zs[:-1] + [z if act in READS_X else None], Ws)
-    ctx.acts, ctx.params = stack.acts[:-1] + [act], stack.params[:-1] + [param]
-    ctx.x_shape = stack.x_shape
-    ctx.swallowed = (stack.swallowed or ()) + ((weakref.ref(h), len(Ws) - 1, PRE),)
-    return new_tensor(y if h._data is z else y.reshape(h._data.shape), ctx)
-
-
-def extend_linear(x, weight, bias, act, param):
-    """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x (which
-    has a grad_fn) is a stack's output of the weight's dtype; None where it cannot be (the
-    caller applies DenseStackFunction as usual, which also words any error)."""
-    stack = _stack_output(x)
-    if stack is None:
-        return None
-    h, ys, zs, Ws = stack.saved_tensors
-    top = ys[-1]
-    if isinstance(weight, Tensor):
-        W, need_W = weight._data, weight.requires_grad
-    else:
-        W, need_W, weight = weight, False, None  # an array: no gradient, no parent
-    if isinstance(bias, Tensor):
-        b, need_b = bias._data, bias.requires_grad
-    else:
-        b, need_b, bias = bias, False, None
-    if W.dtype is not top.dtype and W.dtype != top.dtype:
-        return None
-    try:  # DenseStackFunction.forward's own call on the same array
-        new_ys, new_zs = _kernels.dense_stack_forward(top, [W], [b], [act], [param], True)
-    except (TypeError, ValueError):
-        return None
-    ctx = node_like(stack, DenseStackFunction, stack.parents + (weight, bias),
-                    stack.needs_input_grad + (need_W, need_b))
-    ctx.saved_tensors = (h, ys + new_ys, zs + new_zs, Ws + [W])
-    ctx.acts, ctx.params = stack.acts + [act], stack.params + [param]
-    ctx.x_shape = stack.x_shape
-    ctx.swallowed = (stack.swallowed or ()) + ((weakref.ref(x), len(Ws) - 1, POST),)
-    out = new_ys[0]
-    shape = x._data.shape
-    return new_tensor(out if len(shape) == 2 else out.reshape(shape[:-1] + (out.shape[1],)),
-                      ctx)
+extend_activation = dense_extend_activation
+extend_linear = dense_extend_linear
 
 
 def split(ctx, i, t):
@@ -224,3 +123,6 @@ def _explain_shapes(x, Ws, bs):
                              f"{W.shape} (layer {layer}'s input must have {W.shape[1]} "
                              "features)")
         features = W.shape[0]
+
+
+register_dense(DenseStackFunction, _explain_shapes)
