@@ -738,6 +738,8 @@ cdef inline cnp.ndarray _empty_like(cnp.ndarray a):
 
 cdef object _dense_function = None  # DenseStackFunction, registered by functions/dense.py
 cdef object _explain_shapes = None  # dense.py's _explain_shapes: a refused call in layer terms
+cdef object _activation_function = None  # ActivationFunction, registered by activation.py
+cdef tuple _WEIGHT_TYPES = (Tensor, np.ndarray)
 cdef object _NONE = _kernels.ACTIVATIONS["none"]
 cdef frozenset _READS_X = frozenset(code for name, code in _kernels.ACTIVATIONS.items()
                                     if _kernels.ACTIVATION_READS[name] == "x")
@@ -748,6 +750,40 @@ def register_dense(fn, explain_shapes):
     """Makes fn (DenseStackFunction) the op whose nodes this section builds and runs."""
     global _dense_function, _explain_shapes
     _dense_function, _explain_shapes = fn, explain_shapes
+
+
+def register_activation(fn):
+    """Makes fn (ActivationFunction) the op activate records where it cannot fuse."""
+    global _activation_function
+    _activation_function = fn
+
+
+def dense_layer(input, weight, bias, act, param):
+    """F.linear/F.dense's node, by the activation's code: on the output of a dense-stack node
+    the layer joins that node (dense_extend_linear), else a DenseStackFunction of one layer.
+    weight and bias (or None) must be Tensors or arrays."""
+    if not (isinstance(weight, _WEIGHT_TYPES)
+            and (bias is None or isinstance(bias, _WEIGHT_TYPES))):
+        for name, value in (("weight", weight), ("bias", bias)):
+            if not (value is None and name == "bias" or isinstance(value, _WEIGHT_TYPES)):
+                raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
+    if isinstance(input, Tensor) and input.grad_fn is not None:
+        out = dense_extend_linear(input, weight, bias, act, param)
+        if out is not None:
+            return out
+    return _dense_function.apply(input, [act], [param], weight, bias)
+
+
+def activate(x, act, param):
+    """act(x) for a Tensor x, by the activation's code: recorded in x's dense-stack node when x
+    is a stack's output (dense_extend_activation: one node for Linear -> activation, as in a
+    Sequential), else as an ActivationFunction node. Every activation entry point comes here
+    (F.relu, Tensor.relu, nn.ReLU ...)."""
+    if x.grad_fn is not None:
+        y = dense_extend_activation(x, act, param)
+        if y is not None:
+            return y
+    return _activation_function.apply(x, act, param)
 
 
 cdef inline bint _same_dtype(cnp.ndarray a, dtype):
@@ -828,7 +864,7 @@ cdef Context _stack_output(t):
 
 
 @cython.wraparound(True)
-def dense_extend_activation(h, act, param):
+cpdef object dense_extend_activation(h, act, param):
     """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
     whose top layer has no activation yet: that layer takes this one. None where it cannot be
     (the caller records an activation node as usual)."""
@@ -849,7 +885,7 @@ def dense_extend_activation(h, act, param):
 
 
 @cython.wraparound(True)
-def dense_extend_linear(x, weight, bias, act, param):
+cpdef object dense_extend_linear(x, weight, bias, act, param):
     """dense(x, weight, bias, act) recorded as one more layer of x's stack node when x (which
     has a grad_fn) is a stack's output of the weight's dtype; None where it cannot be (the
     caller applies DenseStackFunction as usual, which also words any error)."""

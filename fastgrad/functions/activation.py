@@ -7,10 +7,9 @@ SoftmaxFunction normalises over one dimension (softmax or log-softmax).
 """
 import numpy as np
 
-from .. import _kernels
+from .. import _engine, _kernels
 from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
-from .dense import extend_activation
 
 ACT = _kernels.ACTIVATIONS
 READS = {code: _kernels.ACTIVATION_READS[name] for name, code in ACT.items()}
@@ -50,16 +49,11 @@ def activation_node(ctx, x, act, param, y):
     ctx.act, ctx.param, ctx.dtype = act, param, y.dtype
 
 
-def activate(x, act, param):
-    """act(x) for a Tensor x, by the activation's code: recorded in x's dense-stack node when x
-    is a stack's output (one node for Linear -> activation, as in a Sequential), else as an
-    ActivationFunction node. Every activation entry point comes here (F.relu, Tensor.relu,
-    nn.ReLU ...)."""
-    if x.grad_fn is not None:
-        y = extend_activation(x, act, param)
-        if y is not None:
-            return y
-    return ActivationFunction.apply(x, act, param)
+# act(x) for a Tensor x, by the activation's code, fused into x's dense-stack node where x is
+# a stack's output, else an ActivationFunction node: compiled (_engine.activate), as every
+# activation entry point (F.relu, Tensor.relu, nn.ReLU ...) of every step comes here.
+activate = _engine.activate
+_engine.register_activation(ActivationFunction)
 
 
 def elementwise(x, name, param=0.0):

@@ -11,7 +11,8 @@ from ..random import generator
 from ..tensor import Tensor
 from ..functions import activation as _act
 from ..functions import loss as _loss
-from ..functions.dense import ACT, DenseStackFunction, extend_linear
+from .._engine import dense_layer
+from ..functions.dense import ACT
 from ..functions.normalization import BatchNormFunction, LayerNormFunction
 from . import _checks
 
@@ -45,23 +46,11 @@ def dense(input, weight, bias=None, activation="none", param=0.0):
 
 
 _NONE = ACT["none"]
-_WEIGHT_TYPES = (Tensor, np.ndarray)
-
-
-def _dense(input, weight, bias, act, param):
-    """dense by the activation's code. On the output of a dense-stack node (a Linear's, or an
-    activation's of one) the layer joins that node (functions/dense.py: extend_linear), so a
-    custom Module's chain of layers is one node, as a Sequential's is."""
-    if not (isinstance(weight, _WEIGHT_TYPES)
-            and (bias is None or isinstance(bias, _WEIGHT_TYPES))):
-        for name, value in (("weight", weight), ("bias", bias)):
-            if not (value is None and name == "bias" or isinstance(value, _WEIGHT_TYPES)):
-                raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
-    if isinstance(input, Tensor) and input.grad_fn is not None:
-        out = extend_linear(input, weight, bias, act, param)
-        if out is not None:
-            return out
-    return DenseStackFunction.apply(input, [act], [param], weight, bias)
+# dense by the activation's code: on the output of a dense-stack node (a Linear's, or an
+# activation's of one) the layer joins that node (_engine.dense_layer, dense_extend_linear), so
+# a custom Module's chain of layers is one node, as a Sequential's is. Compiled, as every layer
+# of every step comes here.
+_dense = dense_layer
 
 
 # ---- activations --------------------------------------------------------------------------------
