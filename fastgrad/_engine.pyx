@@ -740,6 +740,7 @@ cdef object _dense_function = None  # DenseStackFunction, registered by function
 cdef object _explain_shapes = None  # dense.py's _explain_shapes: a refused call in layer terms
 cdef object _activation_function = None  # ActivationFunction, registered by activation.py
 cdef tuple _WEIGHT_TYPES = (Tensor, np.ndarray)
+cdef dict _ACT = _kernels.ACTIVATIONS
 cdef object _NONE = _kernels.ACTIVATIONS["none"]
 cdef frozenset _READS_X = frozenset(code for name, code in _kernels.ACTIVATIONS.items()
                                     if _kernels.ACTIVATION_READS[name] == "x")
@@ -774,7 +775,7 @@ def dense_layer(input, weight, bias, act, param):
     return _dense_function.apply(input, [act], [param], weight, bias)
 
 
-def activate(x, act, param):
+cpdef object activate(x, act, param):
     """act(x) for a Tensor x, by the activation's code: recorded in x's dense-stack node when x
     is a stack's output (dense_extend_activation: one node for Linear -> activation, as in a
     Sequential), else as an ActivationFunction node. Every activation entry point comes here
@@ -918,3 +919,11 @@ cpdef object dense_extend_linear(x, weight, bias, act, param):
     shape = x._data.shape
     return new_tensor(out if len(shape) == 2 else out.reshape(shape[:-1] + (out.shape[1],)),
                       ctx)
+
+
+def elementwise(x, name, param=0.0):
+    """activate by the activation's name in the kernels' table, for a Tensor x or anything
+    Tensor() takes (F.relu's input)."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return activate(x, _ACT[name], float(param))

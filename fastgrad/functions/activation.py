@@ -56,9 +56,9 @@ activate = _engine.activate
 _engine.register_activation(ActivationFunction)
 
 
-def elementwise(x, name, param=0.0):
-    """activate by the activation's name in the kernels' table."""
-    return activate(x, ACT[name], float(param))
+# activate by the activation's name in the kernels' table, for a Tensor or anything Tensor()
+# takes (F.relu(x) ...): compiled, as above.
+elementwise = _engine.elementwise
 
 
 class SoftplusFunction(Function):

@@ -57,17 +57,17 @@ _dense = dense_layer
 
 def relu(input, inplace=False):
     """max(0, x) elementwise (`inplace` is accepted and ignored), as torch.nn.functional.relu."""
-    return _act.elementwise(_tensor(input), "relu")
+    return _act.elementwise(input, "relu")
 
 
 def tanh(input):
     """tanh(x) elementwise."""
-    return _act.elementwise(_tensor(input), "tanh")
+    return _act.elementwise(input, "tanh")
 
 
 def sigmoid(input):
     """1 / (1 + exp(-x)) elementwise."""
-    return _act.elementwise(_tensor(input), "sigmoid")
+    return _act.elementwise(input, "sigmoid")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -79,7 +79,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def gelu(input, approximate="none"):
     """x * Phi(x); approximate="tanh" uses the tanh formula, as torch.nn.functional.gelu."""
     approximate = _checks.gelu_approximate(approximate, "gelu")
-    return _act.elementwise(_tensor(input), "gelu" if approximate == "none" else "gelu_tanh")
+    return _act.elementwise(input, "gelu" if approximate == "none" else "gelu_tanh")
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -89,7 +89,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
-    return _act.elementwise(_tensor(input), "silu")
+    return _act.elementwise(input, "silu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -125,12 +125,12 @@ def log_softmax(input, dim=None, dtype=None):
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6) elementwise, as torch.nn.functional.relu6."""
-    return _act.elementwise(_tensor(input), "relu6")
+    return _act.elementwise(input, "relu6")
 
 
 def selu(input, inplace=False):
     """scale * (x if x > 0 else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale."""
-    return _act.elementwise(_tensor(input), "selu")
+    return _act.elementwise(input, "selu")
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -140,32 +140,32 @@ def celu(input, alpha=1.0, inplace=False):
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x)), as torch.nn.functional.mish."""
-    return _act.elementwise(_tensor(input), "mish")
+    return _act.elementwise(input, "mish")
 
 
 def softsign(input):
     """x / (1 + |x|), as torch.nn.functional.softsign."""
-    return _act.elementwise(_tensor(input), "softsign")
+    return _act.elementwise(input, "softsign")
 
 
 def hardsigmoid(input, inplace=False):
     """min(max(x + 3, 0), 6) / 6, as torch.nn.functional.hardsigmoid."""
-    return _act.elementwise(_tensor(input), "hardsigmoid")
+    return _act.elementwise(input, "hardsigmoid")
 
 
 def hardswish(input, inplace=False):
     """x * hardsigmoid(x), as torch.nn.functional.hardswish."""
-    return _act.elementwise(_tensor(input), "hardswish")
+    return _act.elementwise(input, "hardswish")
 
 
 def logsigmoid(input):
     """log(sigmoid(x)), computed stably, as torch.nn.functional.logsigmoid."""
-    return _act.elementwise(_tensor(input), "logsigmoid")
+    return _act.elementwise(input, "logsigmoid")
 
 
 def tanhshrink(input):
     """x - tanh(x), as torch.nn.functional.tanhshrink."""
-    return _act.elementwise(_tensor(input), "tanhshrink")
+    return _act.elementwise(input, "tanhshrink")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
