@@ -864,6 +864,13 @@ cdef Context _stack_output(t):
     return ctx if data is top or data.base is top else None
 
 
+cdef list _with_top(seq, item):
+    """A copy of the list seq with its last entry (the top layer's) replaced by item."""
+    cdef list out = list(seq)
+    out[len(out) - 1] = item
+    return out
+
+
 @cython.wraparound(True)
 cpdef object dense_extend_activation(h, act, param):
     """act(h) recorded in h's stack node when h (which has a grad_fn) is the output of a stack
@@ -877,8 +884,9 @@ cpdef object dense_extend_activation(h, act, param):
     cdef cnp.ndarray y = _empty_like(z)  # z is C-contiguous (the kernel made it)
     _kernels.act_forward(act, param, z, y)  # ActivationFunction's own call
     cdef Context ctx = node_like(stack, _dense_function, stack.parents, stack.needs_input_grad)
-    ctx.saved_tensors = (x, ys[:-1] + [y], zs[:-1] + [z if act in _READS_X else None], Ws)
-    ctx.acts, ctx.params = stack.acts[:-1] + [act], stack.params[:-1] + [param]
+    ctx.saved_tensors = (x, _with_top(ys, y), _with_top(zs, z if act in _READS_X else None),
+                         Ws)
+    ctx.acts, ctx.params = _with_top(stack.acts, act), _with_top(stack.params, param)
     ctx.x_shape = stack.x_shape
     ctx.swallowed = (stack.swallowed or ()) + ((PyWeakref_NewRef(h, None), len(Ws) - 1, PRE),)
     data = h._data
@@ -906,7 +914,7 @@ cpdef object dense_extend_linear(x, weight, bias, act, param):
     if not _same_dtype(top, W.dtype):
         return None
     try:  # DenseStackFunction.forward's own call on the same array
-        new_ys, new_zs = _kernels.dense_stack_forward(top, [W], [b], [act], [param], True)
+        new_ys, new_zs = _kernels.dense_stack_forward(top, (W,), (b,), (act,), (param,), True)
     except (TypeError, ValueError):
         return None
     cdef Context ctx = node_like(stack, _dense_function, stack.parents + (weight, bias),
