@@ -37,7 +37,8 @@ class DenseStackFunction(Function):
     node") around the two binding calls: forward shapes x (..., in) into a C-contiguous
     (batch, in) array of the weights' dtype, runs _kernels.dense_stack_forward and saves
     (h, ys, zs, Ws) with ctx.acts, ctx.params and ctx.x_shape; backward runs the chain rule of
-    this module's docstring in _kernels.dense_stack_backward, writing dW and db into the leaves' .grad."""
+    this module's docstring in _kernels.dense_stack_backward, writing dW and db into the
+    leaves' .grad."""
 
     forward = staticmethod(dense_forward)
     backward = staticmethod(dense_backward)
@@ -65,8 +66,8 @@ class DenseStackFunction(Function):
 #   extend_activation(h, act, param): act(h) as the top layer's activation, when it has none
 #   extend_linear(x, weight, bias, act, param): one more layer on top
 #
-# Each returns the new output tensor, or None where it cannot fuse (the caller records its
-# own node as usual, which also words any error).
+# Each returns the new output tensor, or None where it cannot fuse (the caller, the engine's
+# activate or dense_layer, records its own node as usual, which also words any error).
 
 extend_activation = dense_extend_activation
 extend_linear = dense_extend_linear
