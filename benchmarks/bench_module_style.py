@@ -3,12 +3,12 @@ a custom nn.Module whose forward calls each layer and F.relu / torch.tanh itself
 
     pytest benchmarks/bench_module_style.py     # FASTGRAD_BENCH_FULL=1: more rounds
 
-In fastgrad, Sequential passes each run of Linear (+activation) layers to the kernels as one
-graph node, one call into C each way; a custom forward records a node per layer and per
-activation, each with its own Python bookkeeping and memory pass. The gap is large for tiny
-networks and small once the matrix products dominate (README, "Speed"). PyTorch, when it
-imports, runs beside it for scale; both are limited to FASTGRAD_BENCH_THREADS (default 1)
-threads.
+In fastgrad both styles record one dense-stack graph node for the layers (Sequential by
+its plan, a custom forward by fusing each step onto the node before it), so their backward
+passes cost the same; the custom forward still pays the Python of each call it makes, which
+matters for tiny networks and fades once the matrix products dominate (README, "Speed").
+PyTorch, when it imports, runs beside it for scale; both are limited to
+FASTGRAD_BENCH_THREADS (default 1) threads.
 """
 import pytest
 
