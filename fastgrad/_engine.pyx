@@ -108,8 +108,6 @@ cdef class Context:
             self._check_saved(output)
         if self._tensor_level:
             return self._tensor_backward(grad)
-        if self.fn is _dense_function:
-            return dense_backward(self, grad)
         grads = self.fn.backward(self, grad)
         if type(grads) is tuple:
             return grads

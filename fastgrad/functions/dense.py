@@ -19,11 +19,10 @@ to allocate, return and add up.
 
 A custom Module's forward (x = F.relu(self.fc1(x)); return self.fc2(x)) gets the same single
 node, built as it runs: an activation of a stack's output, or a Linear on it, records a new
-stack node, the old one extended by that step (extend_activation, extend_linear below).
+stack node, the old one extended by that step (see "fusing at forward time" below).
 """
 from .. import _kernels
-from .._engine import (dense_backward, dense_extend_activation, dense_extend_linear,
-                       dense_forward, new_tensor, node_like, register_dense)
+from .._engine import dense_backward, dense_forward, new_tensor, node_like, register_dense
 from ..autograd import ArrayFunction as Function
 
 ACT = _kernels.ACTIVATIONS
@@ -63,14 +62,12 @@ class DenseStackFunction(Function):
 # place since, with no hook or retain_grad of its own) and, for a Linear, of the weight's
 # dtype. The two steps are compiled in the engine (every layer of every step runs them):
 #
-#   extend_activation(h, act, param): act(h) as the top layer's activation, when it has none
-#   extend_linear(x, weight, bias, act, param): one more layer on top
+#   _engine.dense_extend_activation(h, act, param): act(h) as the top layer's activation,
+#       when it has none
+#   _engine.dense_extend_linear(x, weight, bias, act, param): one more layer on top
 #
 # Each returns the new output tensor, or None where it cannot fuse (the caller, the engine's
 # activate or dense_layer, records its own node as usual, which also words any error).
-
-extend_activation = dense_extend_activation
-extend_linear = dense_extend_linear
 
 
 def split(ctx, i, t):

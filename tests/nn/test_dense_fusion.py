@@ -1,5 +1,5 @@
 """A custom Module's Linear -> activation -> Linear chain is recorded as ONE dense-stack node at
-forward time (functions/dense.py: extend_activation, extend_linear), as a Sequential's run is.
+forward time (_engine.dense_extend_activation, dense_extend_linear), as a Sequential's run is.
 
 Checked against PyTorch 2.13 with the same weights (values and every gradient), against the
 unfused path (a `* 1.0` between the ops stops fusion: the same values must come out, bit for
