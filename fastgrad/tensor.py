@@ -19,13 +19,15 @@ from . import _grad_mode
 
 _FLOAT_TYPES = (np.float32, np.float64)
 _INT64 = np.iinfo(np.int64)
+_KEPT_INT_TYPES = tuple(np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8, np.uint8))
 _mode = _grad_mode.state
 
 
 def _inferred_dtype(arr, data):
     """The dtype PyTorch would give data (already converted to arr): Python floats become
     the default float dtype (float32 unless set_default_dtype changed it), a NumPy float64
-    array or scalar stays float64, integers become int64."""
+    array or scalar stays float64, a NumPy integer array or scalar keeps its dtype where
+    fastgrad has it (int8/16/32/64, uint8), other integers become int64."""
     kind = arr.dtype.kind
     if kind == "f":
         if arr.dtype == np.float32:
@@ -39,6 +41,8 @@ def _inferred_dtype(arr, data):
         if arr.dtype.itemsize == 8 and kind == "u" and arr.size and arr.max() > _INT64.max:
             raise ValueError(f"integer value {arr.max()} does not fit in int64 (the dtype of "
                              "integer tensors)")
+        if arr.dtype in _KEPT_INT_TYPES and isinstance(data, (np.ndarray, np.integer, Tensor)):
+            return arr.dtype
         return np.dtype(np.int64)
     if kind == "b":
         return np.dtype(np.bool_)

@@ -8,7 +8,7 @@ import fastgrad as fg
 def test_default_dtypes_follow_spec():
     assert fg.Tensor([1.0, 2.0]).dtype == np.float32
     assert fg.Tensor(np.zeros(3)).dtype == np.float64  # float64 kept
-    assert fg.Tensor(np.zeros(3, dtype=np.int32)).dtype == np.int64  # class labels stay ints
+    assert fg.Tensor(np.zeros(3, dtype=np.int32)).dtype == np.int32  # as torch.tensor keeps it
     assert fg.Tensor([1, 2], dtype="float64").dtype == np.float64
 
 

@@ -56,13 +56,13 @@ def test_backward_with_a_zero_dim_gradient_and_a_scalar_parameter_state_dict():
 
 @pytest.mark.parametrize("data", [[0.5, 1.5], 0.5, [[1, 2]], 3, True, [True, False],
                                   np.array([0.5]), np.array([1.0], np.float32),
-                                  np.array([1, 2], np.int32), np.float64(2.0)])
+                                  np.array([1, 2], np.int32), np.array([3], np.uint8),
+                                  np.array([[1]], np.int16), np.int32(7), np.int8(-2),
+                                  np.float64(2.0)])
 def test_default_dtype_of_tensor_matches_torch(data):
     # repro_tensor_default_dtype: Python floats become float32, NumPy float64 stays float64
     ours, theirs = fg.tensor(data), torch.tensor(data)
     expected = str(theirs.dtype).replace("torch.", "")
-    if expected == "int32":  # fastgrad keeps every inferred integer as int64 (class labels)
-        expected = "int64"
     assert str(ours.dtype) == expected
     assert str(fg.Tensor(data).dtype) == expected
 
