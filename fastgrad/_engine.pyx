@@ -455,6 +455,7 @@ cdef class _Walk:
 
     cdef unsigned long long held  # bit k: lock k is held for the running op
     cdef list created  # the tensors whose .grad this walk made
+    cdef bint capture  # autograd.grad: gradients are returned, no leaf's .grad is written
 
     cdef release_held(self):
         cdef int k
@@ -469,25 +470,36 @@ cdef class _Walk:
                 t._grad = None
 
 
-def run_backward(root, gradient, bint retain_graph):
+def run_backward(root, gradient, bint retain_graph, tuple inputs=None):
     """Propagates gradient (d out / d root) from root, a tensor made by an op, into every leaf
     it depends on: each node's backward turns the gradient of its output into those of its
-    inputs, and a tensor reached along several paths gets their sum."""
+    inputs, and a tensor reached along several paths gets their sum.
+
+    With inputs (autograd.grad), no leaf's .grad changes: the walk runs only the nodes that
+    lead to one of inputs and returns a dict, id -> the gradient of each input reached."""
     # Gradient w.r.t. each tensor reached so far, keyed by id: a tensor's == is elementwise,
     # so tensors never serve as dict keys themselves.
     cdef dict grads = {id(root): gradient}
     cdef dict leaves = {}  # the leaves reached, in the order their first gradient arrived
+    cdef dict captured = None  # with inputs: id -> the gradient of each input reached
+    cdef set wanted = None, runs = None  # with inputs: their ids; the nodes that lead to them
     cdef Context ctx
     cdef tuple parents, input_grads
     cdef Py_ssize_t i, n
     cdef _Walk walk = _Walk.__new__(_Walk)
     cdef list fused = None  # the fused nodes run, whose swallowed nodes are released at the end
+    cdef list order = topological_order(root)
+    if inputs is not None:
+        captured = {}
+        walk.capture = True
+        wanted = {id(t) for t in inputs}
+        order, runs = _leading_to(order, wanted)
     cdef void *outer = PyThread_tss_get(&_walk_key)
     PyThread_tss_set(&_walk_key, <void *>walk)
     recording = _mode.enabled
     _mode.enabled = False  # the derivatives' own arithmetic records no graph
     try:
-        for t in topological_order(root):
+        for t in order:
             g = grads.pop(id(t), None)
             if g is None:  # every op on the way here returned None for it: no gradient
                 continue
@@ -495,6 +507,11 @@ def run_backward(root, gradient, bint retain_graph):
                 g = _run_hooks(t, g)
             if t._retains_grad:
                 accumulate_leaf(t, g)
+            if wanted is not None:
+                if id(t) in wanted:
+                    captured[id(t)] = g
+                if id(t) not in runs:
+                    continue
             ctx = t.grad_fn
             try:
                 input_grads = ctx.backward(g, t)  # the local derivative times the upstream gradient
@@ -525,6 +542,11 @@ def run_backward(root, gradient, bint retain_graph):
                     leaves[key] = parent
         if fused is not None:
             _release_swallowed(fused)
+        if captured is not None:
+            for key, leaf in leaves.items():
+                if key in wanted:
+                    captured[key] = _run_hooks(leaf, grads[key])
+            return captured
         # A leaf has no inputs, so its gradient is complete once every op has run. Its hooks
         # all run before any .grad changes, so a failing hook leaves every .grad as it was.
         finished = [(leaf, _run_hooks(leaf, grads[key])) for key, leaf in leaves.items()]
@@ -536,6 +558,20 @@ def run_backward(root, gradient, bint retain_graph):
     finally:
         _mode.enabled = recording
         PyThread_tss_set(&_walk_key, outer)
+
+
+cdef tuple _leading_to(list order, set wanted):
+    """For autograd.grad: the tensors of order (outputs first) that are wanted or lead to one
+    that is, and the ids of those whose node must run (an input of it leads to one)."""
+    cdef set leads = set(), runs = set()
+    for t in reversed(order):  # each tensor after its inputs
+        for p in (<Context>t.grad_fn).parents:
+            if p is not None and (id(p) in wanted or id(p) in leads):
+                runs.add(id(t))
+                break
+        if id(t) in runs or id(t) in wanted:
+            leads.add(id(t))
+    return [t for t in order if id(t) in leads], runs
 
 
 cdef _release_swallowed(list fused):
@@ -652,7 +688,7 @@ def grad_targets(tensors, needs, list grads):
     whether to add to what is there: two lists, (array or None, 0 or 1) per tensor.
 
     A plain leaf (no grad_fn, no hooks) gets its gradient written straight into its .grad, as
-    the walk would have accumulated it: added to (1) when .grad is an array of the right
+    the walk would have accumulated it (except under autograd.grad, which writes no .grad): added to (1) when .grad is an array of the right
     shape and dtype that may be written, else into a new .grad (0). Any other tensor that
     wants a gradient gets a new array, also stored in grads[i] for the op to return to the
     walk. A tensor that wants none gets None.
@@ -675,14 +711,15 @@ cdef tuple _grad_targets(tensors, needs, list grads):
     cdef cnp.ndarray data, g
     cdef void *running = PyThread_tss_get(&_walk_key)
     cdef _Walk walk = <_Walk>running if running != NULL else None
-    if walk is not None and _threads():
+    cdef bint capture = walk is not None and walk.capture
+    if walk is not None and not capture and _threads():
         _lock_leaves(walk, tensors, needs)
     for i in reversed(range(n)):
         if not needs[i]:
             continue
         t = tensors[i]
         data = t._data
-        if t.grad_fn is None and not t._hooks:
+        if t.grad_fn is None and not t._hooks and not capture:
             old = t._grad
             if old is None:
                 t._grad = targets[i] = _empty_like(data)

@@ -108,6 +108,7 @@ OPS = {
     "Expand": ("a broadcast to a shape", ("1 (the gradient summed over the copies)",)),
     "Repeat": ("a tiled", ("1 (the gradient summed over the tiles)",)),
     "Cat": ("the inputs joined along dim", ("", "1 on its own slice, else 0")),
+    "_Outputs": ("the outputs one backward() starts from", ("its own starting gradient",)),
     "Stack": ("the inputs stacked along a new dim", ("", "1 on its own layer, else 0")),
     "Flip": ("a reversed along dims", ("1 (the gradient reversed back)",)),
     "Roll": ("a rotated along dims", ("1 (the gradient rotated back)",)),
@@ -232,7 +233,7 @@ def forward_formula(op):
     return entry[0] if entry else None
 
 
-VARIADIC = {"Cat", "Stack", "Einsum"}  # forward(ctx, dim or spec, *inputs): last entry for all
+VARIADIC = {"Cat", "Stack", "Einsum", "_Outputs"}  # (dim or spec, *inputs): last entry for all
 
 _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "hi"),
          "Where": ("cond", "a", "b"), "Cat": ("dim", "input"), "Stack": ("dim", "input"),
