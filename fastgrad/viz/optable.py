@@ -122,6 +122,21 @@ OPS = {
     # d = x1ᵢ − x2ⱼ; 0 where dist = 0; p = ∞: sign(d) on the coordinates attaining the max
     "Cdist": ("dist = ‖x1ᵢ − x2ⱼ‖_p", ("", "", "Σⱼ g·sign(d)·|d|^(p−1)/dist^(p−1)",
                                         "−Σᵢ g·sign(d)·|d|^(p−1)/dist^(p−1)")),
+    # ---- fastgrad.linalg; g is the gradient from above, ᵀ a matrix transpose; QR, Eigh and
+    # SVD return their factors packed side by side, so g holds each factor's gradient
+    "Det": ("det A", ("g·det(A)·A⁻ᵀ (the cofactor matrix)",)),
+    "LogAbsDet": ("ln |det A|", ("g·A⁻ᵀ",)),
+    "Inv": ("A⁻¹", ("−A⁻ᵀ g A⁻ᵀ",)),
+    "Solve": ("X = A⁻¹B", ("−A⁻ᵀ g Xᵀ", "A⁻ᵀ g")),
+    "Cholesky": ("L with A = L Lᵀ", ("L⁻ᵀ Φ(Lᵀ g) L⁻¹ (Φ: lower triangle, diagonal halved, "
+                                     "mirrored)",)),
+    "QR": ("Q, R with A = QR", ("(gQ + Q copyltu(R gRᵀ − gQᵀ Q)) R⁻ᵀ",)),
+    "Eigh": ("λ, V with A = V diag(λ) Vᵀ",
+             ("V (diag(gλ) + ½(Vᵀ gV − gVᵀ V) / (λⱼ − λᵢ)) Vᵀ",)),
+    "SVD": ("U, S, Vh with A = U diag(S) Vh",
+            ("U (diag(gS) + ((Uᵀ gU − gUᵀ U) S + S (Vh gVhᵀ − gVh Vhᵀ)) / (sⱼ² − sᵢ²)) Vh "
+             "+ the parts of gU, gVh outside U's, Vh's span",)),
+    "Pinv": ("A⁺", ("−A⁺ᵀ g A⁺ᵀ + (I − A A⁺) gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ gᵀ (I − A⁺ A)",)),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
     # ---- activations (the kernels' table: fastgrad/functions/activation.py)
@@ -241,6 +256,9 @@ _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "
          "LayerNormFunction": ("x", "w", "b"), "BatchNormFunction": ("x", "w", "b"),
          "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
+_ARGS.update({name: ("A",) for name in ("Det", "LogAbsDet", "Inv", "Cholesky", "QR", "Eigh",
+                                        "SVD", "Pinv")})
+_ARGS["Solve"] = ("A", "B")
 _ARGS.update({"GaussianNLLFunction": ("x", "t", "var"), "MarginRankingFunction": ("a", "b", "y"),
               "CosineEmbeddingFunction": ("a", "b", "y"), "SoftMarginFunction": ("x", "y"),
               "TripletMarginFunction": ("a", "p", "n")})

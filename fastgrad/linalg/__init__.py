@@ -1,0 +1,16 @@
+"""fastgrad.linalg: PyTorch's torch.linalg for float32 and float64 tensors, batched over
+leading dimensions, with gradients where PyTorch has them.
+
+NumPy's LAPACK computes the factorizations; each op's local derivative sits beside its forward
+(inverse.py: det, slogdet, inv, solve; decompositions.py: cholesky, qr, eigh, svd; derived.py:
+pinv and the ops built from others). A singular or indefinite matrix raises LinAlgError.
+"""
+from ._common import LinAlgError
+from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
+from .derived import (cross, lstsq, matrix_norm, matrix_rank, multi_dot, norm, pinv,
+                      vector_norm)
+from .inverse import det, inv, matrix_power, slogdet, solve
+
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "svd", "svdvals", "vector_norm"]
