@@ -48,7 +48,9 @@ def mt(a):
 def pack(*arrays, batch):
     """arrays (each with leading dimensions `batch`) flattened and joined along one last
     dimension: a Function's single output standing for several."""
-    return np.concatenate([np.reshape(a, batch + (-1,)) for a in arrays], axis=-1)
+    # sizes spelled out: an empty batch leaves -1 nothing to infer from
+    return np.concatenate([np.reshape(a, batch + (int(np.prod(a.shape[len(batch):])),))
+                           for a in arrays], axis=-1)
 
 
 def unpack_array(packed, shapes):

@@ -322,3 +322,35 @@ def test_qr_complete_tall_has_no_gradient_as_in_torch():
     f = fg.tensor(a, requires_grad=True)
     with pytest.raises(RuntimeError, match="mode='complete'"):
         fg.linalg.qr(f, mode="complete")[0].sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0)])
+@pytest.mark.parametrize("call", [
+    lambda L, a: (L.linalg.det(a),), lambda L, a: (L.linalg.inv(a),),
+    lambda L, a: tuple(L.linalg.svd(a)), lambda L, a: tuple(L.linalg.qr(a)),
+    lambda L, a: tuple(L.linalg.eigh(a)), lambda L, a: (L.linalg.cholesky(a),),
+    lambda L, a: (L.linalg.pinv(a),), lambda L, a: tuple(L.linalg.slogdet(a)),
+], ids=["det", "inv", "svd", "qr", "eigh", "cholesky", "pinv", "slogdet"])
+def test_empty_batches_and_matrices_give_torch_shapes_and_values(call, shape):
+    a = np.zeros(shape)
+    for f, t in zip(call(fg, fg.tensor(a)), call(torch, torch.tensor(a))):
+        assert tuple(f.shape) == tuple(t.shape)
+        np.testing.assert_array_equal(f.numpy(), t.numpy())
+
+
+def test_public_names_and_methods_have_docstrings():
+    import inspect
+
+    from fastgrad.linalg import _common, aliases, decompositions, derived, inverse
+    for module in (fg.linalg, _common, aliases, decompositions, derived, inverse):
+        assert module.__doc__
+        missing = [name for name, obj in vars(module).items()
+                   if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+                   and obj.__module__ == module.__name__ and not inspect.getdoc(obj)]
+        assert missing == [], module.__name__
+    for name in fg.linalg.__all__:
+        assert hasattr(torch.linalg, name)  # every name is PyTorch's
+    methods = ["det", "logdet", "slogdet", "inverse", "cholesky", "pinverse", "svd", "qr",
+               "matrix_power"]
+    assert [m for m in methods if not inspect.getdoc(getattr(fg.Tensor, m))] == []
+    assert all(hasattr(torch.Tensor, m) and hasattr(fg, m) for m in methods)
