@@ -136,6 +136,9 @@ OPS = {
     "SVD": ("U, S, Vh with A = U diag(S) Vh",
             ("U (diag(gS) + ((Uᵀ gU − gUᵀ U) S + S (Vh gVhᵀ − gVh Vhᵀ)) / (sⱼ² − sᵢ²)) Vh "
              "+ the parts of gU, gVh outside U's, Vh's span",)),
+    "SolveTriangular": ("X = T⁻¹B, T a triangle of A", ("that triangle of −T⁻ᵀ g Xᵀ",
+                                                        "T⁻ᵀ g")),
+    "MatrixExp": ("exp(A) = Σ Aᵏ/k!", ("the upper-right block of exp([[Aᵀ, g], [0, Aᵀ]])",)),
     "Pinv": ("A⁺", ("−A⁺ᵀ g A⁺ᵀ + (I − A A⁺) gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ gᵀ (I − A⁺ A)",)),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
@@ -257,8 +260,8 @@ _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "
          "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _ARGS.update({name: ("A",) for name in ("Det", "LogAbsDet", "Inv", "Cholesky", "QR", "Eigh",
-                                        "SVD", "Pinv")})
-_ARGS["Solve"] = ("A", "B")
+                                        "SVD", "Pinv", "MatrixExp")})
+_ARGS["Solve"] = _ARGS["SolveTriangular"] = ("A", "B")
 _ARGS.update({"GaussianNLLFunction": ("x", "t", "var"), "MarginRankingFunction": ("a", "b", "y"),
               "CosineEmbeddingFunction": ("a", "b", "y"), "SoftMarginFunction": ("x", "y"),
               "TripletMarginFunction": ("a", "p", "n")})
