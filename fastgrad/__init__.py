@@ -58,8 +58,8 @@ from .ops_shape import select, unbind
 from .ops_bins import bincount, bucketize, histc, searchsorted, unique_consecutive
 from . import linalg
 # PyTorch's top-level linear-algebra names (this import also gives Tensor its det, svd, ...)
-from .linalg.aliases import (cholesky, det, inverse_ as inverse, logdet, matrix_power, pinverse,
-                             qr, slogdet, svd)
+from .linalg.aliases import (cholesky, cholesky_inverse, cholesky_solve, det, inverse_ as inverse,
+                             logdet, matrix_exp, matrix_power, pinverse, qr, slogdet, svd)
 # the in-place forms as functions, as torch.exp_(t)
 from .ops_math import (abs_, acos_, arccos_, arcsin_, arctan_, asin_, atan_, ceil_, clamp_,
                        clamp_max_, clamp_min_, clip_, cos_, cosh_, detach_, erf_, exp2_, exp_,
@@ -126,4 +126,5 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "clamp_max", "clamp_min", "nan_to_num", "index_add", "index_fill", "masked_scatter",
            "scatter_add", "select", "unbind", "bincount", "bucketize", "histc", "searchsorted",
            "unique_consecutive", "linalg", "cholesky", "det", "inverse", "logdet",
-           "matrix_power", "pinverse", "qr", "slogdet", "svd"]
+           "matrix_power", "pinverse", "qr", "slogdet", "svd", "matrix_exp", "cholesky_solve",
+           "cholesky_inverse"]

@@ -7,6 +7,7 @@ pinv and the ops built from others; more.py: solve_triangular, matrix_exp and th
 ones). A singular or indefinite matrix raises LinAlgError.
 """
 from ._common import LinAlgError
+from .checked import cholesky_ex, inv_ex, solve_ex
 from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from .derived import (cross, lstsq, matrix_norm, matrix_rank, multi_dot, norm, pinv,
                       vector_norm)
@@ -17,4 +18,5 @@ from .more import (cond, diagonal, matmul, matrix_exp, solve_triangular, tensori
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "svd", "svdvals", "vector_norm", "cond", "diagonal", "matmul",
-           "matrix_exp", "solve_triangular", "tensorinv", "tensorsolve", "vander", "vecdot"]
+           "matrix_exp", "solve_triangular", "tensorinv", "tensorsolve", "vander", "vecdot",
+           "cholesky_ex", "inv_ex", "solve_ex"]

@@ -4,8 +4,8 @@ older conventions (some=, V rather than Vh), which these follow."""
 import collections
 
 from ..tensor import Tensor
-from . import decompositions, derived, inverse
-from ._common import mT
+from . import decompositions, derived, inverse, more
+from ._common import float_matrix, mT
 
 SvdResult = collections.namedtuple("svd", ["U", "S", "V"])
 SvdResult.__doc__ = "U, S and V (not Vh) of torch.svd's convention (torch.return_types.svd)."
@@ -66,6 +66,32 @@ def matrix_power(input, n):
     return inverse.matrix_power(input, n)
 
 
+def matrix_exp(input):
+    """The matrix exponential of each square matrix (torch.matrix_exp)."""
+    return more.matrix_exp(input)
+
+
+def cholesky_solve(input, input2, upper=False):
+    """X with A X = input where A = L Lᵀ and input2 is its Cholesky factor L (Lᵀ with
+    upper=True) (torch.cholesky_solve): two triangular solves."""
+    low = float_matrix(input2, "input2", "cholesky_solve", square=True)
+    if upper:
+        low = mT(low)
+    y = more.solve_triangular(low, input, upper=False)
+    return more.solve_triangular(mT(low), y, upper=True)
+
+
+def cholesky_inverse(input, upper=False):
+    """The inverse of A = L Lᵀ from its Cholesky factor L (Lᵀ with upper=True)
+    (torch.cholesky_inverse)."""
+    low = float_matrix(input, "input", "cholesky_inverse", square=True)
+    if upper:
+        low = mT(low)
+    from ..factory import eye
+    identity = eye(low.shape[-1], dtype=low.dtype)
+    return cholesky_solve(identity.expand(*low.shape), low)
+
+
 # ---- the Tensor methods -------------------------------------------------------------------------
 
 def _method(fn, doc):
@@ -77,6 +103,8 @@ def _method(fn, doc):
 
 for _name, _fn in [("det", det), ("logdet", logdet), ("slogdet", slogdet),
                    ("inverse", inverse_), ("cholesky", cholesky), ("pinverse", pinverse),
-                   ("svd", svd), ("qr", qr), ("matrix_power", matrix_power)]:
+                   ("svd", svd), ("qr", qr), ("matrix_power", matrix_power),
+                   ("matrix_exp", matrix_exp), ("cholesky_solve", cholesky_solve),
+                   ("cholesky_inverse", cholesky_inverse)]:
     setattr(Tensor, _name, _method(_fn, f"{_fn.__doc__.split(' (torch.')[0]} "
                                         f"(torch.Tensor.{_name})."))

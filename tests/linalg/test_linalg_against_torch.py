@@ -138,6 +138,23 @@ CASES = [
      [(5, 3)]),
     ("fn_qr", lambda L, a: tuple(L.qr(a)), [(4, 3)]),
     ("fn_matrix_power", lambda L, a: L.matrix_power(a, 2), [(3, 3)]),
+    ("fn_matrix_exp", lambda L, a: L.matrix_exp(a), [(2, 3, 3)]),
+    ("fn_cholesky_solve", lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(spd(L, a))),
+     [(2, 3, 3), (3, 2)]),
+    ("fn_cholesky_solve_upper",
+     lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(spd(L, a), upper=True), upper=True),
+     [(3, 3), (3, 2)]),
+    ("fn_cholesky_inverse", lambda L, a: L.cholesky_inverse(L.linalg.cholesky(spd(L, a))),
+     [(3, 3)]),
+    ("method_matrix_exp", lambda L, a: a.matrix_exp(), [(3, 3)]),
+    ("method_cholesky_solve", lambda L, a, b: b.cholesky_solve(L.linalg.cholesky(spd(L, a))),
+     [(3, 3), (3, 1)]),
+    ("method_cholesky_inverse",
+     lambda L, a: L.linalg.cholesky(spd(L, a), upper=True).cholesky_inverse(upper=True),
+     [(2, 3, 3)]),
+    ("inv_ex", lambda L, a: L.linalg.inv_ex(well(L, a)).inverse, [(2, 3, 3)]),
+    ("solve_ex", lambda L, a, b: L.linalg.solve_ex(well(L, a), b).result, [(3, 3), (3, 2)]),
+    ("cholesky_ex", lambda L, a: L.linalg.cholesky_ex(spd(L, a), upper=True).L, [(3, 3)]),
     ("method_det", lambda L, a: a.det(), [(2, 3, 3)]),
     ("method_logdet", lambda L, a: spd(L, a).logdet(), [(3, 3)]),
     ("method_slogdet", lambda L, a: tuple(a.slogdet()), [(3, 3)]),
@@ -370,8 +387,8 @@ def test_empty_batches_and_matrices_give_torch_shapes_and_values(call, shape):
 def test_public_names_and_methods_have_docstrings():
     import inspect
 
-    from fastgrad.linalg import _common, aliases, decompositions, derived, inverse
-    for module in (fg.linalg, _common, aliases, decompositions, derived, inverse):
+    from fastgrad.linalg import _common, aliases, checked, decompositions, derived, inverse, more
+    for module in (fg.linalg, _common, aliases, checked, decompositions, derived, inverse, more):
         assert module.__doc__
         missing = [name for name, obj in vars(module).items()
                    if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
@@ -380,7 +397,7 @@ def test_public_names_and_methods_have_docstrings():
     for name in fg.linalg.__all__:
         assert hasattr(torch.linalg, name)  # every name is PyTorch's
     methods = ["det", "logdet", "slogdet", "inverse", "cholesky", "pinverse", "svd", "qr",
-               "matrix_power"]
+               "matrix_power", "matrix_exp", "cholesky_solve", "cholesky_inverse"]
     assert [m for m in methods if not inspect.getdoc(getattr(fg.Tensor, m))] == []
     assert all(hasattr(torch.Tensor, m) and hasattr(fg, m) for m in methods)
 
@@ -397,3 +414,30 @@ def test_solve_triangular_zero_diagonal_and_shapes_refused():
         fg.linalg.solve_triangular(fg.eye(3), fg.ones(2, 1), upper=True)
     with pytest.raises(ValueError, match="must equal"):
         fg.linalg.tensorinv(fg.ones(2, 3, 4), ind=1)
+
+
+@pytest.mark.parametrize("name, matrices", [
+    ("inv_ex", [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 1.0]]]),
+    ("solve_ex", [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 1.0], [1.0, 0.0]]]),
+    ("cholesky_ex", [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]],
+                     [[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                     [[2.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 1.0]]]),
+])
+def test_ex_variants_give_torch_info_and_keep_the_good_matrices(name, matrices):
+    a = np.array(matrices)
+
+    def call(L, m, **kw):
+        fn = getattr(L.linalg, name)
+        if name == "solve_ex":
+            return fn(m, L.ones(*m.shape[:-1], 1, dtype=m.dtype), **kw)
+        return fn(m, **kw)
+
+    t_out, info_t = call(torch, torch.tensor(a))
+    f_out, info_f = call(fg, fg.tensor(a))
+    assert info_f.numpy().dtype == np.int32
+    np.testing.assert_array_equal(info_f.numpy(), info_t.numpy())
+    good = info_t.numpy() == 0
+    np.testing.assert_allclose(f_out.numpy()[good], t_out.numpy()[good], atol=1e-12)
+    assert np.isnan(f_out.numpy()[~good]).all()
+    with pytest.raises(fg.linalg.LinAlgError, match="input A"):
+        call(fg, fg.tensor(a), check_errors=True)
