@@ -88,3 +88,13 @@ def singular_error(where, name, err):
     """LinAlgError for a singular input, in PyTorch's words."""
     return LinAlgError(f"{where}: the {name} matrix (or one of the batch) is singular, so it "
                        f"has no inverse ({err})")
+
+
+def svd_of(a, where, **kwargs):
+    """np.linalg.svd(a, **kwargs), its failure (NaN or inf in A) a LinAlgError in PyTorch's
+    words rather than NumPy's ValueError."""
+    try:
+        return np.linalg.svd(a, **kwargs)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{where}: the SVD failed to converge because the input A contains "
+                          "non-finite values (NaN or inf)") from None

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd import ArrayFunction as Function
 from ..ops_shape import narrow
-from ._common import LinAlgError, float_matrix, mT, mt, pack, unpack, unpack_array
+from ._common import LinAlgError, float_matrix, mT, mt, pack, svd_of, unpack, unpack_array
 
 QRResult = collections.namedtuple("qr", ["Q", "R"])
 QRResult.__doc__ = "Q and R of qr (torch.return_types.qr)."
@@ -171,7 +171,7 @@ class SVD(Function):
 
     @staticmethod
     def forward(ctx, a, full_matrices):
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        u, s, vh = svd_of(a, "linalg.svd", full_matrices=full_matrices)
         ctx.save_for_backward(u, s, vh)
         return pack(u, s, vh, batch=a.shape[:-2])
 

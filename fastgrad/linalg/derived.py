@@ -15,7 +15,7 @@ from ..ops_math import abs as _abs, as_tensor_input, matmul
 from ..ops_reduce import Norm, amax, amin, normalize_dims, sum as _sum
 from ..ops_shape import broadcast_tensors, movedim, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import float_matrix, mt
+from ._common import float_matrix, mt, svd_of
 from .decompositions import svdvals
 
 LstsqResult = collections.namedtuple("lstsq", ["solution", "residuals", "rank",
@@ -40,7 +40,7 @@ class Pinv(Function):
 
     @staticmethod
     def forward(ctx, a, atol, rtol):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = svd_of(a, "linalg.pinv", full_matrices=False)
         keep = s > _cutoff(s, *a.shape[-2:], atol, rtol, a.dtype)
         with np.errstate(divide="ignore"):
             s_inv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
@@ -71,7 +71,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values of each matrix above max(atol, rtol·σ_max), an int64
     tensor (torch.linalg.matrix_rank)."""
     a = float_matrix(A, "A", "linalg.matrix_rank")
-    s = np.linalg.svd(a._data, compute_uv=False)
+    s = svd_of(a._data, "linalg.matrix_rank", compute_uv=False)
     cutoff = _cutoff(s, *a.shape[-2:], atol, rtol, a.dtype)
     return Tensor(np.sum(s > cutoff, axis=-1).astype(np.int64))
 

@@ -17,7 +17,7 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, log, matmul
 from ..ops_shape import clone, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import float_matrix, mT, mt, singular_error, sum_to_shape
+from ._common import float_matrix, mT, mt, singular_error, sum_to_shape, svd_of
 
 SlogdetResult = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 SlogdetResult.__doc__ = "The sign and ln|det| of slogdet (torch.return_types.slogdet)."
@@ -29,7 +29,8 @@ class Det(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.det(a)
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out, quietly as in PyTorch
+            return np.linalg.det(a)
 
     @staticmethod
     def backward(ctx, g):  # d det/dA = cofactor matrix = det(U)det(Vh)·U·adj(S)·Vh
@@ -40,7 +41,7 @@ class Det(Function):
 def _cofactors(a):
     """The cofactor matrix det(A)·A⁻ᵀ of each matrix, finite for singular A: from A = U S Vh,
     it is det(U)det(Vh)·U·diag(Π of the other singular values)·Vh."""
-    u, s, vh = np.linalg.svd(a)
+    u, s, vh = svd_of(a, "linalg.det (its gradient)")
     ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
     # the product of every singular value but the i-th, without dividing by a zero one
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
@@ -56,7 +57,8 @@ class LogAbsDet(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.slogdet(a)[1]
+        with np.errstate(invalid="ignore"):
+            return np.linalg.slogdet(a)[1]
 
     @staticmethod
     def backward(ctx, g):  # d ln|det A|/dA = A⁻ᵀ
@@ -125,7 +127,8 @@ def slogdet(A):
     """(sign, logabsdet): the sign of det(A) and ln|det(A)|, which does not overflow as det
     does (torch.linalg.slogdet). Only logabsdet has a gradient."""
     a = float_matrix(A, "A", "linalg.slogdet", square=True)
-    sign = Tensor(np.sign(np.linalg.slogdet(a._data)[0]).astype(a.dtype))
+    with np.errstate(invalid="ignore"):
+        sign = Tensor(np.sign(np.linalg.slogdet(a._data)[0]).astype(a.dtype))
     return SlogdetResult(sign, LogAbsDet.apply(a))
 
 

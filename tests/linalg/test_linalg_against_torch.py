@@ -441,3 +441,12 @@ def test_ex_variants_give_torch_info_and_keep_the_good_matrices(name, matrices):
     assert np.isnan(f_out.numpy()[~good]).all()
     with pytest.raises(fg.linalg.LinAlgError, match="input A"):
         call(fg, fg.tensor(a), check_errors=True)
+
+
+@pytest.mark.parametrize("name", ["svd", "svdvals", "pinv", "matrix_rank"])
+def test_non_finite_input_to_an_svd_raises_linalg_error_as_torch(name):
+    a = np.array([[1.0, np.nan], [0.0, 2.0]])
+    with pytest.raises(torch.linalg.LinAlgError):
+        getattr(torch.linalg, name)(torch.tensor(a))
+    with pytest.raises(fg.linalg.LinAlgError, match="non-finite"):
+        getattr(fg.linalg, name)(fg.tensor(a))
