@@ -167,12 +167,22 @@ cdef class Context:
 
 
 cdef bint _saved(tuple saved, data):
-    """Whether the array data is among what forward saved (or inside a saved list or tuple,
-    as a stack of layers saves its weights)."""
+    """Whether forward saved the array data or a view of its memory (a 3-d input reshaped to
+    rows, say), directly or inside a saved list or tuple (a stack of layers saves its weights).
+    A view counts as PyTorch's views share their base's version counter."""
     for s in saved:
-        if s is data or ((type(s) is list or type(s) is tuple) and _holds(s, data)):
+        if type(s) is list or type(s) is tuple:
+            for item in s:
+                if _same_memory(item, data):
+                    return True
+        elif _same_memory(s, data):
             return True
     return False
+
+
+cdef bint _same_memory(a, b):
+    return a is b or (type(a) is np.ndarray and type(b) is np.ndarray
+                      and np.may_share_memory(a, b))
 
 
 cdef bint _holds(seq, obj):

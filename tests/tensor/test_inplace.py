@@ -190,3 +190,29 @@ def test_grad_and_data_are_tensors_sharing_memory_as_in_torch():
         assert np.asarray(p.grad).tolist() == [6.0, 10.0]
         p.grad = None
         assert p.grad is None
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 4), (3, 1, 2, 4)])
+def test_changing_an_input_that_was_saved_as_a_view_raises_as_torch(shape):
+    # Linear saves a 3-d input as its rows: a view of the same memory, which PyTorch's shared
+    # version counter covers
+    x_values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for lib in (fg, torch):
+        lin = lib.nn.Linear(4, 3)
+        x = lib.tensor(x_values)
+        y = lin(x)
+        x.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            y.sum().backward()
+
+
+def test_changing_an_unrelated_tensor_of_the_same_shape_does_not_raise():
+    lin = fg.nn.Linear(4, 3)
+    x, other = fg.randn(2, 5, 4), fg.randn(2, 5, 4)
+    y = lin(x)
+    other.mul_(2)
+    y.sum().backward()
+    ref = fg.nn.Linear(4, 3)
+    ref.load_state_dict(lin.state_dict())
+    ref(x).sum().backward()
+    np.testing.assert_array_equal(lin.weight.grad.numpy(), ref.weight.grad.numpy())
