@@ -98,3 +98,10 @@ def svd_of(a, where, **kwargs):
     except np.linalg.LinAlgError:
         raise LinAlgError(f"{where}: the SVD failed to converge because the input A contains "
                           "non-finite values (NaN or inf)") from None
+
+
+def same_ndim(a, b):
+    """a and b with leading 1s so both have the same number of dimensions: NumPy before 2.0
+    reads a b with one dimension fewer than a in np.linalg.solve as a stack of vectors."""
+    n = max(a.ndim, b.ndim)
+    return a.reshape((1,) * (n - a.ndim) + a.shape), b.reshape((1,) * (n - b.ndim) + b.shape)

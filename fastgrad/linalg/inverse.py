@@ -17,7 +17,7 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, log, matmul
 from ..ops_shape import clone, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import float_matrix, mT, mt, singular_error, sum_to_shape, svd_of
+from ._common import float_matrix, mT, mt, same_ndim, singular_error, sum_to_shape, svd_of
 
 SlogdetResult = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 SlogdetResult.__doc__ = "The sign and ln|det| of slogdet (torch.return_types.slogdet)."
@@ -98,12 +98,13 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        a, b = same_ndim(a, b)
         try:
             x = np.linalg.solve(a, b)
         except np.linalg.LinAlgError as err:
             raise singular_error("linalg.solve", "input A", err) from None
         ctx.save_for_backward(a, x)
-        ctx.shapes = a.shape, b.shape
         return x
 
     @staticmethod

@@ -14,7 +14,7 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, matmul as _matmul
 from ..ops_reduce import sum as _sum
 from ..ops_shape import diagonal as _diagonal, movedim, reshape, stack
-from ._common import LinAlgError, float_matrix, mT, mt, sum_to_shape
+from ._common import LinAlgError, float_matrix, mT, mt, same_ndim, sum_to_shape
 from .decompositions import svdvals
 from .derived import matrix_norm
 from .inverse import inv, solve
@@ -36,6 +36,8 @@ class SolveTriangular(Function):
 
     @staticmethod
     def forward(ctx, a, b, upper, unitriangular):
+        ctx.args = a.shape, b.shape, upper, unitriangular
+        a, b = same_ndim(a, b)
         t = _triangle(a, upper, unitriangular)
         try:
             x = np.linalg.solve(t, b)
@@ -43,7 +45,6 @@ class SolveTriangular(Function):
             raise LinAlgError("linalg.solve_triangular: the input A (or one of the batch) has "
                               "a zero on its diagonal, so it is singular") from None
         ctx.save_for_backward(t, x)
-        ctx.args = a.shape, b.shape, upper, unitriangular
         return x
 
     @staticmethod
