@@ -450,3 +450,30 @@ def test_non_finite_input_to_an_svd_raises_linalg_error_as_torch(name):
         getattr(torch.linalg, name)(torch.tensor(a))
     with pytest.raises(fg.linalg.LinAlgError, match="non-finite"):
         getattr(fg.linalg, name)(fg.tensor(a))
+
+
+@pytest.mark.parametrize("some", [True, False])
+def test_torch_svd_compute_uv_false_gives_zero_u_v_of_torch_shapes(some):
+    x = rng.standard_normal((2, 4, 3))
+    t = torch.svd(torch.tensor(x), some=some, compute_uv=False)
+    f = fg.svd(fg.tensor(x), some=some, compute_uv=False)
+    for a, b in zip(f, t):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["eigh", "cholesky"])
+def test_one_triangle_read_gradient_as_torch_for_a_non_symmetric_input(op):
+    # only the lower triangle is read; PyTorch's gradient is the symmetric one all the same
+    # (finite differences would see zeros above the diagonal), and fastgrad's matches it
+    a = np.tril(rng.standard_normal((3, 3))) @ np.tril(rng.standard_normal((3, 3))).T
+    a += 3 * np.eye(3)
+    a[0, 2] += 5.0
+    w = rng.standard_normal((3, 3))
+    grads = []
+    for L in (torch, fg):
+        x = L.tensor(a, requires_grad=True)
+        out = L.linalg.eigh(x)[1] ** 2 if op == "eigh" else L.linalg.cholesky(x)
+        (out * L.tensor(w)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], atol=1e-12)
