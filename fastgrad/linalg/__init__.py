@@ -4,7 +4,8 @@ leading dimensions, with gradients where PyTorch has them.
 NumPy's LAPACK computes the factorizations; each op's local derivative sits beside its forward
 (inverse.py: det, slogdet, inv, solve; decompositions.py: cholesky, qr, eigh, svd; derived.py:
 pinv and the ops built from others; more.py: solve_triangular, matrix_exp and the smaller
-ones). A singular or indefinite matrix raises LinAlgError.
+ones). A singular or indefinite matrix raises LinAlgError. The functions of one output
+take PyTorch's out=.
 """
 from ._common import LinAlgError
 from .checked import cholesky_ex, inv_ex, solve_ex

@@ -7,10 +7,12 @@ flattened side by side along the last dimension; `unpack` cuts that row back int
 differentiable narrow/reshape, and backward receives the gradients of all of them packed the
 same way (zeros for an output the loss does not use).
 """
+import functools
+
 import numpy as np
 
 from ..ops import Reshape
-from ..ops_math import as_tensor_input
+from ..ops_math import _with_out, as_tensor_input
 from ..ops_shape import narrow, transpose
 
 
@@ -105,3 +107,12 @@ def same_ndim(a, b):
     reads a b with one dimension fewer than a in np.linalg.solve as a stack of vectors."""
     n = max(a.ndim, b.ndim)
     return a.reshape((1,) * (n - a.ndim) + a.shape), b.reshape((1,) * (n - b.ndim) + b.shape)
+
+
+def accepts_out(fn):
+    """fn with PyTorch's out= keyword (ops_math's rules: the result written into a given
+    tensor, no gradient through such a call, an empty out resized)."""
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        return _with_out(f"linalg.{fn.__name__}", out, args, lambda: fn(*args, **kwargs))
+    return with_out

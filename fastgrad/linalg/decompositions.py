@@ -16,7 +16,8 @@ import numpy as np
 
 from ..autograd import ArrayFunction as Function
 from ..ops_shape import narrow
-from ._common import LinAlgError, float_matrix, mT, mt, pack, svd_of, unpack, unpack_array
+from ._common import (LinAlgError, accepts_out, float_matrix, mT, mt, pack, svd_of, unpack,
+                      unpack_array)
 
 QRResult = collections.namedtuple("qr", ["Q", "R"])
 QRResult.__doc__ = "Q and R of qr (torch.return_types.qr)."
@@ -51,6 +52,7 @@ class Cholesky(Function):
         return mt(low_inv) @ p @ low_inv
 
 
+@accepts_out
 def cholesky(A, *, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix of A: lower-triangular
     L with A = L Lᵀ, or Lᵀ with upper=True (torch.linalg.cholesky). Reads A's lower triangle;
@@ -156,6 +158,7 @@ def eigh(A, UPLO="L"):
     return EighResult(w, v)
 
 
+@accepts_out
 def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix of A, ascending (torch.linalg.eigvalsh)."""
     a = float_matrix(A, "A", "linalg.eigvalsh", square=True)
@@ -220,6 +223,7 @@ def svd(A, full_matrices=True):
     return SVDResult(u, s, vh)
 
 
+@accepts_out
 def svdvals(A):
     """The singular values of each matrix of A, descending (torch.linalg.svdvals)."""
     a = float_matrix(A, "A", "linalg.svdvals")

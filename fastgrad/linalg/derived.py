@@ -15,7 +15,7 @@ from ..ops_math import abs as _abs, as_tensor_input, matmul
 from ..ops_reduce import Norm, amax, amin, normalize_dims, sum as _sum
 from ..ops_shape import broadcast_tensors, movedim, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import float_matrix, mt, svd_of
+from ._common import accepts_out, float_matrix, mt, svd_of
 from .decompositions import svdvals
 
 LstsqResult = collections.namedtuple("lstsq", ["solution", "residuals", "rank",
@@ -58,6 +58,7 @@ class Pinv(Function):
                 + pt @ p @ gt @ (np.eye(n, dtype=a.dtype) - p @ a)), None, None
 
 
+@accepts_out
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The pseudo-inverse of each matrix of A (torch.linalg.pinv): singular values at or below
     max(atol, rtol·σ_max) count as zero (rtol defaults to eps·max(m, n)). hermitian is
@@ -67,6 +68,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
                       None if rtol is None else float(rtol))
 
 
+@accepts_out
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values of each matrix above max(atol, rtol·σ_max), an int64
     tensor (torch.linalg.matrix_rank)."""
@@ -108,6 +110,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 # ---- norms --------------------------------------------------------------------------------------
 
+@accepts_out
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector ord-norm over dim (every element by default) (torch.linalg.vector_norm):
     (Σ|x|^ord)^(1/ord); ord inf/-inf the largest/smallest |x|, 0 the count of nonzeros."""
@@ -122,6 +125,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return Norm.apply(t, float(ord), axes, bool(keepdim))
 
 
+@accepts_out
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """The matrix norm of each matrix of A over the two dimensions dim
     (torch.linalg.matrix_norm): 'fro', 'nuc' (sum of singular values), 2/-2 (largest/smallest
@@ -153,6 +157,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return out if keepdim else squeeze(out, (d0, d1))
 
 
+@accepts_out
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """A vector or matrix norm (torch.linalg.norm): with dim an int, or dim None and A 1-d,
     vector_norm; with dim a pair, or dim None and A 2-d, matrix_norm; with ord and dim both
@@ -174,6 +179,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 # ---- cross, multi_dot ---------------------------------------------------------------------------
 
+@accepts_out
 def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along dim (default the last), inputs broadcast
     (torch.linalg.cross)."""
@@ -181,6 +187,7 @@ def cross(input, other, *, dim=-1):
     return _cross(a, b, dim=dim)
 
 
+@accepts_out
 def multi_dot(tensors):
     """The product of a chain of matrices (torch.linalg.multi_dot): the first may be a
     vector (a row), the last a vector (a column), and those dimensions are dropped."""

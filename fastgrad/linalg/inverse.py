@@ -17,7 +17,8 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, log, matmul
 from ..ops_shape import clone, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import float_matrix, mT, mt, same_ndim, singular_error, sum_to_shape, svd_of
+from ._common import (accepts_out, float_matrix, mT, mt, same_ndim, singular_error, sum_to_shape,
+                      svd_of)
 
 SlogdetResult = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 SlogdetResult.__doc__ = "The sign and ln|det| of slogdet (torch.return_types.slogdet)."
@@ -119,6 +120,7 @@ class Solve(Function):
 
 # ---- the public functions -----------------------------------------------------------------------
 
+@accepts_out
 def det(A):
     """The determinant of each square matrix of A (..., n, n) (torch.linalg.det)."""
     return Det.apply(float_matrix(A, "A", "linalg.det", square=True))
@@ -140,12 +142,14 @@ def logdet(A):
     return logabsdet + log(sign)  # ln(sign) adds 0, NaN or −inf, and has no gradient
 
 
+@accepts_out
 def inv(A):
     """The inverse of each square matrix of A (torch.linalg.inv); a singular matrix raises
     LinAlgError."""
     return Inv.apply(float_matrix(A, "A", "linalg.inv", square=True))
 
 
+@accepts_out
 def solve(A, B, *, left=True):
     """X with A X = B (left=True) or X A = B (left=False) (torch.linalg.solve). A is
     (..., n, n); B is (..., n, k), or a vector (..., n) when B is 1-d or has A's batch shape,
@@ -183,6 +187,7 @@ def solve(A, B, *, left=True):
     return squeeze(x, -1) if vector else x
 
 
+@accepts_out
 def matrix_power(A, n):
     """A multiplied by itself n times (torch.linalg.matrix_power): n = 0 gives the identity,
     a negative n powers of the inverse. Products by repeated squaring, so the gradient is

@@ -14,7 +14,8 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, matmul as _matmul
 from ..ops_reduce import sum as _sum
 from ..ops_shape import diagonal as _diagonal, movedim, reshape, stack
-from ._common import LinAlgError, float_matrix, mT, mt, same_ndim, sum_to_shape
+from ._common import (LinAlgError, accepts_out, float_matrix, mT, mt, same_ndim,
+                      sum_to_shape)
 from .decompositions import svdvals
 from .derived import matrix_norm
 from .inverse import inv, solve
@@ -60,6 +61,7 @@ class SolveTriangular(Function):
         return ga, sum_to_shape(gb, b_shape), None, None
 
 
+@accepts_out
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with A X = B (left=True) or X A = B, reading only A's upper (upper=True) or lower
     triangle, its diagonal taken as ones with unitriangular (torch.linalg.solve_triangular).
@@ -145,6 +147,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _diagonal(as_tensor_input(A, "A"), offset, dim1, dim2)
 
 
+@accepts_out
 def vecdot(x, y, *, dim=-1):
     """The dot product of vectors along dim, inputs broadcast (torch.linalg.vecdot)."""
     return _sum(as_tensor_input(x, "x") * as_tensor_input(y, "y"), dim)
@@ -166,6 +169,7 @@ def vander(x, N=None):
     return stack(columns, -1)
 
 
+@accepts_out
 def cond(A, p=None):
     """The condition number of each matrix in the norm p (torch.linalg.cond): p None or 2
     the ratio of the largest to the smallest singular value (−2 its inverse); 'fro', 'nuc',
@@ -183,6 +187,7 @@ def cond(A, p=None):
     return matrix_norm(a, p) * matrix_norm(inv(a), p)
 
 
+@accepts_out
 def tensorinv(A, ind=2):
     """The tensor B with tensordot(B, A, ind) the identity (torch.linalg.tensorinv): A's first
     ind dimensions against the rest, as an inverse of the matrix they make."""
@@ -198,6 +203,7 @@ def tensorinv(A, ind=2):
     return reshape(inv(reshape(a, (rows, cols))), right + left)
 
 
+@accepts_out
 def tensorsolve(A, B, dims=None):
     """X with tensordot(A, X, X.ndim) = B (torch.linalg.tensorsolve); dims: dimensions of A
     moved to the end first."""

@@ -477,3 +477,19 @@ def test_one_triangle_read_gradient_as_torch_for_a_non_symmetric_input(op):
         (out * L.tensor(w)).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, a, out: L.linalg.inv(a, out=out), lambda L, a, out: L.linalg.det(a, out=out),
+    lambda L, a, out: L.linalg.vector_norm(a, 3, dim=0, out=out),
+    lambda L, a, out: L.linalg.solve(a, a[0], out=out),
+    lambda L, a, out: L.linalg.matrix_norm(a, "nuc", out=out),
+], ids=["inv", "det", "vector_norm", "solve", "matrix_norm"])
+def test_out_keyword_as_torch(call):
+    a = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    t_out, f_out = torch.empty(0, dtype=torch.float64), fg.empty(0, dtype=fg.float64)
+    assert call(fg, fg.tensor(a), f_out) is f_out
+    call(torch, torch.tensor(a), t_out)
+    np.testing.assert_allclose(f_out.numpy(), t_out.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        call(fg, fg.tensor(a, requires_grad=True), fg.empty(0, dtype=fg.float64))
