@@ -3,7 +3,7 @@ matrix_power), each op's forward beside its local derivative, batched over leadi
 
 With out = op(A) and g the gradient arriving from above:
     det:    d det(A)/dA      = det(A)·A⁻ᵀ (the cofactor matrix, which stays finite when A is
-            singular, so it is computed from the SVD rather than from an inverse)
+            singular: there it is computed from the SVD rather than from an inverse)
     slogdet: d ln|det A|/dA  = A⁻ᵀ
     inv:    gA = −A⁻ᵀ g A⁻ᵀ
     solve:  X = A⁻¹B: gB = A⁻ᵀ g, gA = −gB Xᵀ
@@ -34,14 +34,28 @@ class Det(Function):
             return np.linalg.det(a)
 
     @staticmethod
-    def backward(ctx, g):  # d det/dA = cofactor matrix = det(U)det(Vh)·U·adj(S)·Vh
+    def backward(ctx, g):  # d det/dA = the cofactor matrix det(A)·A⁻ᵀ
         a, = ctx.saved_tensors
         return g[..., None, None] * _cofactors(a)
 
 
 def _cofactors(a):
-    """The cofactor matrix det(A)·A⁻ᵀ of each matrix, finite for singular A: from A = U S Vh,
-    it is det(U)det(Vh)·U·diag(Π of the other singular values)·Vh."""
+    """The cofactor matrix det(A)·A⁻ᵀ of each matrix: from the inverse where det(A) ≠ 0,
+    from the SVD where it is 0 (there A⁻¹ does not exist but the cofactors do)."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    d = np.linalg.det(flat)
+    out = np.empty_like(flat)
+    regular = d != 0
+    if regular.any():
+        out[regular] = d[regular, None, None] * mt(np.linalg.inv(flat[regular]))
+    if not regular.all():
+        out[~regular] = _cofactors_svd(flat[~regular])
+    return out.reshape(a.shape)
+
+
+def _cofactors_svd(a):
+    """det(A)·A⁻ᵀ for any A, singular included: from A = U S Vh it is
+    det(U)det(Vh)·U·diag(Π of the other singular values)·Vh."""
     u, s, vh = svd_of(a, "linalg.det (its gradient)")
     ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
     # the product of every singular value but the i-th, without dividing by a zero one
