@@ -60,6 +60,7 @@ from . import linalg
 # PyTorch's top-level linear-algebra names (this import also gives Tensor its det, svd, ...)
 from .linalg.aliases import (cholesky, cholesky_inverse, cholesky_solve, det, inverse_ as inverse,
                              logdet, matrix_exp, matrix_power, pinverse, qr, slogdet, svd)
+from .linalg.lu import lu_unpack
 # the in-place forms as functions, as torch.exp_(t)
 from .ops_math import (abs_, acos_, arccos_, arcsin_, arctan_, asin_, atan_, ceil_, clamp_,
                        clamp_max_, clamp_min_, clip_, cos_, cosh_, detach_, erf_, exp2_, exp_,
@@ -127,4 +128,4 @@ __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is
            "scatter_add", "select", "unbind", "bincount", "bucketize", "histc", "searchsorted",
            "unique_consecutive", "linalg", "cholesky", "det", "inverse", "logdet",
            "matrix_power", "pinverse", "qr", "slogdet", "svd", "matrix_exp", "cholesky_solve",
-           "cholesky_inverse"]
+           "cholesky_inverse", "lu_unpack"]

@@ -3,7 +3,7 @@ leading dimensions, with gradients where PyTorch has them.
 
 NumPy's LAPACK computes the factorizations; each op's local derivative sits beside its forward
 (inverse.py: det, slogdet, inv, solve; decompositions.py: cholesky, qr, eigh, svd; derived.py:
-pinv and the ops built from others; more.py: solve_triangular, matrix_exp and the smaller
+pinv and the ops built from others; lu.py: lu, lu_factor, lu_solve; more.py: solve_triangular, matrix_exp and the smaller
 ones). A singular or indefinite matrix raises LinAlgError. The functions of one output
 take PyTorch's out=.
 """
@@ -13,6 +13,7 @@ from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from .derived import (cross, lstsq, matrix_norm, matrix_rank, multi_dot, norm, pinv,
                       vector_norm)
 from .inverse import det, inv, matrix_power, slogdet, solve
+from .lu import lu, lu_factor, lu_solve
 from .more import (cond, diagonal, matmul, matrix_exp, solve_triangular, tensorinv, tensorsolve,
                    vander, vecdot)
 
@@ -20,4 +21,4 @@ __all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "svd", "svdvals", "vector_norm", "cond", "diagonal", "matmul",
            "matrix_exp", "solve_triangular", "tensorinv", "tensorsolve", "vander", "vecdot",
-           "cholesky_ex", "inv_ex", "solve_ex"]
+           "cholesky_ex", "inv_ex", "solve_ex", "lu", "lu_factor", "lu_solve"]

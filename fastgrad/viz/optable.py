@@ -139,6 +139,7 @@ OPS = {
     "SolveTriangular": ("X = T⁻¹B, T a triangle of A", ("that triangle of −T⁻ᵀ g Xᵀ",
                                                         "T⁻ᵀ g")),
     "MatrixExp": ("exp(A) = Σ Aᵏ/k!", ("the upper-right block of exp([[Aᵀ, g], [0, Aᵀ]])",)),
+    "LU": ("P, L, U with A = P L U", ("P L⁻ᵀ (tril(Lᵀ gL, −1) + triu(gU Uᵀ)) U⁻ᵀ (square A)",)),
     "Pinv": ("A⁺", ("−A⁺ᵀ g A⁺ᵀ + (I − A A⁺) gᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ gᵀ (I − A⁺ A)",)),
     # ---- a dense layer (one layer of a fused run: fastgrad/functions/dense.py)
     "Linear": ("x Wᵀ + b", ("g W", "gᵀ x", "Σ over the batch of g")),
@@ -260,7 +261,7 @@ _ARGS = {"MatMul": ("A", "B"), "Linear": ("x", "W", "b"), "Clamp": ("a", "lo", "
          "PReLUFunction": ("x", "w"), "EmbeddingFunction": ("W",)}
 _ARGS["Lerp"] = ("a", "b", "w")  # lerp(input, end, weight)
 _ARGS.update({name: ("A",) for name in ("Det", "LogAbsDet", "Inv", "Cholesky", "QR", "Eigh",
-                                        "SVD", "Pinv", "MatrixExp")})
+                                        "SVD", "Pinv", "MatrixExp", "LU")})
 _ARGS["Solve"] = _ARGS["SolveTriangular"] = ("A", "B")
 _ARGS.update({"GaussianNLLFunction": ("x", "t", "var"), "MarginRankingFunction": ("a", "b", "y"),
               "CosineEmbeddingFunction": ("a", "b", "y"), "SoftMarginFunction": ("x", "y"),

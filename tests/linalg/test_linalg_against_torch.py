@@ -127,6 +127,22 @@ CASES = [
      [(6, 6), (2, 3)]),
     ("tensorsolve_dims", lambda L, a, b: L.linalg.tensorsolve(well(L, a).reshape(6, 2, 3), b,
                                                              dims=(0,)), [(6, 6), (2, 3)]),
+    ("lu_square", lambda L, a: tuple(L.linalg.lu(a))[1:], [(2, 4, 4)]),
+    ("lu_wide", lambda L, a: tuple(L.linalg.lu(a))[1:], [(3, 5)]),
+    ("lu_tall", lambda L, a: tuple(L.linalg.lu(a))[1:], [(2, 5, 3)]),
+    ("lu_factor", lambda L, a: L.linalg.lu_factor(a)[0], [(4, 4)]),
+    ("lu_factor_tall", lambda L, a: L.linalg.lu_factor(a)[0], [(5, 3)]),
+    ("lu_factor_wide", lambda L, a: L.linalg.lu_factor(a)[0], [(2, 3, 5)]),
+    ("lu_solve", lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(well(L, a)), b),
+     [(2, 4, 4), (2, 4, 3)]),
+    ("lu_solve_adjoint", lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(well(L, a)), b,
+                                                          adjoint=True), [(4, 4), (4, 2)]),
+    ("lu_solve_right", lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(well(L, a)), b,
+                                                        left=False), [(3, 3), (2, 3)]),
+    ("lu_solve_right_adjoint",
+     lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(well(L, a)), b, left=False,
+                                       adjoint=True), [(3, 3), (2, 3)]),
+    ("lu_unpack", lambda L, a: tuple(L.lu_unpack(*L.linalg.lu_factor(a)))[1:], [(2, 4, 3)]),
     # the top-level names and Tensor methods
     ("fn_det", lambda L, a: L.det(a), [(3, 3)]),
     ("fn_inverse", lambda L, a: L.inverse(well(L, a)), [(2, 3, 3)]),
@@ -387,8 +403,10 @@ def test_empty_batches_and_matrices_give_torch_shapes_and_values(call, shape):
 def test_public_names_and_methods_have_docstrings():
     import inspect
 
-    from fastgrad.linalg import _common, aliases, checked, decompositions, derived, inverse, more
-    for module in (fg.linalg, _common, aliases, checked, decompositions, derived, inverse, more):
+    from fastgrad.linalg import (_common, aliases, checked, decompositions, derived, inverse, lu,
+                                 more)
+    for module in (fg.linalg, _common, aliases, checked, decompositions, derived, inverse, lu,
+                   more):
         assert module.__doc__
         missing = [name for name, obj in vars(module).items()
                    if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
@@ -514,3 +532,19 @@ def test_det_gradient_of_a_batch_mixing_singular_and_regular_matrices():
             step[i, j] = eps
             numeric[i, j] = (np.linalg.det(m + step) - np.linalg.det(m - step)) / (2 * eps)
     np.testing.assert_allclose(f.grad.numpy()[2, 1], w[2, 1] * numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 5), (5, 3)])
+def test_lu_permutation_and_pivots_as_torch(shape):
+    a = rng.standard_normal(shape)
+    p, _, _ = fg.linalg.lu(fg.tensor(a))
+    tp, _, _ = torch.linalg.lu(torch.tensor(a))
+    np.testing.assert_array_equal(p.numpy(), tp.numpy())
+    piv, tpiv = fg.linalg.lu_factor(fg.tensor(a)).pivots, torch.linalg.lu_factor(
+        torch.tensor(a)).pivots
+    assert piv.numpy().dtype == np.int32
+    np.testing.assert_array_equal(piv.numpy(), tpiv.numpy())
+    unpacked = fg.lu_unpack(*fg.linalg.lu_factor(fg.tensor(a)))
+    np.testing.assert_array_equal(unpacked.P.numpy(), tp.numpy())
+    with pytest.raises(ValueError, match="pivots"):
+        fg.linalg.lu_solve(fg.tensor(a), fg.tensor(np.zeros(2, dtype=np.int32)), fg.tensor(a))
