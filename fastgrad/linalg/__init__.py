@@ -1,11 +1,12 @@
 """fastgrad.linalg: PyTorch's torch.linalg for float32 and float64 tensors, batched over
 leading dimensions, with gradients where PyTorch has them.
 
-NumPy's LAPACK computes the factorizations; each op's local derivative sits beside its forward
-(inverse.py: det, slogdet, inv, solve; decompositions.py: cholesky, qr, eigh, svd; derived.py:
-pinv and the ops built from others; lu.py: lu, lu_factor, lu_solve; more.py: solve_triangular, matrix_exp and the smaller
-ones). A singular or indefinite matrix raises LinAlgError. The functions of one output
-take PyTorch's out=.
+NumPy's LAPACK computes the factorizations (LU is written here); each op's local derivative
+sits beside its forward (inverse.py: det, slogdet, inv, solve; decompositions.py: cholesky, qr,
+eigh, svd; lu.py: lu, lu_factor, lu_solve; derived.py: pinv and the ops built from others;
+more.py: solve_triangular, matrix_exp and the smaller ones; checked.py: the *_ex variants). A
+singular or indefinite matrix raises LinAlgError. The functions of one output take PyTorch's
+out=.
 """
 from ._common import LinAlgError
 from .checked import cholesky_ex, inv_ex, solve_ex

@@ -32,7 +32,7 @@ def _eliminate(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    lu = np.array(a, dtype=a.dtype).reshape((-1, m, n))
+    lu = np.array(a, dtype=a.dtype).reshape((int(np.prod(batch)), m, n))  # batch may be empty
     rows = np.arange(len(lu))
     perm = np.tile(np.arange(m), (len(lu), 1))
     pivots = np.zeros((len(lu), k), dtype=np.int32)
@@ -147,7 +147,7 @@ def _perm_from_pivots(pivots, m):
     piv = np.asarray(pivots, dtype=np.int64) - 1
     batch = piv.shape[:-1]
     perm = np.tile(np.arange(m), (int(np.prod(batch)), 1))
-    flat = piv.reshape((-1, piv.shape[-1]))
+    flat = piv.reshape((len(perm), piv.shape[-1]))
     rows = np.arange(len(perm))
     for j in range(flat.shape[-1]):
         p = flat[:, j]

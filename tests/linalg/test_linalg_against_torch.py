@@ -548,3 +548,13 @@ def test_lu_permutation_and_pivots_as_torch(shape):
     np.testing.assert_array_equal(unpacked.P.numpy(), tp.numpy())
     with pytest.raises(ValueError, match="pivots"):
         fg.linalg.lu_solve(fg.tensor(a), fg.tensor(np.zeros(2, dtype=np.int32)), fg.tensor(a))
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0), (3, 3)])
+def test_lu_of_empty_and_singular_input_as_torch(shape):
+    a = np.zeros(shape) if 0 in shape else np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0],
+                                                       [1.0, 1.0, 1.0]])
+    f, t = fg.linalg.lu_factor(fg.tensor(a)), torch.linalg.lu_factor(torch.tensor(a))
+    assert tuple(f.LU.shape) == tuple(t.LU.shape)
+    np.testing.assert_allclose(f.LU.numpy(), t.LU.numpy(), atol=1e-15)
+    np.testing.assert_array_equal(f.pivots.numpy(), t.pivots.numpy())
