@@ -17,7 +17,7 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, matmul
 from ..ops_shape import cat, transpose, tril, triu
 from ..tensor import Tensor
-from ._common import accepts_out, float_matrix, mT, mt, pack, unpack
+from ._common import LinAlgError, accepts_out, float_matrix, mT, mt, pack, unpack
 from .more import solve_triangular
 
 LUResult = collections.namedtuple("lu", ["P", "L", "U"])
@@ -138,7 +138,15 @@ def lu_factor(A, *, pivot=True):
         upper = cat([upper, Tensor(np.zeros(batch + (m - k, n), dtype=a.dtype))], -2)
     elif n > m:
         strict = cat([strict, Tensor(np.zeros(batch + (m, n - k), dtype=a.dtype))], -1)
-    pivots = _eliminate(a._data)[2]
+    lu_data, _, pivots = _eliminate(a._data)
+    zero = np.diagonal(lu_data, axis1=-2, axis2=-1) == 0
+    if zero.any():  # as PyTorch: lu_solve with it would divide by zero
+        per_matrix = zero.reshape((-1, k))
+        first = per_matrix[per_matrix.any(axis=1)][0]  # the first matrix with a zero in U
+        i = int(np.argmax(first)) + 1
+        raise LinAlgError(f"linalg.lu_factor: U[{i},{i}] of the input A (or one of the batch) "
+                          "is zero, so A is singular and lu_solve would divide by zero; "
+                          "linalg.lu factors it all the same")
     return LUFactorResult(strict + upper, Tensor(pivots))
 
 
