@@ -9,6 +9,7 @@
 #include "gemm_transpose_avx.h"
 
 #define MR 8
+#define TALL_MR 12 /* 24 accumulators, 2 for B, 1 broadcast: 27 of 32 registers */
 
 /* ---- float ---- */
 #define T float
