@@ -183,15 +183,16 @@ void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, co
 
 /* Packs nc runs that are contiguous down k (run j at B + j*csb) into W-wide panels of kc rows,
  * panel[k*W + j], by in-register transposes of TB x TB blocks (several times faster than
- * strided scalar copies). A panel's runs past nc repeat its run 0: the micro-kernel masks
- * those columns of B and never reads those rows of A. */
+ * strided scalar copies). A panel's runs past nc, up to a whole block, repeat its run 0; its
+ * blocks wholly past nc are left unwritten (a 10-wide layer packs 16 columns, not 32): the
+ * micro-kernel masks those columns of B and never reads those rows of A. */
 static inline __attribute__((always_inline)) void
 PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W)
 {
     for (fg_idx j0 = 0; j0 < nc; j0 += W) {
         const fg_idx nr = nc - j0 < W ? nc - j0 : W;
         T *d = Bp + j0 * kc;
-        for (fg_idx jb = 0; jb < W; jb += TB) {
+        for (fg_idx jb = 0; jb < nr; jb += TB) {
             const T *rows[TB];
             for (int j = 0; j < TB; j++)
                 rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
