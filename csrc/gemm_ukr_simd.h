@@ -47,25 +47,14 @@ ROW_FN(V x0, V x1, T *cr, int full, const MASK *m, const V *bias, const EP *ep)
     }
 }
 
-/* Row i of A at step k, addressed from two moving pointers (rows 0 and 7) and three row
- * strides in bytes, each row one x86 base + index * {1, 2, 4} operand: a register per row's
- * offset would not leave enough for a 12-row tile, and GCC would spill them inside the k loop. */
-#define FG_AROW0 a0
-#define FG_AROW1 (a0 + r1)
-#define FG_AROW2 (a0 + 2 * r1)
-#define FG_AROW3 (a0 + r3)
-#define FG_AROW4 (a0 + 4 * r1)
-#define FG_AROW5 (a0 + r5)
-#define FG_AROW6 (a0 + 2 * r3)
-#define FG_AROW7 a7
-#define FG_AROW8 (a7 + r1)
-#define FG_AROW9 (a7 + 2 * r1)
-#define FG_AROW10 (a7 + r3)
-#define FG_AROW11 (a7 + 4 * r1)
-#define FG_A(i) (*(const T *)FG_AROW##i)
+/* Row i of A at step k. Rows 8..11 of a tall tile come from a second moving pointer with the
+ * same offsets as rows 0..3: a register per row's offset would not leave enough for a 12-row
+ * tile, and GCC would spill them inside the k loop. Rows 0..7 are addressed as they always
+ * were, so the packed path's 8-row tiles compile to the same loop. */
+#define FG_A(i) ((i) < 8 ? A[(i) * rsa] : a8[((i) - 8) * rsa])
 #define FG_NEXT_K \
-    a0 += ck; \
-    a7 += ck; \
+    A += csa; \
+    a8 += csa; \
     B += rsb;
 
 /* The accumulators are named variables, not an array: GCC otherwise keeps a memory copy of
@@ -98,9 +87,7 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
       c50 = V_ZERO(), c51 = V_ZERO(), c60 = V_ZERO(), c61 = V_ZERO(), c70 = V_ZERO(),
       c71 = V_ZERO(), c80 = V_ZERO(), c81 = V_ZERO(), c90 = V_ZERO(), c91 = V_ZERO(),
       c100 = V_ZERO(), c101 = V_ZERO(), c110 = V_ZERO(), c111 = V_ZERO(); /* rows 10, 11 */
-    const fg_idx r1 = rsa * (fg_idx)sizeof(T), r3 = 3 * r1, r5 = 5 * r1,
-                 ck = csa * (fg_idx)sizeof(T);
-    const char *a0 = (const char *)A, *a7 = a0 + 7 * r1;
+    const T *a8 = A + (mr > 8 ? 8 * rsa : 0); /* not past A's rows when there are none */
     MASK m[NV];
     const int full = nr == NR;
     for (int v = 0; v < NV; v++) {
@@ -144,18 +131,6 @@ TILE_FN(const int mr, fg_idx kc, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, 
 }
 #undef FG_ROW_FMA
 #undef FG_ALL_ROWS
-#undef FG_AROW0
-#undef FG_AROW1
-#undef FG_AROW2
-#undef FG_AROW3
-#undef FG_AROW4
-#undef FG_AROW5
-#undef FG_AROW6
-#undef FG_AROW7
-#undef FG_AROW8
-#undef FG_AROW9
-#undef FG_AROW10
-#undef FG_AROW11
 #undef FG_A
 #undef FG_NEXT_K
 #undef FG_ROW_FMA1
