@@ -158,16 +158,18 @@ void UKR(fg_idx kc, fg_idx mr, fg_idx nr, const T *A, fg_idx rsa, fg_idx csa, co
 
 /* Packs nc runs that are contiguous down k (run j at B + j*csb) into W-wide panels of kc rows,
  * panel[k*W + j], by in-register transposes of TB x TB blocks (several times faster than
- * strided scalar copies). A panel's runs past nc, up to a whole block, repeat its run 0; its
- * blocks wholly past nc are left unwritten (a 10-wide layer packs 16 columns, not 32): the
- * micro-kernel masks those columns of B and never reads those rows of A. */
+ * strided scalar copies). A panel's runs past nc repeat its run 0: the micro-kernel masks
+ * those columns of B and never reads those rows of A. With skip_empty, blocks wholly past nc
+ * are left unwritten (a 10-wide layer's W packs 16 columns, not 32); without it, the block
+ * loop keeps a constant bound (A's slivers are one block wide). */
 static inline __attribute__((always_inline)) void
-PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W)
+PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W,
+        const int skip_empty)
 {
     for (fg_idx j0 = 0; j0 < nc; j0 += W) {
         const fg_idx nr = nc - j0 < W ? nc - j0 : W;
         T *d = Bp + j0 * kc;
-        for (fg_idx jb = 0; jb < nr; jb += TB) {
+        for (fg_idx jb = 0; jb < (skip_empty ? nr : W); jb += TB) {
             const T *rows[TB];
             for (int j = 0; j < TB; j++)
                 rows[j] = B + (j0 + (jb + j < nr ? jb + j : 0)) * csb;
@@ -184,7 +186,7 @@ PACK_TR(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp, const fg_idx W)
 /* A transposed B (B(k, j) = B[k + j*csb], the dense layer's W) into NR-wide panels. */
 void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
 {
-    PACK_TR(kc, nc, B, csb, Bp, NR);
+    PACK_TR(kc, nc, B, csb, Bp, NR, 1);
 }
 
 #if MR % TB == 0
@@ -192,7 +194,7 @@ void PACKT(fg_idx kc, fg_idx nc, const T *B, fg_idx csb, T *Bp)
  * the same transpose, with slivers MR wide. */
 void PACKA(fg_idx kc, fg_idx mc, const T *A, fg_idx rsa, T *Ap)
 {
-    PACK_TR(kc, mc, A, rsa, Ap, MR);
+    PACK_TR(kc, mc, A, rsa, Ap, MR, 0);
 }
 #endif
 
