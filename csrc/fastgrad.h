@@ -132,7 +132,7 @@ const char *fg_isa_name(void);    /* "avx512", "avx2" or "generic": the GEMM pat
  * (returns 0). For tests and benchmarks; a GEMM already running keeps the path it started with. */
 int fg_set_isa(const char *name);
 /* The active path's blocking for a type of `itemsize` bytes: MR, NR, KC, MC, NC. */
-void fg_gemm_blocking(int itemsize, fg_idx out[5]);
+void fg_gemm_blocking(int itemsize, fg_idx out[6]);
 
 /* ==== Between the kernel files: what they share and the binding does not call ==== */
 /* ---- GEMM micro-kernels and the per-ISA dispatch table (gemm_dispatch.c) ------------------ */
@@ -155,7 +155,9 @@ typedef void (*fg_ukr_f64)(fg_idx kc, fg_idx mr, fg_idx nr, const double *A, fg_
 
 /* Register tile and cache blocking of one type on one ISA: KC rows of K per packed slice,
  * MC rows of A per packed block, NC columns of B per packed panel. */
-typedef struct { fg_idx mr, nr, kc, mc, nc; } fg_blocking;
+/* mr x nr tiles on the packed path; mr_direct rows (<= the micro-kernel's tallest tile) on
+ * the direct path, where A is read in place and no sliver width ties the tile to MR. */
+typedef struct { fg_idx mr, nr, kc, mc, nc, mr_direct; } fg_blocking;
 
 /* Packs a transposed B (B(k, j) = B[k + j*csb]) into NR-wide panels of kc rows, as the
  * micro-kernel reads them; columns past nc hold junk it never uses. The same signature packs

@@ -1,5 +1,6 @@
 /* gemm_avx512.c: AVX-512 micro-kernels, 8 x 32 floats and 8 x 16 doubles (16 zmm accumulators,
- * 2 for B, 1 broadcast: room to spare in 32 registers), and dot-product kernels (one zmm of
+ * 2 for B, 1 broadcast) and, for the direct path's small products, up to 12 rows (24
+ * accumulators: 27 of the 32 registers), and dot-product kernels (one zmm of
  * partial sums per output, up to 4 rows of A x 4 rows of W a pass: 16 accumulators), and
  * the transposing packs (a transposed B into panels, a row-major A into slivers).
  * Compiled with -mavx512f... by setup.py and only ever called after gemm_dispatch.c has seen
@@ -9,6 +10,7 @@
 #include "gemm_transpose_avx.h"
 
 #define MR 8
+#define TALL_MR 12
 
 /* ---- float ---- */
 #define T float

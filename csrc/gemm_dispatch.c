@@ -21,14 +21,14 @@
 static const fg_gemm_isa fg_isas[] = {
 #if defined(FG_HAVE_X86)
     {"avx512", fg_ukr_avx512_f32, fg_ukr_avx512_f64,
-     {8, 32, 512, 192, 2048}, {8, 16, 512, 192, 1024}, fg_packt_avx512_f32, fg_packt_avx512_f64,
+     {8, 32, 512, 192, 2048, 12}, {8, 16, 512, 192, 1024, 12}, fg_packt_avx512_f32, fg_packt_avx512_f64,
      fg_packa_avx512_f32, fg_packa_avx512_f64, fg_dot_avx512_f32, fg_dot_avx512_f64},
     {"avx2", fg_ukr_avx2_f32, fg_ukr_avx2_f64,
-     {6, 16, 256, 144, 4080}, {6, 8, 256, 72, 2040}, fg_packt_avx2_f32, fg_packt_avx2_f64,
+     {6, 16, 256, 144, 4080, 6}, {6, 8, 256, 72, 2040, 6}, fg_packt_avx2_f32, fg_packt_avx2_f64,
      NULL, NULL, fg_dot_avx2_f32, fg_dot_avx2_f64},
 #endif
     {"generic", fg_ukr_generic_f32, fg_ukr_generic_f64,
-     {4, 8, 256, 128, 2048}, {4, 4, 256, 128, 1024}, NULL, NULL, NULL, NULL, fg_dot_generic_f32,
+     {4, 8, 256, 128, 2048, 4}, {4, 4, 256, 128, 1024, 4}, NULL, NULL, NULL, NULL, fg_dot_generic_f32,
      fg_dot_generic_f64},
 };
 #define FG_N_ISAS ((int)(sizeof fg_isas / sizeof fg_isas[0]))
@@ -89,7 +89,7 @@ int fg_set_isa(const char *name)
     return 1;
 }
 
-void fg_gemm_blocking(int itemsize, fg_idx out[5])
+void fg_gemm_blocking(int itemsize, fg_idx out[6])
 {
     const fg_gemm_isa *isa = fg_gemm_active();
     const fg_blocking *b = itemsize == 4 ? &isa->blk_f32 : &isa->blk_f64;
@@ -98,4 +98,5 @@ void fg_gemm_blocking(int itemsize, fg_idx out[5])
     out[2] = b->kc;
     out[3] = b->mc;
     out[4] = b->nc;
+    out[5] = b->mr_direct;
 }

@@ -315,6 +315,7 @@ void FG_NAME(fg_gemm_tiles)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K
     g.packt = rsb == 1 ? isa->FG_NAME(packt) : NULL;
     g.packa = csa == 1 ? isa->FG_NAME(packa) : NULL;
     if (K <= 0) {
+        g.blk.mr = g.blk.mr_direct;
         /* Empty product: C = beta * C (then the epilogue), through the kernel with kc = 0. */
         g.direct = 1;
         g.split_n = 0;
@@ -328,6 +329,12 @@ void FG_NAME(fg_gemm_tiles)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K
      * A's rows; otherwise B would stream from memory once per sliver of A (KERNEL-NOTES). */
     g.direct = b_bytes <= FG_L2_BYTES
                || (M <= 256 && csb != 1 && (size_t)M * (size_t)K * sizeof(T) <= FG_L2_BYTES / 2);
+    /* Direct tiles run over all of K and read A in place, so they may be taller than the packed
+     * path's slivers: on small products (32-row batches) each tile's fixed cost (zeroing,
+     * epilogue, call) is then paid less often. An element's sum is the same k-ordered chain of
+     * FMAs in any tile, so the height changes no bits. */
+    if (g.direct)
+        g.blk.mr = g.blk.mr_direct;
     const double flops = 2.0 * (double)M * (double)N * (double)K;
     int n = (int)(flops / FG_FLOPS_PER_THREAD);
     const fg_idx n_tiles = (N + g.blk.nr - 1) / g.blk.nr, m_tiles = (M + g.blk.mr - 1) / g.blk.mr;

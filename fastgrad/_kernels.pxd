@@ -93,4 +93,4 @@ cdef extern from "fastgrad.h" nogil:
     int fg_get_num_threads()
     const char *fg_isa_name()
     int fg_set_isa(const char *name)
-    void fg_gemm_blocking(int itemsize, fg_idx out[5])
+    void fg_gemm_blocking(int itemsize, fg_idx out[6])

@@ -1353,14 +1353,16 @@ def set_isa(name):
 
 
 def gemm_blocking(dtype):
-    """The active GEMM path's blocking for float32 or float64: dict of MR, NR, KC, MC, NC."""
+    """The active GEMM path's blocking for float32 or float64: dict of MR, NR, KC, MC, NC and
+    MR_DIRECT (the tile height of the direct path, which reads small operands in place)."""
     import numpy as np
     dt = np.dtype(dtype)
     if dt != np.float32 and dt != np.float64:
         raise TypeError(f"gemm_blocking: dtype must be float32 or float64, got {dt}")
-    cdef fg_idx out[5]
+    cdef fg_idx out[6]
     fg_gemm_blocking(<int>dt.itemsize, out)
-    return {"MR": out[0], "NR": out[1], "KC": out[2], "MC": out[3], "NC": out[4]}
+    return {"MR": out[0], "NR": out[1], "KC": out[2], "MC": out[3], "NC": out[4],
+            "MR_DIRECT": out[5]}
 
 
 # ---- softmax ----------------------------------------------------------------------------------

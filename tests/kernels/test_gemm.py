@@ -99,16 +99,59 @@ def blocking(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_register_tile_edges_direct_path(isa, dtype):
-    """Small products take the direct path: every M around MR and N around NR and around
-    one vector (NR / 2, where a tile drops its second vector), with and without a transposed
-    B (which the direct path packs), beta 0 and 1."""
-    MR, NR, _, _, _ = blocking(dtype)
+    """Small products take the direct path: every M around its tile height (MR_DIRECT) and N
+    around NR and around one vector (NR / 2, where a tile drops its second vector), with and
+    without a transposed B (which the direct path packs), beta 0 and 1."""
+    MR, NR = K.gemm_blocking(dtype)["MR_DIRECT"], blocking(dtype)[1]
     r = np.random.default_rng(1)
     for M in (1, MR - 1, MR, MR + 1, 2 * MR + 1):
         for N in (1, NR // 2 - 1, NR // 2, NR // 2 + 1, NR - 1, NR, NR + 1, 2 * NR - 1):
             for Kd, tb, beta in ((1, False, 0.0), (17, True, 1.0), (33, False, 1.0)):
                 check_gemm(operand(r, M, Kd, dtype, False, 1), operand(r, Kd, N, dtype, tb, 1),
                            1.0, beta, seed=M * 100 + N)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_products_every_edge(isa, dtype):
+    """The direct path's tall tiles on small products (a batch of 32 through 64-128-10 layers
+    and their backward): every M = 1..40 against every N = 1..33, K cycling through 1..70,
+    each operand row-major, transposed or strided in turn, beta 0 and 1; then every K = 1..70
+    on the shapes of that training step (dY^T X has K = 32, dY W has K = 10)."""
+    assert K.gemm_blocking(dtype)["MR_DIRECT"] >= K.gemm_blocking(dtype)["MR"]
+    r = np.random.default_rng(9)
+    ks = (1, 2, 7, 10, 16, 31, 32, 33, 64, 70)
+    i = 0
+    for M in range(1, 41):
+        for N in range(1, 34):
+            i += 1
+            Kd, ta, tb = ks[i % len(ks)], i % 3 == 1, i % 4 == 2
+            check_gemm(operand(r, M, Kd, dtype, ta, 1 + (i % 5 == 0)),
+                       operand(r, Kd, N, dtype, tb, 1 + (i % 7 == 0)),
+                       1.0 if i % 2 else -0.5, 0.0 if i % 3 else 1.0, seed=i)
+    for Kd in range(1, 71):
+        for M, N, ta, tb in ((32, 128, False, True), (32, 10, False, True),
+                             (10, 128, True, False), (128, 64, True, False), (13, 33, True, True)):
+            check_gemm(operand(r, M, Kd, dtype, ta, 1), operand(r, Kd, N, dtype, tb, 1),
+                       1.0, 0.0, seed=Kd)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_dense_layer_tall_tiles(isa, dtype):
+    """The fused epilogue (bias, ReLU in registers) on every row of a tall tile: the dense
+    layer at M = 1..40 rows, 10 and 33 outputs, against float64 NumPy."""
+    r = np.random.default_rng(10)
+    for M in range(1, 41):
+        for N, Kd in ((10, 128), (33, 17)):
+            X = r.standard_normal((M, Kd)).astype(dtype)
+            W = r.standard_normal((N, Kd)).astype(dtype)
+            b = r.standard_normal(N).astype(dtype)
+            z = X.astype(np.float64) @ W.astype(np.float64).T + b
+            scale = np.abs(X.astype(np.float64)) @ np.abs(W.astype(np.float64)).T + np.abs(b)
+            Z, Y = np.full((M, N), np.nan, dtype), np.full((M, N), np.nan, dtype)
+            K.dense_forward(X, W, b, K.ACT_RELU, 0.0, Z, Y)
+            bound = 2 * (Kd + 3) * UNIT_ROUNDOFF[dtype] * scale
+            assert np.all(np.abs(Z - z) <= bound), (M, N)
+            assert np.all(np.abs(Y - np.maximum(z, 0)) <= bound), (M, N)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
