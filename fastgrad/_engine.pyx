@@ -36,7 +36,7 @@ from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
 
 import numpy as np
 
-from . import _grad_mode, _kernels
+from . import _final_callbacks, _grad_mode, _kernels
 from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
@@ -541,6 +541,54 @@ def run_backward(root, gradient, bint retain_graph):
     finally:
         _mode.enabled = recording
         PyThread_tss_set(&_walk_key, outer)
+
+
+def backward(self, gradient=None, retain_graph=False):
+    """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=):
+    Tensor.backward, compiled as every step calls it. gradient defaults to 1 for a tensor of
+    one element; it is taken in self's dtype, as PyTorch does."""
+    if not self.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad "
+                           "(did the graph get built under no_grad, or from detached data?)")
+    data = self._data
+    cdef cnp.ndarray one
+    if gradient is None:
+        if cnp.PyArray_SIZE(<cnp.ndarray?>data) != 1:
+            raise RuntimeError("backward() without a gradient needs a scalar output; got "
+                               f"shape {self.shape}")
+        if cnp.PyArray_NDIM(data) == 0 and cnp.PyArray_TYPE(data) == cnp.NPY_FLOAT32:
+            one = cnp.PyArray_EMPTY(0, NULL, cnp.NPY_FLOAT32, 0)  # a training step's loss
+            (<float *>cnp.PyArray_DATA(one))[0] = 1
+            gradient = one
+        elif cnp.PyArray_NDIM(data) == 0 and cnp.PyArray_TYPE(data) == cnp.NPY_FLOAT64:
+            one = cnp.PyArray_EMPTY(0, NULL, cnp.NPY_FLOAT64, 0)
+            (<double *>cnp.PyArray_DATA(one))[0] = 1
+            gradient = one
+        else:
+            gradient = (np.array(1, data.dtype) if cnp.PyArray_NDIM(data) == 0
+                        else np.ones(data.shape, data.dtype))
+    else:
+        gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
+        if gradient.dtype.kind not in "biuf":
+            raise TypeError("backward(gradient): the gradient must hold real numbers, got "
+                            f"dtype {gradient.dtype}")
+        if gradient.shape != data.shape:
+            raise ValueError(f"backward(gradient): gradient shape {gradient.shape} does not "
+                             f"match tensor shape {data.shape}")
+        gradient = gradient.astype(data.dtype, copy=False)
+    if self.grad_fn is None:
+        accumulate_leaf(self, _run_hooks(self, gradient))
+        return
+    if not _final_callbacks.active:
+        run_backward(self, gradient, retain_graph)
+        return
+    _final_callbacks.begin()
+    ran_to_end = False
+    try:
+        run_backward(self, gradient, retain_graph)
+        ran_to_end = True
+    finally:
+        _final_callbacks.finish(ran_to_end)  # e.g. DistributedDataParallel's averaging
 
 
 cdef _release_swallowed(list fused):

@@ -11,7 +11,7 @@ Storage: a tensor keeps its values in the NumPy array `_data` and its gradient i
 `_grad` (or None). The engine, the optimizers and the kernels read and write those arrays.
 Users see them as PyTorch shows them: `t.data` and `t.grad` are Tensors sharing that memory.
 """
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -222,39 +222,9 @@ class Tensor:
         return _HookHandle(self._hooks, hook)
 
     # ---- the chain rule -----------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
-        """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=)."""
-        if not self.requires_grad:
-            raise RuntimeError("backward() on a tensor that does not require grad "
-                               "(did the graph get built under no_grad, or from detached data?)")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError("backward() without a gradient needs a scalar output; got "
-                                   f"shape {self.shape}")
-            gradient = (np.array(1, self._data.dtype) if self._data.ndim == 0
-                        else np.ones(self._data.shape, self._data.dtype))
-        else:
-            gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
-            if gradient.dtype.kind not in "biuf":
-                raise TypeError("backward(gradient): the gradient must hold real numbers, got "
-                                f"dtype {gradient.dtype}")
-            if gradient.shape != self._data.shape:
-                raise ValueError(f"backward(gradient): gradient shape {gradient.shape} does not "
-                                 f"match tensor shape {self._data.shape}")
-            gradient = gradient.astype(self._data.dtype, copy=False)
-        if self.grad_fn is None:
-            _engine.accumulate_leaf(self, _run_hooks(self, gradient))
-            return
-        if not _final_callbacks.active:
-            _engine.run_backward(self, gradient, retain_graph)
-            return
-        _final_callbacks.begin()
-        ran_to_end = False
-        try:
-            _engine.run_backward(self, gradient, retain_graph)
-            ran_to_end = True
-        finally:
-            _final_callbacks.finish(ran_to_end)  # e.g. DistributedDataParallel's averaging
+    if TYPE_CHECKING:  # compiled: _engine.backward, set below (every step calls it)
+        def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+            """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=)."""
 
     def _accumulate_grad(self, g):
         """.grad += g (a new array the first time); the caller holds the accumulation lock."""
@@ -1521,12 +1491,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
     return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor first)
+from . import _engine  # noqa: E402  (the engine and the ops need Tensor first)
 from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)
 Tensor.grad = _engine.GradAttribute()
+Tensor.backward = _engine.backward  # type: ignore[method-assign]
 for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.subtract, "__sub__"),
                                ("__imul__", np.multiply, "__mul__"),
                                ("__itruediv__", np.true_divide, "__truediv__")):
