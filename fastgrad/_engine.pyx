@@ -474,7 +474,7 @@ cdef class _Walk:
                 t._grad = None
 
 
-def run_backward(root, gradient, bint retain_graph):
+cpdef run_backward(root, gradient, bint retain_graph):
     """Propagates gradient (d out / d root) from root, a tensor made by an op, into every leaf
     it depends on: each node's backward turns the gradient of its output into those of its
     inputs, and a tensor reached along several paths gets their sum."""
