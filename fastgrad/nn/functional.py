@@ -19,7 +19,6 @@ from ..functions.normalization import BatchNormFunction, LayerNormFunction
 from . import _checks
 
 _check_reduction = _loss.check_reduction
-_INT64 = np.dtype(np.int64)
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
