@@ -70,7 +70,8 @@ ext = Extension(
 engine = Extension(
     "fastgrad._engine",
     sources=["fastgrad/_engine.pyx"],
-    include_dirs=[numpy.get_include()],
+    depends=["fastgrad/_kernels.pxd"],
+    include_dirs=["csrc", numpy.get_include()],  # the _kernels.pxd it cimports names fastgrad.h
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=compile_args,
     extra_link_args=link_args,

@@ -86,6 +86,9 @@ void fg_cross_entropy_f64(fg_idx M, fg_idx C, const double *X, const int64_t *ta
  * returns the sum of the squares, added in fg_sum's order. In place on pred or target is safe. */
 double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX);
 double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq, double *dX);
+/* y = dX s: a reduction's backward over a saved local derivative. */
+void fg_scale_f32(fg_idx n, const float *dX, float s, float *y);
+void fg_scale_f64(fg_idx n, const double *dX, double s, double *y);
 /* Deterministic sum of n elements (blocked pairwise, accumulated in double). */
 double fg_sum_f32(fg_idx n, const float *x);
 double fg_sum_f64(fg_idx n, const double *x);

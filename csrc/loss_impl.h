@@ -66,6 +66,15 @@ double FG_NAME(fg_mse)(fg_idx n, const T *pred, const T *target, T *sq, T *dX)
     return n > 0 ? FG_NAME(sq_pairwise)(n, pred, target, sq, dX) : 0.0;
 }
 
+/* The backward of a 'sum' or 'mean' reduction over a loss whose local derivative dX was saved
+ * at forward: y = dX s, s the upstream gradient (divided by the count for 'mean') already
+ * rounded to T, one multiply per element as NumPy's dX * s. */
+void FG_NAME(fg_scale)(fg_idx n, const T *dX, T s, T *y)
+{
+    for (fg_idx i = 0; i < n; i++)
+        y[i] = dX[i] * s;
+}
+
 /* Softmax cross-entropy, a block of rows at a time. With q = (1 - eps) onehot(t) + eps / C,
  *   loss = lse - sum_c q_c x_c = lse - (1 - eps) x_t - (eps / C) sum_c x_c,   dX = softmax - q.
  * The exps of a whole block (x - the row's max, all <= 0) are one flat loop that vectorises,

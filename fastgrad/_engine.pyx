@@ -19,6 +19,7 @@ threads calling backward() through shared parameters both land their contributio
 cimport cython
 cimport numpy as cnp
 from cpython.weakref cimport PyWeakref_NewRef
+from fastgrad._kernels cimport scaled
 
 cdef extern from "Python.h":
     ctypedef struct PyThreadState
@@ -35,7 +36,7 @@ from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
 
 import numpy as np
 
-from . import _grad_mode, _kernels
+from . import _final_callbacks, _grad_mode, _kernels
 from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
@@ -62,6 +63,9 @@ cdef class Context:
     # activation code and parameter, and the shape of the stack's input. Fields rather than
     # __dict__ entries, as every Linear of every step records one.
     cdef public object acts, params, x_shape
+    # What a loss node keeps besides its saved derivative (functions/loss.py): the reduction
+    # and the 'mean' denominator. Fields, as every step's loss records one.
+    cdef public object reduction, count
     cdef unsigned long long _saved_at  # the in-place epoch when forward saved its tensors
     cdef dict __dict__
 
@@ -79,6 +83,7 @@ cdef class Context:
         self._tensor_level = False
         self.swallowed = None
         self.acts = self.params = self.x_shape = None
+        self.reduction = self.count = None
         self._saved_at = _epoch
 
     @property
@@ -480,7 +485,7 @@ cdef class _Walk:
                 t._grad = None
 
 
-def run_backward(root, gradient, bint retain_graph, tuple inputs=None):
+cpdef run_backward(root, gradient, bint retain_graph, tuple inputs=None):
     """Propagates gradient (d out / d root) from root, a tensor made by an op, into every leaf
     it depends on: each node's backward turns the gradient of its output into those of its
     inputs, and a tensor reached along several paths gets their sum.
@@ -582,6 +587,77 @@ cdef tuple _leading_to(list order, set wanted):
         if id(t) in runs or id(t) in wanted:
             leads.add(id(t))
     return [t for t in order if id(t) in leads], runs
+
+
+def backward(self, gradient=None, retain_graph=False, create_graph=False, inputs=None):
+    """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=):
+    Tensor.backward, compiled as every step calls it. gradient defaults to 1 for a tensor of
+    one element; it is taken in self's dtype, as PyTorch does. With inputs (a tensor or a
+    sequence of them), only their .grad changes (autograd.backward)."""
+    if create_graph or inputs is not None:
+        from fastgrad.autograd import backward as backward_from
+        backward_from(self, gradient, retain_graph, create_graph, inputs)
+        return
+    gradient = seed_gradient(self, gradient)
+    if self.grad_fn is None:
+        accumulate_leaf(self, _run_hooks(self, gradient))
+        return
+    walk_from(self, gradient, retain_graph)
+
+
+cpdef object seed_gradient(t, gradient, what="backward()", arg="backward(gradient)"):
+    """The array the walk starts from at t: gradient checked and taken in t's dtype, or 1
+    when t holds one element and gradient is None. what and arg name the call and the
+    argument in errors (autograd.grad passes its own)."""
+    if not t.requires_grad:
+        raise RuntimeError(f"{what} on a tensor that does not require grad (did the graph get "
+                           "built under no_grad, or from detached data?)")
+    data = t._data
+    cdef cnp.ndarray one
+    if gradient is None:
+        if cnp.PyArray_SIZE(<cnp.ndarray?>data) != 1:
+            raise RuntimeError(f"{what} without a gradient needs a scalar output; got shape "
+                               f"{t.shape}")
+        if cnp.PyArray_NDIM(data) == 0 and cnp.PyArray_TYPE(data) == cnp.NPY_FLOAT32:
+            one = cnp.PyArray_EMPTY(0, NULL, cnp.NPY_FLOAT32, 0)  # a training step's loss
+            (<float *>cnp.PyArray_DATA(one))[0] = 1
+            return one
+        if cnp.PyArray_NDIM(data) == 0 and cnp.PyArray_TYPE(data) == cnp.NPY_FLOAT64:
+            one = cnp.PyArray_EMPTY(0, NULL, cnp.NPY_FLOAT64, 0)
+            (<double *>cnp.PyArray_DATA(one))[0] = 1
+            return one
+        return (np.array(1, data.dtype) if cnp.PyArray_NDIM(data) == 0
+                else np.ones(data.shape, data.dtype))
+    gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
+    if gradient.dtype.kind not in "biuf":
+        raise TypeError(f"{arg}: the gradient must hold real numbers, got dtype "
+                        f"{gradient.dtype}")
+    if gradient.shape != data.shape:
+        raise ValueError(f"{arg}: gradient shape {gradient.shape} does not match tensor "
+                         f"shape {data.shape}")
+    return gradient.astype(data.dtype, copy=False)
+
+
+cpdef walk_from(root, gradient, bint retain_graph):
+    """run_backward from root, inside a queue of final callbacks when some are in use
+    (DistributedDataParallel averages the gradients there once every one is in place)."""
+    if not _final_callbacks.active:
+        run_backward(root, gradient, retain_graph)
+        return
+    _final_callbacks.begin()
+    ran_to_end = False
+    try:
+        run_backward(root, gradient, retain_graph)
+        ran_to_end = True
+    finally:
+        _final_callbacks.finish(ran_to_end)
+
+
+def module_call(self, *args, **kwargs):
+    """module(*args, **kwargs): self.forward(*args, **kwargs), as nn.Module.__call__ (there
+    are no module hooks). Compiled as every layer of every step passes through it: about 600
+    machine instructions a call fewer than the same line as a Python method."""
+    return self.forward(*args, **kwargs)
 
 
 cdef _release_swallowed(list fused):
@@ -980,3 +1056,182 @@ def elementwise(x, name, param=0.0):
     if not isinstance(x, Tensor):
         x = Tensor(x)
     return activate(x, _ACT[name], float(param))
+
+
+# ---- the loss node --------------------------------------------------------------------------
+# The bookkeeping of functions/loss.py's MSEFunction and CrossEntropyFunction, compiled because
+# every step's loss passes through it. The maths is the binding's fused C passes: forward
+# (_kernels.mse, _kernels.cross_entropy) writes each element's local derivative beside the loss,
+# saved as the node's one array; backward only scales it by the upstream gradient
+# (_kernels.scaled, one multiply per element). mse_loss and cross_entropy_loss are the
+# functionals' entry points for the usual arguments: they record the node without apply's
+# generic loop over the arguments.
+
+cdef object _mse_function = None  # MSEFunction, registered by functions/loss.py
+cdef object _cross_entropy_function = None  # CrossEntropyFunction, the same
+cdef tuple _REDUCTIONS = ("mean", "sum", "none")
+cdef object _INT64_MIN = int(np.iinfo(np.int64).min), _INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def register_losses(mse, cross_entropy):
+    """Makes mse and cross_entropy (MSEFunction, CrossEntropyFunction) the ops whose nodes this
+    section records."""
+    global _mse_function, _cross_entropy_function
+    _mse_function, _cross_entropy_function = mse, cross_entropy
+
+
+cdef object _loss_node(Context ctx, out, bint wanted):
+    """The loss as a tensor, with ctx its node when a gradient is wanted (apply's rule)."""
+    if wanted and _mode.enabled:
+        return new_tensor(out, ctx)
+    return new_tensor(out, None)
+
+
+cdef object _total(double total, reduction, count, cnp.ndarray like):
+    """A loss summed in double (the kernel's Python float) as the 0-d result of 'sum' or
+    'mean' of like's dtype, rounded once, after the division (NaN for a mean of nothing, as
+    PyTorch)."""
+    if reduction == "mean":
+        total = total / <double>count if count else np.nan
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(0, NULL, cnp.PyArray_TYPE(like), 0)
+    if cnp.PyArray_TYPE(like) == cnp.NPY_FLOAT32:
+        (<float *>cnp.PyArray_DATA(out))[0] = <float>total
+    else:
+        (<double *>cnp.PyArray_DATA(out))[0] = total
+    return out
+
+
+cdef object _reduced_backward(Context ctx, g):
+    """The saved derivative times what the upstream gradient g contributes to each element: g
+    for 'sum', g / count for 'mean', g[i] per row or element for 'none' (loss.py's _scale)."""
+    cdef cnp.ndarray d = ctx.saved_tensors[0]
+    reduction = ctx.reduction
+    if reduction == "none":
+        per = g.astype(d.dtype, copy=False)
+        return d * (per[:, None] if per.ndim < d.ndim else per)
+    count = ctx.count
+    if not (cnp.PyArray_CheckExact(g) and cnp.PyArray_NDIM(<cnp.ndarray>g) == 0
+            and (cnp.PyArray_TYPE(<cnp.ndarray>g) == cnp.NPY_FLOAT32
+                 or cnp.PyArray_TYPE(<cnp.ndarray>g) == cnp.NPY_FLOAT64)):
+        # Another dtype (float16, long double) or not 0-d: the same rules in NumPy's types.
+        if reduction == "sum":
+            return d * d.dtype.type(g)
+        return d * d.dtype.type(float(g) / float(g.dtype.type(count)) if count else 0)
+    cdef double s = float(g)
+    cdef double c
+    if reduction == "mean":
+        if not count:
+            # Nothing counted (every row ignored, or an empty batch): each element's gradient
+            # is 0, as PyTorch gives, not 0 * (g / 0) = NaN.
+            s = 0.0
+        else:
+            # g / count as NumPy rounds it for a 0-d g: count to g's dtype (through double, as
+            # NumPy converts a Python int), then a division rounded to the loss's dtype (the
+            # double quotient of two float32 values rounds to the float32 one).
+            c = <double>count
+            if cnp.PyArray_TYPE(<cnp.ndarray>g) == cnp.NPY_FLOAT32:
+                c = <float>c
+            s = s / c
+    return scaled(d, s)  # which rounds s to d's dtype first, as dtype.type(s) does
+
+
+def mse_forward(Context ctx, x, t, reduction):
+    """MSEFunction.forward: (x - t)^2 reduced, its derivative 2 (x - t) saved; x and t arrays
+    of one float dtype and shape (the functional has checked)."""
+    if cnp.PyArray_NDIM(<cnp.ndarray?>x):  # (np.ascontiguousarray would make a 0-d array 1-d)
+        if not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x):
+            x = np.ascontiguousarray(x)
+        if not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray?>t):
+            t = np.ascontiguousarray(t)
+    cdef cnp.ndarray dx = _empty_like(x)
+    ctx.saved_tensors = (dx,)
+    ctx.reduction = reduction
+    if reduction == "none":
+        sq = _empty_like(x)
+        _kernels.mse(x, t, sq, dx)
+        return sq
+    ctx.count = cnp.PyArray_SIZE(dx)
+    return _total(_kernels.mse(x, t, None, dx), reduction, ctx.count, dx)
+
+
+cpdef tuple mse_backward(Context ctx, g):
+    """MSEFunction.backward: the saved 2 (x - t) scaled; the negative for t."""
+    gx = _reduced_backward(ctx, g)
+    return gx, (-gx if ctx.needs_input_grad[1] else None)
+
+
+def mse_loss(input, target, reduction):
+    """F.mse_loss's node for the usual arguments: a Tensor input of a float dtype, a target
+    (Tensor or array) of its dtype and shape, a known reduction. None for anything else (the
+    functional converts and checks, then applies MSEFunction)."""
+    if type(input) is not Tensor:
+        return None
+    x = input._data
+    if type(target) is Tensor:
+        t, need_t = target._data, target.requires_grad
+    elif type(target) is np.ndarray:
+        t, need_t, target = target, False, None
+    else:
+        return None
+    if not (cnp.PyArray_ISFLOAT(<cnp.ndarray>x) and cnp.PyArray_TYPE(<cnp.ndarray>x)
+            == cnp.PyArray_TYPE(<cnp.ndarray>t) and cnp.PyArray_SAMESHAPE(x, t)
+            and reduction in _REDUCTIONS):
+        return None
+    need_x = input.requires_grad
+    cdef Context ctx = Context.__new__(Context)
+    ctx._start(_mse_function, (input, target, None), (need_x, need_t, False))
+    return _loss_node(ctx, mse_forward(ctx, x, t, reduction), need_x or need_t)
+
+
+def cross_entropy_forward(Context ctx, logits, target, ignore_index, label_smoothing,
+                          reduction):
+    """CrossEntropyFunction.forward: softmax and NLL of each row in one C pass, which also
+    writes the derivative softmax(x) - q, saved; logits (M, C) and int64 targets (M,)."""
+    x = logits
+    if not (cnp.PyArray_CheckExact(x) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x)
+            and (cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_FLOAT32
+                 or cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_FLOAT64)):
+        x = np.asarray(x)  # functions/_arrays.py's float_contiguous (not imported: a cycle)
+        if x.dtype.type not in (np.float32, np.float64):
+            x = x.astype(np.float32)
+        x = np.asarray(x, order="C")
+    if not (cnp.PyArray_CheckExact(target)
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>target)):
+        target = np.ascontiguousarray(target)
+    cdef cnp.ndarray xa = x
+    loss = (cnp.PyArray_EMPTY(1, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+            if cnp.PyArray_NDIM(xa) else np.empty(xa.shape[0], dtype=xa.dtype))  # (raises)
+    cdef cnp.ndarray dx = _empty_like(xa)
+    total, count = _kernels.cross_entropy(x, target, ignore_index, label_smoothing, loss, dx)
+    ctx.saved_tensors = (dx,)
+    ctx.reduction, ctx.count = reduction, count
+    return loss if reduction == "none" else _total(total, reduction, count, dx)
+
+
+cpdef tuple cross_entropy_backward(Context ctx, g):
+    """CrossEntropyFunction.backward: the saved softmax(x) - q scaled."""
+    return (_reduced_backward(ctx, g),)
+
+
+def cross_entropy_loss(input, labels, ignore_index, label_smoothing, reduction):
+    """F.cross_entropy's node for a training step's arguments: a Tensor of rows (M, C) of a
+    float dtype, an int64 array of M labels, an int ignore_index, a float label_smoothing, a
+    known reduction (the binding checks each label and label_smoothing). None for anything else
+    (the functional converts and checks)."""
+    if not (type(input) is Tensor and type(labels) is np.ndarray
+            and type(ignore_index) is int and type(label_smoothing) is float
+            and reduction in _REDUCTIONS):
+        return None
+    cdef cnp.ndarray x = input._data
+    cdef cnp.ndarray t = labels
+    if not (cnp.PyArray_NDIM(x) == 2 and cnp.PyArray_ISFLOAT(x) and cnp.PyArray_NDIM(t) == 1
+            and cnp.PyArray_TYPE(t) == cnp.NPY_INT64
+            and cnp.PyArray_DIM(t, 0) == cnp.PyArray_DIM(x, 0)
+            and _INT64_MIN <= ignore_index <= _INT64_MAX):
+        return None
+    need_x = input.requires_grad
+    cdef Context ctx = Context.__new__(Context)
+    ctx._start(_cross_entropy_function, (input, None, None, None, None),
+               (need_x, False, False, False, False))
+    out = cross_entropy_forward(ctx, x, t, ignore_index, label_smoothing, reduction)
+    return _loss_node(ctx, out, need_x)

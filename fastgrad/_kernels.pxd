@@ -60,6 +60,8 @@ cdef extern from "fastgrad.h" nogil:
     double fg_mse_f32(fg_idx n, const float *pred, const float *target, float *sq, float *dX)
     double fg_mse_f64(fg_idx n, const double *pred, const double *target, double *sq,
                       double *dX)
+    void fg_scale_f32(fg_idx n, const float *dX, float s, float *y)
+    void fg_scale_f64(fg_idx n, const double *dX, double s, double *y)
     double fg_sum_f32(fg_idx n, const float *x)
     double fg_sum_f64(fg_idx n, const double *x)
 
@@ -94,3 +96,7 @@ cdef extern from "fastgrad.h" nogil:
     const char *fg_isa_name()
     int fg_set_isa(const char *name)
     void fg_gemm_blocking(int itemsize, fg_idx out[6])
+
+
+# For the engine's loss node (_engine.pyx cimports it): a call without Python's argument passing.
+cdef object scaled(object dX, double s)

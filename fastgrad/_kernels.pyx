@@ -819,6 +819,24 @@ def mse(pred, target, sq, dX):
     return s
 
 
+cdef object scaled(object dX, double s):
+    """A new array dX * s, s rounded to dX's dtype first (NumPy's dX * dtype.type(s)): the
+    backward of a reduced loss, for the engine's loss node. Unchecked, by design: dX is the
+    C-contiguous float32 or float64 derivative that node's forward made with mse or
+    cross_entropy above, which checked everything they were given."""
+    cdef cnp.ndarray d = <cnp.ndarray>dX
+    cdef int t = cnp.PyArray_TYPE(d)
+    cdef cnp.ndarray y = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(d), cnp.PyArray_DIMS(d), t, 0)
+    cdef fg_idx n = cnp.PyArray_SIZE(d)
+    cdef void *pd = _ptr(d)
+    cdef void *py = _ptr(y)
+    if t == F32:
+        fg_scale_f32(n, <float *>pd, <float>s, <float *>py)
+    else:
+        fg_scale_f64(n, <double *>pd, s, <double *>py)
+    return y
+
+
 def sum_all(x):
     """Deterministic sum of all elements of x, accumulated in double; a Python float."""
     fn = "sum_all"

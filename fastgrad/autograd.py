@@ -18,7 +18,8 @@ from . import _engine
 from ._engine import Context
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck
-from .tensor import Tensor, _refuse_create_graph, _seed_gradient, _walk_from
+from ._engine import seed_gradient, walk_from
+from .tensor import Tensor
 
 __all__ = ["Function", "ArrayFunction", "Context", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "grad", "backward", "gradcheck"]
@@ -106,7 +107,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _tensors(tensors, "tensors")
     root, gradient = _root(tensors, grad_tensors, "backward", "grad_tensors")
     if inputs is None:
-        _walk_from(root, gradient, bool(retain_graph))
+        walk_from(root, gradient, bool(retain_graph))
         return
     inputs = _tensors(inputs, "inputs")
     if not inputs:
@@ -116,6 +117,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         g = captured.get(id(t))
         if g is not None and not (t._retains_grad and t.grad_fn is not None):  # got it already
             _engine.accumulate_leaf(t, g)
+
+
+def _refuse_create_graph():
+    raise NotImplementedError(
+        "create_graph=True (a graph of the backward pass, for higher-order gradients) is not "
+        "supported: fastgrad's derivatives run on NumPy arrays and record no graph")
 
 
 def _tensors(x, name):
@@ -150,7 +157,7 @@ def _root(outputs, output_grads, what, arg):
     if len(output_grads) != len(outputs):
         raise ValueError(f"{what}: {arg} has {len(output_grads)} entries for {len(outputs)} "
                          "outputs")
-    seeds = tuple(_seed_gradient(t, g, f"{what}()", f"{arg}[{i}]")
+    seeds = tuple(seed_gradient(t, g, f"{what}()", f"{arg}[{i}]")
                   for i, (t, g) in enumerate(zip(outputs, output_grads)))
     if len(outputs) == 1 and outputs[0].grad_fn is not None:
         return outputs[0], seeds[0]

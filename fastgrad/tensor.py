@@ -11,7 +11,7 @@ Storage: a tensor keeps its values in the NumPy array `_data` and its gradient i
 `_grad` (or None). The engine, the optimizers and the kernels read and write those arrays.
 Users see them as PyTorch shows them: `t.data` and `t.grad` are Tensors sharing that memory.
 """
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -226,23 +226,10 @@ class Tensor:
         return _HookHandle(self._hooks, hook)
 
     # ---- the chain rule -----------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
-                 inputs: Any = None) -> None:
-        """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=).
-
-        gradient is d(loss)/d(self), needed unless self holds one element. With inputs (a
-        tensor or a sequence of them), only their .grad changes (torch.Tensor.backward)."""
-        if create_graph:
-            _refuse_create_graph()
-        if inputs is not None:
-            from .autograd import backward
-            backward(self, gradient, retain_graph, inputs=inputs)
-            return
-        gradient = _seed_gradient(self, gradient)
-        if self.grad_fn is None:
-            _engine.accumulate_leaf(self, _run_hooks(self, gradient))
-            return
-        _walk_from(self, gradient, bool(retain_graph))
+    if TYPE_CHECKING:  # compiled: _engine.backward, set below (every step calls it)
+        def backward(self, gradient: Any = None, retain_graph: Any = False,
+                     create_graph: bool = False, inputs: Any = None) -> None:
+            """Propagates d(self)/d(leaf) into every leaf's .grad (accumulating with +=)."""
 
     def _accumulate_grad(self, g):
         """.grad += g (a new array the first time); the caller holds the accumulation lock."""
@@ -1472,50 +1459,6 @@ def _rebase(t, op):
     return t
 
 
-def _seed_gradient(t, gradient, what="backward()", arg="backward(gradient)"):
-    """The array the walk starts from at t: gradient checked and cast to t's dtype, or ones
-    when t holds one element and gradient is None. what and arg name the call and the
-    argument in errors."""
-    if not t.requires_grad:
-        raise RuntimeError(f"{what} on a tensor that does not require grad (did the graph get "
-                           "built under no_grad, or from detached data?)")
-    if gradient is None:
-        if t._data.size != 1:
-            raise RuntimeError(f"{what} without a gradient needs a scalar output; got shape "
-                               f"{t.shape}")
-        return (np.array(1, t._data.dtype) if t._data.ndim == 0
-                else np.ones(t._data.shape, t._data.dtype))
-    gradient = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
-    if gradient.dtype.kind not in "biuf":
-        raise TypeError(f"{arg}: the gradient must hold real numbers, got dtype "
-                        f"{gradient.dtype}")
-    if gradient.shape != t._data.shape:
-        raise ValueError(f"{arg}: gradient shape {gradient.shape} does not match tensor "
-                         f"shape {t._data.shape}")
-    return gradient.astype(t._data.dtype, copy=False)
-
-
-def _walk_from(root, gradient, retain_graph):
-    """The engine's walk from root, inside a queue of final callbacks when some are in use
-    (DistributedDataParallel averages the gradients there once every one is in place)."""
-    if not _final_callbacks.active:
-        _engine.run_backward(root, gradient, retain_graph)
-        return
-    _final_callbacks.begin()
-    ran_to_end = False
-    try:
-        _engine.run_backward(root, gradient, retain_graph)
-        ran_to_end = True
-    finally:
-        _final_callbacks.finish(ran_to_end)
-
-
-def _refuse_create_graph():
-    raise NotImplementedError(
-        "create_graph=True (a graph of the backward pass, for higher-order gradients) is not "
-        "supported: fastgrad's derivatives run on NumPy arrays and record no graph")
-
-
 def _run_hooks(t, g):
     """t's gradient after its hooks: each receives it as a Tensor and may return a
     replacement of the same shape (a real-valued Tensor or array)."""
@@ -1553,12 +1496,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
     return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
-from . import _engine, _final_callbacks  # noqa: E402  (the engine and the ops need Tensor first)
+from . import _engine  # noqa: E402  (the engine and the ops need Tensor first)
 from . import random as _random  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 _ops.install_tensor_methods(Tensor)
 Tensor.grad = _engine.GradAttribute()
+Tensor.backward = _engine.backward  # type: ignore[method-assign]
 for _name, _ufunc, _method in (("__iadd__", np.add, "__add__"), ("__isub__", np.subtract, "__sub__"),
                                ("__imul__", np.multiply, "__mul__"),
                                ("__itruediv__", np.true_divide, "__truediv__")):

@@ -9,7 +9,7 @@ double in _kernels.sum_all's fixed order, so results are reproducible run to run
 """
 import numpy as np
 
-from .. import _kernels
+from .. import _engine, _kernels
 from ..autograd import ArrayFunction as Function
 from ._arrays import float_contiguous
 
@@ -55,28 +55,18 @@ def _scale(g, reduction, count, dtype):
 # ---- softmax cross-entropy ----------------------------------------------------------------------
 
 class CrossEntropyFunction(Function):
-    """Softmax and negative log-likelihood fused in one C pass per row, for plain class targets.
+    """Softmax and negative log-likelihood fused in one C pass per row, for plain class targets:
+    apply(logits, target, ignore_index, label_smoothing, reduction).
 
     The kernel writes each row's loss and its derivative softmax(x) - q (q the target
     distribution) together, and returns their sum and the rows counted, so backward only
     scales: by g/count for 'mean', g for 'sum', g[i] per row for 'none'. The binding checks
     the targets (int64, one per row, each a class or ignore_index) and label_smoothing.
+    forward and backward are the engine's compiled loss node (_engine.pyx, "the loss node").
     """
 
-    @staticmethod
-    def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
-        x = float_contiguous(logits)
-        loss = np.empty(x.shape[0], dtype=x.dtype)
-        dx = np.empty_like(x)
-        total, count = _kernels.cross_entropy(x, np.ascontiguousarray(target), ignore_index,
-                                              label_smoothing, loss, dx)
-        ctx.dx, ctx.reduction, ctx.count = dx, reduction, count
-        return loss if reduction == "none" else _total(total, reduction, count, x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        s = _scale(g, ctx.reduction, ctx.count, ctx.dx.dtype)
-        return ctx.dx * (s[:, None] if ctx.reduction == "none" else s)
+    forward = staticmethod(_engine.cross_entropy_forward)
+    backward = staticmethod(_engine.cross_entropy_backward)
 
 
 class SoftTargetCrossEntropyFunction(Function):
@@ -160,29 +150,16 @@ class ElementwiseLossFunction(Function):
 
 
 class MSEFunction(Function):
-    """(x - t)^2: derivative 2 (x - t), and its negative for t.
+    """(x - t)^2: derivative 2 (x - t), and its negative for t: apply(x, t, reduction).
 
     One C pass writes the derivative and sums the squares (writing them out only for 'none'),
     so backward only scales. Not an ElementwiseLossFunction: the derivative for t is the one
-    for x negated, so it is never stored.
+    for x negated, so it is never stored. forward and backward are the engine's compiled loss
+    node (_engine.pyx, "the loss node").
     """
 
-    @staticmethod
-    def forward(ctx, x, t, reduction):
-        # (np.ascontiguousarray would make a 0-d array 1-d)
-        x, t = (np.ascontiguousarray(x), np.ascontiguousarray(t)) if x.ndim else (x, t)
-        dx = np.empty_like(x)
-        ctx.dx, ctx.reduction = dx, reduction
-        if reduction == "none":
-            sq = np.empty_like(x)
-            _kernels.mse(x, t, sq, dx)
-            return sq
-        return _total(_kernels.mse(x, t, None, dx), reduction, x.size, x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        gx = ctx.dx * _scale(g, ctx.reduction, ctx.dx.size, ctx.dx.dtype)
-        return gx, (-gx if ctx.needs_input_grad[1] else None)
+    forward = staticmethod(_engine.mse_forward)
+    backward = staticmethod(_engine.mse_backward)
 
 
 class L1Function(ElementwiseLossFunction):
@@ -335,3 +312,6 @@ class GaussianNLLFunction(Function):
         return (_sum_to(dx, x_shape),
                 _sum_to(-dx, t_shape) if ctx.needs_input_grad[1] else None,
                 _sum_to(dvar, var_shape) if ctx.needs_input_grad[2] else None)
+
+
+_engine.register_losses(MSEFunction, CrossEntropyFunction)

@@ -11,13 +11,14 @@ from ..random import generator
 from ..tensor import Tensor
 from ..functions import activation as _act
 from ..functions import loss as _loss
+from .._engine import cross_entropy_loss as _cross_entropy_loss
 from .._engine import dense_layer
+from .._engine import mse_loss as _mse_loss
 from ..functions.dense import ACT
 from ..functions.normalization import BatchNormFunction, LayerNormFunction
 from . import _checks
 
 _check_reduction = _loss.check_reduction
-_INT64 = np.dtype(np.int64)
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
@@ -281,11 +282,9 @@ def _constant(value, x, fn, name):
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error, reduced by `reduction` ("mean", "sum" or "none")."""
-    x = input._data if type(input) is Tensor else None
-    t = target._data if type(target) is Tensor else target
-    if (x is not None and type(t) is np.ndarray and t.dtype == x.dtype and x.dtype.kind == "f"
-            and t.shape == x.shape and reduction in _loss.REDUCTIONS):
-        return _loss.MSEFunction.apply(input, target, reduction)  # already what _like would make
+    out = _mse_loss(input, target, reduction)  # a Tensor and a target of its dtype and shape
+    if out is not None:
+        return out
     _check_reduction(reduction)
     x = _float_input(input)
     return _loss.MSEFunction.apply(x, _like(target, x, "mse_loss"), reduction)
@@ -423,18 +422,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                   label_smoothing=0.0):
     """Cross-entropy between softmax(input) and class targets: integer class indices, or
     class probabilities (a float target of the input's shape), as in PyTorch."""
-    labels = target._data if type(target) is Tensor else target
-    if (weight is None and type(input) is Tensor and type(labels) is np.ndarray
-            and type(ignore_index) is int and _INT64_MIN <= ignore_index <= _INT64_MAX
-            and type(label_smoothing) is float
-            and input._data.ndim == 2 and input._data.dtype.kind == "f" and labels.ndim == 1
-            and labels.dtype == _INT64 and len(labels) == len(input._data)
-            and reduction in _loss.REDUCTIONS):
+    if weight is None:
         # A batch of rows and its int64 class indices (an array or a Tensor), as a training
         # step passes them: the binding checks the rest (each label a class or ignore_index,
         # label_smoothing in [0, 1]) with the messages the checks below give.
-        return _loss.CrossEntropyFunction.apply(input, labels, ignore_index, label_smoothing,
-                                                reduction)
+        out = _cross_entropy_loss(input, target._data if type(target) is Tensor else target,
+                                  ignore_index, label_smoothing, reduction)
+        if out is not None:
+            return out
     _check_reduction(reduction)
     eps = _checks.number(label_smoothing, "label_smoothing", "cross_entropy")
     if not 0.0 <= eps <= 1.0:

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING, Any
 from . import _checks
 from . import functional as F
 from .module import Module
+from .._engine import cross_entropy_loss as _cross_entropy_loss
+from .._engine import mse_loss as _mse_loss
 from ..tensor import Tensor
 
 
@@ -23,7 +25,9 @@ class _Loss(Module):
 class MSELoss(_Loss):
     """Mean squared error between input and target, as torch.nn.MSELoss."""
     def forward(self, input, target):
-        return F.mse_loss(input, target, reduction=self.reduction)
+        # The usual arguments go straight to the engine's node (F.mse_loss's first step).
+        out = _mse_loss(input, target, self.reduction)
+        return out if out is not None else F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
@@ -78,6 +82,11 @@ class CrossEntropyLoss(_WeightedLoss):
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
 
     def forward(self, input, target):
+        if self.weight is None:  # the usual arguments: the engine's node (F.cross_entropy's)
+            out = _cross_entropy_loss(input, target._data if type(target) is Tensor else target,
+                                      self.ignore_index, self.label_smoothing, self.reduction)
+            if out is not None:
+                return out
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
                                self.label_smoothing)
 

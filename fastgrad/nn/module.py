@@ -6,12 +6,13 @@ names PyTorch does ("0.weight", "2.running_mean", ...) and a PyTorch state dict 
 one-to-one into the same architecture.
 """
 from collections import namedtuple
-from typing import Any, Dict, Iterator, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Tuple, TypeVar
 
 import numpy as np
 
 from ..device import parse_to
 
+from .._engine import module_call as _module_call
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -38,8 +39,10 @@ class Module:
         """The computation of this module; subclasses define it and are called as module(*args)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+    if TYPE_CHECKING:  # compiled: _engine.module_call, self.forward(*args, **kwargs)
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    else:
+        __call__ = _module_call
 
     # ---- registration ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
