@@ -242,12 +242,16 @@ int fg_parallel_run(int n, void (*fn)(void *, int, int), void *arg)
     p->n_parts = n;
     p->parts_left = n;
     const unsigned long generation = p->generation + 1;
-    __atomic_store_n(&p->claim, generation << FG_PART_BITS, __ATOMIC_RELEASE);
+    /* Part 0 is the caller's before any worker can claim: with the same split from call to
+     * call (one layer's rows, then the next layer's), a core keeps reading what it wrote. */
+    __atomic_store_n(&p->claim, generation << FG_PART_BITS | 1, __ATOMIC_RELEASE);
     __atomic_store_n(&p->generation, generation, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
 
-    fg_run_parts(p, generation, fn, arg, n); /* part 0 first, then any nobody has claimed */
+    fn(arg, 0, n);
+    __atomic_sub_fetch(&p->parts_left, 1, __ATOMIC_ACQ_REL);
+    fg_run_parts(p, generation, fn, arg, n); /* then any part no worker has claimed yet */
 
     /* The workers usually finish within microseconds of this thread: poll before sleeping,
      * since a sleep and a wake-up through the kernel cost tens of microseconds on a VM. */
