@@ -241,9 +241,11 @@ void fg_dot_avx512_f64(fg_idx, fg_idx, fg_idx, const double *, fg_idx, const dou
 #endif
 
 /* ---- threads (pool.c) -------------------------------------------------------------------- */
-/* Runs fn(arg, t, n) for t = 0..n-1, t = 0 on the calling thread, the rest on pool workers,
- * and returns when all are done. n is clamped to fg_get_num_threads(); when the pool is busy
- * with another caller's work, everything runs here (n = 1). Returns the n actually used. */
+/* Runs fn(arg, t, n) for t = 0..n-1 and returns when all are done: the caller runs t = 0,
+ * pool workers the others unless the caller, done with its own, claims them first. fn must
+ * compute part t the same way on any thread. n is clamped to fg_get_num_threads(); when the
+ * pool is busy with another caller's work, everything runs here (n = 1). Returns the n
+ * actually used. */
 int fg_parallel_run(int n, void (*fn)(void *arg, int t, int n), void *arg);
 /* A 64-byte aligned scratch buffer of at least `bytes`, private to the calling thread and
  * kept for its next call (slot 0 or 1: two buffers at once). NULL when memory runs out. */

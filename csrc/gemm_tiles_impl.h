@@ -338,9 +338,13 @@ void FG_NAME(fg_gemm_tiles)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K
     const double flops = 2.0 * (double)M * (double)N * (double)K;
     int n = (int)(flops / FG_FLOPS_PER_THREAD);
     const fg_idx n_tiles = (N + g.blk.nr - 1) / g.blk.nr, m_tiles = (M + g.blk.mr - 1) / g.blk.mr;
-    /* Split columns when there are enough of them, rows otherwise (direct: splitting rows
-     * would make every thread pack or stream all of B). */
-    g.split_n = n_tiles >= 8 || n_tiles >= m_tiles;
+    /* Each thread packs or streams all of the operand whose other side is not split: with
+     * columns split, all of A (M x K) and its share of B; with rows split, all of B (K x N) and
+     * its share of A. So split columns when there are enough of them, rows otherwise, and rows
+     * whenever A has more rows than B has columns (tall products, such as a wide batch through
+     * a layer: two threads that split columns there both pack the whole batch). Tiles start at
+     * the same multiples of MR and NR either way, so the bits do not depend on the split. */
+    g.split_n = (n_tiles >= 8 || n_tiles >= m_tiles) && M <= N;
     g.c_cold = (size_t)M * (size_t)N * sizeof(T) > FG_L2_BYTES;
     const fg_idx parts = g.split_n ? n_tiles : m_tiles;
     if ((fg_idx)n > parts)

@@ -2,10 +2,12 @@
  *
  * Workers are created lazily by the first parallel call and then kept. Between calls they sleep
  * on a condition variable (after a spin of a few microseconds, bounded, so nothing burns CPU
- * once a call has returned). One caller at a time owns the pool; a second thread calling in
- * meanwhile simply computes alone, which gives the same result since work is split only over
- * outputs. After fork() the child has no workers: an atfork handler forgets them and the
- * child's first parallel call creates its own.
+ * once a call has returned). A job's parts go to whichever thread claims them first, so a
+ * worker the OS is slow to run (a busy machine) costs at most the caller's doing its part too,
+ * never a wait for that worker's whole share. One caller at a time owns the pool; a second
+ * thread calling in meanwhile simply computes alone, which gives the same result since work is
+ * split only over outputs. After fork() the child has no workers: an atfork handler forgets
+ * them and the child's first parallel call creates its own.
  */
 #define _GNU_SOURCE /* sched_getaffinity / CPU_COUNT */
 #include <stdlib.h>
@@ -88,20 +90,25 @@ int fg_get_num_threads(void)
 #define FG_SPIN 2000      /* pause-polls (tens of microseconds at most) before sleeping */
 
 typedef struct {
-    pthread_mutex_t lock;     /* guards generation, n_active, the job fields and n_workers */
+    pthread_mutex_t lock;     /* guards generation, n_parts, the job fields and n_workers */
     pthread_cond_t wake;      /* workers wait here for a new generation */
-    pthread_cond_t done;      /* the caller waits here for pending == 0 */
+    pthread_cond_t done;      /* the caller waits here for parts_left == 0 */
     pthread_mutex_t owner;    /* held by the one caller using the pool */
     unsigned long generation; /* bumped for every job */
     int n_workers;            /* threads created so far */
-    int n_active;             /* workers taking part in the current job (tid 1..n_active) */
-    int pending;              /* workers of the current job not yet finished */
+    int n_parts;              /* the current job's parts, t = 0..n_parts-1 */
+    int parts_left;           /* parts of the current job not yet finished */
+    /* The next unclaimed part, tagged with its job's generation: (generation << 8) | t. A
+     * part goes to whichever thread claims it first, so a worker the OS has not run yet
+     * delays nothing: the caller, done with its own part, takes the worker's too. A worker
+     * that wakes for a finished job finds the tag changed and claims nothing. */
+    unsigned long claim;
     void (*fn)(void *, int, int);
     void *arg;
 } fg_pool;
 
 static fg_pool fg_the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                              PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0,
+                              PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0,
                               NULL, NULL};
 static pthread_once_t fg_atfork_once = PTHREAD_ONCE_INIT;
 
@@ -116,8 +123,9 @@ static void fg_pool_child_after_fork(void)
     pthread_cond_init(&p->done, NULL);
     p->generation = 0;
     p->n_workers = 0;
-    p->n_active = 0;
-    p->pending = 0;
+    p->n_parts = 0;
+    p->parts_left = 0;
+    p->claim = 0;
 }
 
 static void fg_register_atfork(void)
@@ -125,14 +133,45 @@ static void fg_register_atfork(void)
     pthread_atfork(NULL, NULL, fg_pool_child_after_fork);
 }
 
-typedef struct { int tid; unsigned long generation; } fg_worker_start;
+typedef struct { unsigned long generation; } fg_worker_start;
+
+#define FG_PART_BITS 8 /* parts per job: at most FG_MAX_WORKERS + 1 = 64 < 2^8 */
+#define FG_PART_MASK ((1UL << FG_PART_BITS) - 1)
+
+/* The next part of job `generation` (of n), or -1 when all are claimed or the job is over. */
+static int fg_claim_part(fg_pool *p, unsigned long generation, int n)
+{
+    unsigned long c = __atomic_load_n(&p->claim, __ATOMIC_ACQUIRE);
+    do {
+        if ((c & ~FG_PART_MASK) != generation << FG_PART_BITS || (int)(c & FG_PART_MASK) >= n)
+            return -1;
+    } while (!__atomic_compare_exchange_n(&p->claim, &c, c + 1, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    return (int)(c & FG_PART_MASK);
+}
+
+/* Runs the parts of job `generation` this thread can claim; the last one to finish wakes the
+ * caller. Part t always computes the same outputs the same way, whoever runs it: the bits do
+ * not depend on which thread took which part. */
+static void fg_run_parts(fg_pool *p, unsigned long generation, void (*fn)(void *, int, int),
+                         void *arg, int n)
+{
+    int t;
+    while ((t = fg_claim_part(p, generation, n)) >= 0) {
+        fn(arg, t, n);
+        if (__atomic_sub_fetch(&p->parts_left, 1, __ATOMIC_ACQ_REL) == 0) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+}
 
 static void *fg_worker_main(void *raw)
 {
     fg_pool *p = &fg_the_pool;
     /* `seen` starts at the generation current when this worker was created (under the lock),
      * so a job posted before the thread first runs is not missed. */
-    const int tid = ((fg_worker_start *)raw)->tid;
     unsigned long seen = ((fg_worker_start *)raw)->generation;
     free(raw);
     for (;;) {
@@ -147,18 +186,13 @@ static void *fg_worker_main(void *raw)
         while (p->generation == seen)
             pthread_cond_wait(&p->wake, &p->lock);
         seen = p->generation;
-        const int take_part = tid <= p->n_active;
         void (*fn)(void *, int, int) = p->fn;
         void *arg = p->arg;
-        const int n = p->n_active + 1;
+        const int n = p->n_parts;
         pthread_mutex_unlock(&p->lock);
-        if (!take_part)
-            continue;
-        fn(arg, tid, n);
-        pthread_mutex_lock(&p->lock);
-        if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELEASE) == 0)
-            pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->lock);
+        /* fn and arg stay valid while a part of this job is unclaimed or running: the caller
+         * returns only once every part has finished, and a claim checks the generation. */
+        fg_run_parts(p, seen, fn, arg, n);
     }
     return NULL;
 }
@@ -184,7 +218,6 @@ int fg_parallel_run(int n, void (*fn)(void *, int, int), void *arg)
         fg_worker_start *start = malloc(sizeof *start);
         if (!start)
             break;
-        start->tid = p->n_workers + 1;
         start->generation = p->generation;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -206,23 +239,29 @@ int fg_parallel_run(int n, void (*fn)(void *, int, int), void *arg)
     }
     p->fn = fn;
     p->arg = arg;
-    p->n_active = n - 1;
-    p->pending = n - 1;
-    __atomic_store_n(&p->generation, p->generation + 1, __ATOMIC_RELEASE);
+    p->n_parts = n;
+    p->parts_left = n;
+    const unsigned long generation = p->generation + 1;
+    /* Part 0 is the caller's before any worker can claim: with the same split from call to
+     * call (one layer's rows, then the next layer's), a core keeps reading what it wrote. */
+    __atomic_store_n(&p->claim, generation << FG_PART_BITS | 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->generation, generation, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
 
     fn(arg, 0, n);
+    __atomic_sub_fetch(&p->parts_left, 1, __ATOMIC_ACQ_REL);
+    fg_run_parts(p, generation, fn, arg, n); /* then any part no worker has claimed yet */
 
     /* The workers usually finish within microseconds of this thread: poll before sleeping,
      * since a sleep and a wake-up through the kernel cost tens of microseconds on a VM. */
-    for (int s = 0; s < FG_SPIN && __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0; s++) {
+    for (int s = 0; s < FG_SPIN && __atomic_load_n(&p->parts_left, __ATOMIC_ACQUIRE) > 0; s++) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
     }
     pthread_mutex_lock(&p->lock);
-    while (p->pending > 0)
+    while (__atomic_load_n(&p->parts_left, __ATOMIC_ACQUIRE) > 0)
         pthread_cond_wait(&p->done, &p->lock);
     pthread_mutex_unlock(&p->lock);
     pthread_mutex_unlock(&p->owner);
