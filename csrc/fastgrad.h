@@ -8,7 +8,8 @@
  *
  * Each kernel exists for float (_f32) and double (_f64); the .c files write the body once and
  * instantiate it for both through csrc/dtype.h. The only global state is the dispatch table
- * (gemm_dispatch.c) and the thread pool (pool.c).
+ * (gemm_dispatch.c), the thread pool (pool.c) and the dot path's direction hints (gemm_dot.c,
+ * which change no result).
  */
 #ifndef FASTGRAD_H
 #define FASTGRAD_H
