@@ -23,7 +23,7 @@
  * share a slot, or two threads on one W, only cost speed). */
 static unsigned char fg_dot_turns[256];
 
-/* 1 when this call on B should visit its rows last block first. */
+/* 1 when this call on B should visit its rows last first. */
 static int fg_dot_backward(const void *B)
 {
     const uint64_t line = (uint64_t)(uintptr_t)B >> 6;
@@ -31,11 +31,6 @@ static int fg_dot_backward(const void *B)
     const unsigned slot = (unsigned)(line * 0x9E3779B97F4A7C15u >> 56);
     return __atomic_fetch_xor(&fg_dot_turns[slot], 1, __ATOMIC_RELAXED) & 1;
 }
-
-/* Rows of W per block of a visit: the unit the direction reverses. Small, so that what a
- * reversed visit finds in cache is nearly all that the last one left there; 16, like the
- * thread split, so blocks are whole groups of the kernels' 4 rows. */
-#define FG_DOT_BLOCK 16
 
 #define FG_IMPL "gemm_dot_impl.h"
 #include "dtype.h"

@@ -1,7 +1,8 @@
-"""The dot path visits W's rows in blocks, forward on one call and backward on the next call on
-the same W (a cache hint, gemm_dot.c): every call must give the float64 NumPy result within
-the GEMM's bound, and two consecutive calls (one each way) the very same bits, on odd shapes
-(partial blocks, a short last group of 4 rows), through the epilogue, at 1..4 threads."""
+"""The dot path visits W's rows in groups of 4, first to last on one call and last to first on
+the next call on the same W (a cache hint, gemm_dot.c): every call must give the float64 NumPy
+result within the GEMM's bound, and two consecutive calls (one each way) the very same bits, on
+odd shapes (a short last group, parts split over threads), through the epilogue, at 1..4
+threads."""
 import numpy as np
 import pytest
 
@@ -23,8 +24,8 @@ def reference(x, w, b):
 @pytest.mark.parametrize("nthreads", [1, 2, 3, 4])
 def test_both_directions_match_numpy_and_each_other(isa, dtype, m, n, k, nthreads, rng,
                                                     threads):
-    """n around the blocks of 16 rows; the last two shapes are big enough to be split over
-    threads (each part then reversed within itself). Z, and tanh's Y (applied block by
+    """n around the groups of 4 rows and the threads' parts of 16; the last two shapes are big
+    enough to be split over threads (each part then reversed within itself). Z, and tanh's Y (applied block by
     block after the kernel), both checked."""
     K.set_num_threads(nthreads)
     x = rng.standard_normal((m, k)).astype(dtype)
