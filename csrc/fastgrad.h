@@ -8,7 +8,8 @@
  *
  * Each kernel exists for float (_f32) and double (_f64); the .c files write the body once and
  * instantiate it for both through csrc/dtype.h. The only global state is the dispatch table
- * (gemm_dispatch.c) and the thread pool (pool.c).
+ * (gemm_dispatch.c), the thread pool (pool.c) and the dot path's direction hints (gemm_dot.c,
+ * which change no result).
  */
 #ifndef FASTGRAD_H
 #define FASTGRAD_H
@@ -141,9 +142,10 @@ void fg_gemm_blocking(int itemsize, fg_idx out[6]);
 /* ---- GEMM micro-kernels and the per-ISA dispatch table (gemm_dispatch.c) ------------------ */
 /* What a micro-kernel does to its finished register tile before storing it:
  * C = alpha * acc + beta * C (beta == 0: C is not read), then + bias[j], then max(0, .) when
- * relu. bias points at the tile's first column. */
-typedef struct { float alpha, beta; const float *bias; int relu; } fg_tile_ep_f32;
-typedef struct { double alpha, beta; const double *bias; int relu; } fg_tile_ep_f64;
+ * relu. bias points at the tile's first column. backward (dot kernels only): visit the groups
+ * of W's rows last first (gemm_dot.c says why; the results are the same). */
+typedef struct { float alpha, beta; const float *bias; int relu, backward; } fg_tile_ep_f32;
+typedef struct { double alpha, beta; const double *bias; int relu, backward; } fg_tile_ep_f64;
 
 /* One mr x nr tile (mr <= MR, nr <= NR) of C over kc steps of k:
  * acc(i, j) = sum_k A[i*rsa + k*csa] * B[k*rsb + j], k in order (B has unit column stride;

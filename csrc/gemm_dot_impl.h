@@ -68,8 +68,10 @@ FG_VECTOR_CLONES void FG_NAME(fg_dot_generic)(fg_idx M, fg_idx N, fg_idx K, cons
 {
     /* Locals, not ep->...: a store to C could alias those, and they would be read again. */
     const T alpha = ep->alpha, beta = ep->beta, *bias = ep->bias;
-    const int relu = ep->relu;
-    for (fg_idx j = 0; j < N; j += 4) {
+    const int relu = ep->relu, backward = ep->backward;
+    /* The groups of 4 rows of W, first to last or (backward) last to first. */
+    const fg_idx last = (N - 1) / 4 * 4, step = backward ? -4 : 4;
+    for (fg_idx g = 0, j = backward ? last : 0; g <= last; g += 4, j += step) {
         const fg_idx nr = fg_min_idx(4, N - j);
         /* A last group of fewer than 4 rows repeats its last one: the same arithmetic for
          * every output, and nothing read past W. */
@@ -99,10 +101,10 @@ FG_VECTOR_CLONES void FG_NAME(fg_dot_generic)(fg_idx M, fg_idx N, fg_idx K, cons
 /* The table's dot kernel, then any activation other than an in-place ReLU (which the kernel
  * applied) on the finished rows, as run_tile does for a tile. */
 static void FG_NAME(dot_run)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, T alpha,
-                              const T *A, fg_idx rsa, const T *B, fg_idx csb, T beta, T *C,
-                             fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
+                             const T *A, fg_idx rsa, const T *B, fg_idx csb, T beta, T *C,
+                             fg_idx ldc, const FG_NAME(fg_epilogue) *ep, int backward)
 {
-    FG_NAME(fg_tile_ep) te = {alpha, beta, ep ? ep->bias : NULL, 0};
+    FG_NAME(fg_tile_ep) te = {alpha, beta, ep ? ep->bias : NULL, 0, backward};
     if (ep)
         te.relu = ep->act == FG_ACT_RELU && ep->Y == C;
     isa->FG_NAME(dot)(M, N, K, A, rsa, B, csb, C, ldc, &te);
@@ -123,6 +125,7 @@ typedef struct {
     const T *A, *B;
     T *C;
     const FG_NAME(fg_epilogue) *ep;
+    int backward; /* visit the groups of W's rows last first */
 } FG_NAME(dot_job);
 
 static void FG_NAME(dot_part)(void *raw, int t, int n)
@@ -143,7 +146,7 @@ static void FG_NAME(dot_part)(void *raw, int t, int n)
         ep = &e;
     }
     FG_NAME(dot_run)(d->isa, d->M, hi - lo, d->K, d->alpha, d->A, d->rsa, d->B + lo * d->csb,
-                      d->csb, d->beta, d->C + lo, d->ldc, ep);
+                     d->csb, d->beta, d->C + lo, d->ldc, ep, d->backward);
 }
 
 void FG_NAME(fg_gemm_dot)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, T alpha,
@@ -151,11 +154,13 @@ void FG_NAME(fg_gemm_dot)(const fg_gemm_isa *isa, fg_idx M, fg_idx N, fg_idx K, 
                           fg_idx ldc, const FG_NAME(fg_epilogue) *ep)
 {
     const int n = (int)((double)N * (double)K * sizeof(T) / FG_DOT_BYTES_PER_THREAD);
-    FG_NAME(dot_job) d = {isa, M, N, K, rsa, csb, ldc, alpha, beta, A, B, C, ep};
+    /* One direction for the whole call, decided here: every thread's part goes that way. */
+    FG_NAME(dot_job) d = {isa, M, N, K, rsa, csb, ldc, alpha, beta, A, B, C, ep,
+                          fg_dot_backward(B)};
     if (n > 1)
         fg_parallel_run(n, FG_NAME(dot_part), &d);
     else
-        FG_NAME(dot_run)(isa, M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep);
+        FG_NAME(dot_run)(isa, M, N, K, alpha, A, rsa, B, csb, beta, C, ldc, ep, d.backward);
 }
 
 #undef FG_DOT_LANES

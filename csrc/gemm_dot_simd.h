@@ -107,11 +107,13 @@ DOT_GROUPS(const int mb, fg_idx M, fg_idx N, fg_idx K, const T *A, fg_idx rsa, c
 {
     /* Locals, not ep->...: a store to C could alias those, and they would be read again. */
     const T alpha = ep->alpha, beta = ep->beta, *bias = ep->bias;
-    const int relu = ep->relu;
+    const int relu = ep->relu, backward = ep->backward;
     /* Aligned loads of 4 rows at once need them equally misaligned: rows a whole number of
      * cache lines apart, as in most layers. */
     const int shift = csb * sizeof(T) % 64 == 0 ? (int)((uintptr_t)B % 64 / sizeof(T)) : 0;
-    for (fg_idx j = 0; j < N; j += 4) {
+    /* The groups of 4 rows of W, first to last or (backward) last to first. */
+    const fg_idx last = (N - 1) / 4 * 4, step = backward ? -4 : 4;
+    for (fg_idx g = 0, j = backward ? last : 0; g <= last; g += 4, j += step) {
         const fg_idx nr = N - j < 4 ? N - j : 4;
         /* A last group of fewer than 4 rows repeats its last one (in L1 by then): the same
          * code, so the same arithmetic, for every output, and nothing read past W. */

@@ -58,7 +58,7 @@ static inline void FG_NAME(run_tile)(const FG_NAME(gemm_job) *g, fg_idx kc, fg_i
                                      fg_idx rsb, fg_idx i0, fg_idx j0, T beta, int last)
 {
     const FG_NAME(fg_epilogue) *ep = last ? g->ep : NULL;
-    FG_NAME(fg_tile_ep) te = {g->alpha, beta, NULL, 0};
+    FG_NAME(fg_tile_ep) te = {g->alpha, beta, NULL, 0, 0};
     T *C = g->C + i0 * g->ldc + j0;
     if (ep) {
         te.bias = ep->bias ? ep->bias + j0 : NULL;
