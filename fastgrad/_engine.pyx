@@ -338,6 +338,11 @@ def apply(cls, *args):
     """Function.apply for fastgrad's own ops: forward on the arrays inside the tensor
     arguments (other arguments are passed as they are); the output records a Context when
     grad mode is on, some input requires grad and the output is floating point."""
+    return _apply(cls, args)
+
+
+cdef object _apply(cls, tuple args):
+    """apply's body, called without a Python call by what already holds the arguments."""
     cdef Py_ssize_t n = len(args), i
     cdef list parents = [None] * n
     cdef list needs = [False] * n
@@ -658,6 +663,79 @@ def module_call(self, *args, **kwargs):
     are no module hooks). Compiled as every layer of every step passes through it: about 600
     machine instructions a call fewer than the same line as a Python method."""
     return self.forward(*args, **kwargs)
+
+
+# ---- Sequential's forward and the optimizer's entry points ------------------------------------
+# The Python left on a small step's path once the nodes and the walk were compiled: each of
+# these runs once a step, and each costs a few hundred machine instructions less here than as
+# the same lines of Python (an interpreted frame, its loop and its attribute lookups).
+
+cdef object _module_class = None  # nn.Module, registered by nn/layers.py (its generation)
+
+
+def register_module(cls):
+    """Makes cls (nn.Module) the class whose `generation` tells a Sequential's plan is stale."""
+    global _module_class
+    _module_class = cls
+
+
+cdef class DenseRun:
+    """Consecutive (Linear, fused activation) pairs of a Sequential, called as one
+    DenseStackFunction node: acts and params (lists) the activations' codes and parameters,
+    weights (a tuple) each layer's weight and bias in turn."""
+
+    cdef readonly list acts, params
+    cdef readonly tuple weights
+
+    def __init__(self, list acts, list params, tuple weights):
+        self.acts, self.params, self.weights = acts, params, weights
+
+    def __call__(self, x):
+        return _apply(_dense_function, (x, self.acts, self.params) + self.weights)
+
+
+def sequential_forward(self, x):
+    """Sequential.forward: x through the plan (nn/layers.py's _build_plan), rebuilt first when
+    any module changed since it was built (Module.generation)."""
+    if self.__dict__.get("_plan_generation") != _module_class.generation:
+        self._build_plan()
+    cdef DenseRun run
+    for step in self._plan:
+        if type(step) is DenseRun:  # the usual step: the node without a Python call
+            run = <DenseRun>step
+            x = _apply(_dense_function, (x, run.acts, run.params) + run.weights)
+        else:
+            x = step(x)
+    return x
+
+
+def optimizer_zero_grad(self, set_to_none=True):
+    """Optimizer.zero_grad: every parameter's gradient to None (the default) or to zeros in
+    place."""
+    if set_to_none:
+        for group in self.param_groups:
+            for p in group["params"]:
+                p._grad = None  # storing is cheaper than asking first
+        return
+    for group in self.param_groups:
+        for p in group["params"]:
+            grad = p._grad
+            if cnp.PyArray_Check(grad):
+                grad.fill(0)  # a third cheaper than grad[...] = 0
+            elif grad is not None:
+                grad[...] = 0
+
+
+def optimizer_step(self, closure=None):
+    """Optimizer.step: closure() first when given (its loss is returned), then each parameter
+    group's update (the subclass's _step_group)."""
+    loss = None
+    if closure is not None:
+        loss = closure()
+    step_group = self._step_group
+    for group in self.param_groups:
+        step_group(group)
+    return loss
 
 
 cdef _release_swallowed(list fused):
