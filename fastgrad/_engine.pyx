@@ -18,6 +18,8 @@ threads calling backward() through shared parameters both land their contributio
 """
 cimport cython
 cimport numpy as cnp
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.weakref cimport PyWeakref_NewRef
 from fastgrad._kernels cimport scaled
 
@@ -42,6 +44,72 @@ from .tensor import Tensor, _run_hooks, _set_grad
 cnp.import_array()
 
 cdef object _mode = _grad_mode.state  # thread-local; read through, never cached per thread
+
+
+# ---- a Tensor's slots, read and written directly ------------------------------------------------
+# Tensor keeps its fields in __slots__. Reading one from here through Python's attribute lookup
+# costs about 150 machine instructions (the type's attribute cache, the descriptor, its getter)
+# and the walk and the ops read a few per tensor, about a hundred a small training step. For a
+# Tensor or a Parameter, whose slots nothing overrides, the field sits at a fixed offset in the
+# object, which these helpers read (and write) in a few instructions. Any other type, such as
+# a user's subclass that may turn a field into a property, goes through the attribute lookup.
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+
+cdef Py_ssize_t _slot_offset(name) except -1:
+    """Where Tensor's slot `name` sits in a Tensor object."""
+    descr = Tensor.__dict__[name]
+    if type(descr).__name__ != "member_descriptor":
+        raise TypeError(f"Tensor.{name} is not a slot")
+    return (<PyMemberDescrObject *><PyObject *>descr).d_member.offset
+
+
+cdef Py_ssize_t _DATA = _slot_offset("_data"), _GRAD = _slot_offset("_grad")
+cdef Py_ssize_t _GRAD_FN = _slot_offset("grad_fn"), _HOOKS = _slot_offset("_hooks")
+cdef Py_ssize_t _REQUIRES_GRAD = _slot_offset("requires_grad")
+cdef Py_ssize_t _RETAINS_GRAD = _slot_offset("_retains_grad")
+cdef type _parameter_type = Tensor  # nn.Parameter once registered (it adds no slot)
+
+
+def register_parameter(cls):
+    """Makes cls (nn.Parameter, a Tensor subclass that overrides none of its slots) a type
+    whose slots are read directly."""
+    global _parameter_type
+    _parameter_type = cls
+
+
+cdef inline object _field(t, Py_ssize_t offset, str name):
+    """t.<name>, read at its offset when t is a Tensor or a Parameter."""
+    cdef type tp = type(t)
+    cdef PyObject *value
+    if tp is Tensor or tp is _parameter_type:
+        value = (<PyObject **>(<char *><PyObject *>t + offset))[0]
+        if value != NULL:
+            return <object>value
+    return getattr(t, name)  # also raises AttributeError for a slot never set
+
+
+cdef inline int _set_field(t, Py_ssize_t offset, str name, value) except -1:
+    """t.<name> = value, written at its offset when t is a Tensor or a Parameter."""
+    cdef type tp = type(t)
+    cdef PyObject **where
+    cdef PyObject *old
+    if tp is Tensor or tp is _parameter_type:
+        where = <PyObject **>(<char *><PyObject *>t + offset)
+        old = where[0]
+        Py_INCREF(value)
+        where[0] = <PyObject *>value
+        Py_XDECREF(old)
+        return 0
+    setattr(t, name, value)
+    return 0
 
 
 cdef class Context:
@@ -241,12 +309,12 @@ cpdef object new_tensor(object data, object grad_fn):
     """A Tensor around an array that is already what a tensor holds (no conversion): the
     constructor of every op's output."""
     t = Tensor.__new__(Tensor)
-    t._data = data
-    t._grad = None
-    t.grad_fn = grad_fn
-    t.requires_grad = grad_fn is not None
-    t._retains_grad = False
-    t._hooks = None
+    _set_field(t, _DATA, "_data", data)
+    _set_field(t, _GRAD, "_grad", None)
+    _set_field(t, _GRAD_FN, "grad_fn", grad_fn)
+    _set_field(t, _REQUIRES_GRAD, "requires_grad", grad_fn is not None)
+    _set_field(t, _RETAINS_GRAD, "_retains_grad", False)
+    _set_field(t, _HOOKS, "_hooks", None)
     return t
 
 
@@ -352,8 +420,8 @@ cdef object _apply(cls, tuple args):
         a = args[i]
         if isinstance(a, Tensor):
             parents[i] = a
-            inputs[i] = a._data
-            if a.requires_grad:
+            inputs[i] = _field(a, _DATA, "_data")
+            if _field(a, _REQUIRES_GRAD, "requires_grad"):
                 needs[i] = wanted = True
     cdef Context ctx = Context.__new__(Context)
     ctx._start(cls, tuple(parents), tuple(needs))
@@ -523,16 +591,16 @@ cpdef run_backward(root, gradient, bint retain_graph, tuple inputs=None):
             g = grads.pop(id(t), None)
             if g is None:  # every op on the way here returned None for it: no gradient
                 continue
-            if t._hooks:
+            if _field(t, _HOOKS, "_hooks"):
                 g = _run_hooks(t, g)
-            if t._retains_grad:
+            if _field(t, _RETAINS_GRAD, "_retains_grad"):
                 accumulate_leaf(t, g)
             if wanted is not None:
                 if id(t) in wanted:
                     captured[id(t)] = g
                 if id(t) not in runs:
                     continue
-            ctx = t.grad_fn
+            ctx = _field(t, _GRAD_FN, "grad_fn")
             try:
                 input_grads = ctx.backward(g, t)  # the local derivative times the upstream gradient
             finally:
@@ -548,11 +616,12 @@ cpdef run_backward(root, gradient, bint retain_graph, tuple inputs=None):
             for i in range(n):
                 pg = input_grads[i]
                 parent = parents[i]
-                if pg is None or parent is None or not parent.requires_grad:
+                if (pg is None or parent is None
+                        or not _field(parent, _REQUIRES_GRAD, "requires_grad")):
                     continue
                 if not cnp.PyArray_CheckExact(pg) or not cnp.PyArray_ISFLOAT(<cnp.ndarray>pg):
                     pg = _real_gradient(pg, ctx)
-                if pg.shape != parent._data.shape:
+                if pg.shape != _field(parent, _DATA, "_data").shape:
                     raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
                                        f"{pg.shape} for an input of shape {parent.shape}")
                 key = id(parent)
@@ -715,11 +784,11 @@ def optimizer_zero_grad(self, set_to_none=True):
     if set_to_none:
         for group in self.param_groups:
             for p in group["params"]:
-                p._grad = None  # storing is cheaper than asking first
+                _set_field(p, _GRAD, "_grad", None)  # storing is cheaper than asking first
         return
     for group in self.param_groups:
         for p in group["params"]:
-            grad = p._grad
+            grad = _field(p, _GRAD, "_grad")
             if cnp.PyArray_Check(grad):
                 grad.fill(0)  # a third cheaper than grad[...] = 0
             elif grad is not None:
@@ -794,10 +863,11 @@ cpdef list topological_order(root):
     cdef Context ctx
     t = root
     while True:
-        ctx = <Context?>t.grad_fn
+        ctx = <Context?>_field(t, _GRAD_FN, "grad_fn")
         if ctx.swallowed is not None:
             _split_if_asked(ctx)
-        ops = [p for p in ctx.parents if p is not None and p.grad_fn is not None]
+        ops = [p for p in ctx.parents
+               if p is not None and _field(p, _GRAD_FN, "grad_fn") is not None]
         if not ops:
             return order
         if len(ops) > 1:
@@ -882,11 +952,13 @@ cdef tuple _grad_targets(tensors, needs, list grads):
         if not needs[i]:
             continue
         t = tensors[i]
-        data = t._data
-        if t.grad_fn is None and not t._hooks and not capture:
-            old = t._grad
+        data = _field(t, _DATA, "_data")
+        if (_field(t, _GRAD_FN, "grad_fn") is None and not _field(t, _HOOKS, "_hooks")
+                and not capture):
+            old = _field(t, _GRAD, "_grad")
             if old is None:
-                t._grad = targets[i] = _empty_like(data)
+                targets[i] = _empty_like(data)
+                _set_field(t, _GRAD, "_grad", targets[i])
                 if walk is not None:
                     if walk.created is None:
                         walk.created = []
