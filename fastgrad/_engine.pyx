@@ -683,10 +683,10 @@ cpdef object seed_gradient(t, gradient, what="backward()", arg="backward(gradien
     """The array the walk starts from at t: gradient checked and taken in t's dtype, or 1
     when t holds one element and gradient is None. what and arg name the call and the
     argument in errors (autograd.grad passes its own)."""
-    if not t.requires_grad:
+    if not _field(t, _REQUIRES_GRAD, "requires_grad"):
         raise RuntimeError(f"{what} on a tensor that does not require grad (did the graph get "
                            "built under no_grad, or from detached data?)")
-    data = t._data
+    data = _field(t, _DATA, "_data")
     cdef cnp.ndarray one
     if gradient is None:
         if cnp.PyArray_SIZE(<cnp.ndarray?>data) != 1:
@@ -1316,9 +1316,10 @@ def mse_loss(input, target, reduction):
     functional converts and checks, then applies MSEFunction)."""
     if type(input) is not Tensor:
         return None
-    x = input._data
+    x = _field(input, _DATA, "_data")
     if type(target) is Tensor:
-        t, need_t = target._data, target.requires_grad
+        t = _field(target, _DATA, "_data")
+        need_t = _field(target, _REQUIRES_GRAD, "requires_grad")
     elif type(target) is np.ndarray:
         t, need_t, target = target, False, None
     else:
@@ -1327,7 +1328,7 @@ def mse_loss(input, target, reduction):
             == cnp.PyArray_TYPE(<cnp.ndarray>t) and cnp.PyArray_SAMESHAPE(x, t)
             and reduction in _REDUCTIONS):
         return None
-    need_x = input.requires_grad
+    need_x = _field(input, _REQUIRES_GRAD, "requires_grad")
     cdef Context ctx = Context.__new__(Context)
     ctx._start(_mse_function, (input, target, None), (need_x, need_t, False))
     return _loss_node(ctx, mse_forward(ctx, x, t, reduction), need_x or need_t)
@@ -1372,14 +1373,14 @@ def cross_entropy_loss(input, labels, ignore_index, label_smoothing, reduction):
             and type(ignore_index) is int and type(label_smoothing) is float
             and reduction in _REDUCTIONS):
         return None
-    cdef cnp.ndarray x = input._data
+    cdef cnp.ndarray x = _field(input, _DATA, "_data")
     cdef cnp.ndarray t = labels
     if not (cnp.PyArray_NDIM(x) == 2 and cnp.PyArray_ISFLOAT(x) and cnp.PyArray_NDIM(t) == 1
             and cnp.PyArray_TYPE(t) == cnp.NPY_INT64
             and cnp.PyArray_DIM(t, 0) == cnp.PyArray_DIM(x, 0)
             and _INT64_MIN <= ignore_index <= _INT64_MAX):
         return None
-    need_x = input.requires_grad
+    need_x = _field(input, _REQUIRES_GRAD, "requires_grad")
     cdef Context ctx = Context.__new__(Context)
     ctx._start(_cross_entropy_function, (input, None, None, None, None),
                (need_x, False, False, False, False))
