@@ -748,6 +748,11 @@ def register_module(cls):
     _module_class = cls
 
 
+def linear_forward(self, x):
+    """Linear.forward: x @ weight.T + bias (F.linear's own call)."""
+    return dense_layer(x, self.weight, self.bias, _NONE, 0.0)
+
+
 cdef class DenseRun:
     """Consecutive (Linear, fused activation) pairs of a Sequential, called as one
     DenseStackFunction node: acts and params (lists) the activations' codes and parameters,
@@ -776,6 +781,17 @@ def sequential_forward(self, x):
         else:
             x = step(x)
     return x
+
+
+def kernel_step_group(self, group):
+    """_step_group of an optimizer with a C kernel over a whole group (SGD, Adam): the kernel
+    (the class's _group_kernel), else, when the kernel declines the group (first steps,
+    maximize, ...), the class's _general_step_group."""
+    done = self._group_kernel(group, self.state)
+    if done is not None:
+        modified_all(done)
+        return
+    self._general_step_group(group)
 
 
 def optimizer_zero_grad(self, set_to_none=True):

@@ -44,9 +44,11 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
-        """x @ weight.T + bias."""
-        return _dense_layer(x, self.weight, self.bias, _NONE, 0.0)  # F.linear's own call
+    if TYPE_CHECKING:  # compiled: _engine.linear_forward, every layer of every step
+        def forward(self, x: Any) -> Any:
+            """x @ weight.T + bias."""
+    else:
+        forward = _engine.linear_forward
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
