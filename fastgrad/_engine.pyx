@@ -1055,7 +1055,7 @@ def dense_layer(input, weight, bias, act, param):
         for name, value in (("weight", weight), ("bias", bias)):
             if not (value is None and name == "bias" or isinstance(value, _WEIGHT_TYPES)):
                 raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
-    if isinstance(input, Tensor) and input.grad_fn is not None:
+    if isinstance(input, Tensor) and _field(input, _GRAD_FN, "grad_fn") is not None:
         out = dense_extend_linear(input, weight, bias, act, param)
         if out is not None:
             return out
@@ -1067,7 +1067,7 @@ cpdef object activate(x, act, param):
     is a stack's output (dense_extend_activation: one node for Linear -> activation, as in a
     Sequential), else as an ActivationFunction node. Every activation entry point comes here
     (F.relu, Tensor.relu, nn.ReLU ...)."""
-    if x.grad_fn is not None:
+    if _field(x, _GRAD_FN, "grad_fn") is not None:
         y = dense_extend_activation(x, act, param)
         if y is not None:
             return y
@@ -1142,12 +1142,13 @@ cdef Context _stack_output(t):
     """The stack node that made t, when a further step may be fused onto it: grad mode is on,
     t is the node's output, nothing was changed in place since the node saved its arrays, and
     t wants no gradient of its own (hook, retain_grad); else None."""
-    cdef Context ctx = t.grad_fn
-    if (ctx is None or ctx.fn is not _dense_function or t._hooks or t._retains_grad or ctx._released
+    cdef Context ctx = _field(t, _GRAD_FN, "grad_fn")
+    if (ctx is None or ctx.fn is not _dense_function or _field(t, _HOOKS, "_hooks")
+            or _field(t, _RETAINS_GRAD, "_retains_grad") or ctx._released
             or not _mode.enabled or _epoch != ctx._saved_at):
         return None
     top = ctx.saved_tensors[1][-1]
-    data = t._data
+    data = _field(t, _DATA, "_data")
     return ctx if data is top or data.base is top else None
 
 
@@ -1176,7 +1177,7 @@ cpdef object dense_extend_activation(h, act, param):
     ctx.acts, ctx.params = _with_top(stack.acts, act), _with_top(stack.params, param)
     ctx.x_shape = stack.x_shape
     ctx.swallowed = (stack.swallowed or ()) + ((PyWeakref_NewRef(h, None), len(Ws) - 1, PRE),)
-    data = h._data
+    data = _field(h, _DATA, "_data")
     return new_tensor(y if data is z else y.reshape(data.shape), ctx)
 
 
@@ -1191,11 +1192,13 @@ cpdef object dense_extend_linear(x, weight, bias, act, param):
     h, ys, zs, Ws = stack.saved_tensors
     cdef cnp.ndarray top = ys[-1]
     if isinstance(weight, Tensor):
-        W, need_W = weight._data, weight.requires_grad
+        W = _field(weight, _DATA, "_data")
+        need_W = _field(weight, _REQUIRES_GRAD, "requires_grad")
     else:
         W, need_W, weight = weight, False, None  # an array: no gradient, no parent
     if isinstance(bias, Tensor):
-        b, need_b = bias._data, bias.requires_grad
+        b = _field(bias, _DATA, "_data")
+        need_b = _field(bias, _REQUIRES_GRAD, "requires_grad")
     else:
         b, need_b, bias = bias, False, None
     if not _same_dtype(top, W.dtype):
@@ -1211,7 +1214,7 @@ cpdef object dense_extend_linear(x, weight, bias, act, param):
     ctx.x_shape = stack.x_shape
     ctx.swallowed = (stack.swallowed or ()) + ((PyWeakref_NewRef(x, None), len(Ws) - 1, POST),)
     out = new_ys[0]
-    shape = x._data.shape
+    shape = _field(x, _DATA, "_data").shape
     return new_tensor(out if len(shape) == 2 else out.reshape(shape[:-1] + (out.shape[1],)),
                       ctx)
 
