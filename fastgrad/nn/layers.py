@@ -8,6 +8,7 @@ from ..device import check as check_device
 from ..dtypes import get_default_dtype
 from . import functional as F
 from . import init
+from .. import _engine
 from .._engine import dense_layer as _dense_layer
 from ..functions.dense import ACT, DenseStackFunction
 from .module import Module
@@ -43,9 +44,11 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
-        """x @ weight.T + bias."""
-        return _dense_layer(x, self.weight, self.bias, _NONE, 0.0)  # F.linear's own call
+    if TYPE_CHECKING:  # compiled: _engine.linear_forward, every layer of every step
+        def forward(self, x: Any) -> Any:
+            """x @ weight.T + bias."""
+    else:
+        forward = _engine.linear_forward
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -88,12 +91,10 @@ class Sequential(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
-    def forward(self, x):
-        if self.__dict__.get("_plan_generation") != Module.generation:
-            self._build_plan()
-        for step in self._plan:
-            x = step(x)
-        return x
+    if TYPE_CHECKING:  # compiled: _engine.sequential_forward, x through the plan below
+        def forward(self, x: Any) -> Any: ...
+    else:
+        forward = _engine.sequential_forward
 
     def _build_plan(self):
         """The modules as a list of callables: each run of (Linear, activation or none) pairs
@@ -146,20 +147,15 @@ def _fused_activation(module):
 
 
 _LINEAR_FORWARD = Linear.forward  # the stock one, which the fused kernels reproduce
+_engine.register_module(Module)  # its generation tells Sequential's forward a plan is stale
 
 
-class _DenseRun:
-    """Consecutive (Linear, fused activation) pairs, called as one DenseStackFunction node."""
-
-    __slots__ = ("acts", "params", "weights")
-
-    def __init__(self, pairs) -> None:
-        self.acts = [ACT[fused[0] if fused else "none"] for _, fused in pairs]
-        self.params = [float(fused[1]) if fused else 0.0 for _, fused in pairs]
-        self.weights = [p for linear, _ in pairs for p in (linear.weight, linear.bias)]
-
-    def __call__(self, x):
-        return DenseStackFunction.apply(x, self.acts, self.params, *self.weights)
+def _DenseRun(pairs):
+    """Consecutive (Linear, fused activation) pairs, called as one DenseStackFunction node
+    (_engine.DenseRun, which Sequential's forward calls without a Python call)."""
+    return _engine.DenseRun([ACT[fused[0] if fused else "none"] for _, fused in pairs],
+                            [float(fused[1]) if fused else 0.0 for _, fused in pairs],
+                            tuple(p for linear, _ in pairs for p in (linear.weight, linear.bias)))
 
 
 class Identity(Module):

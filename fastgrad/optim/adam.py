@@ -13,7 +13,7 @@ from typing import Any, Iterable, Tuple
 import numpy as np
 
 from .. import _kernels
-from .._engine import modified_all
+from .._engine import kernel_step_group
 from .optimizer import Optimizer, check_betas, check_hyperparameter, step_many
 
 
@@ -37,13 +37,14 @@ class Adam(Optimizer):
         check_betas(group)
         check_hyperparameter(group, "weight_decay")
 
-    def _step_group(self, group):
-        done = _kernels.adam_step_group(group, self.state)  # every training step, read in C
-        if done is not None:
-            modified_all(done)
-            return
-        # The general path: starts the state, converts gradients the kernel cannot take as
-        # they are (step_many), negates them when maximizing, and raises on what is wrong.
+    # Every training step: the group read in C by the kernel, which declines what it does not
+    # take (then _general_step_group runs); compiled, _engine.kernel_step_group.
+    _group_kernel = staticmethod(_kernels.adam_step_group)
+    _step_group = kernel_step_group
+
+    def _general_step_group(self, group):
+        """The general path: starts the state, converts gradients the kernel cannot take as
+        they are (step_many), negates them when maximizing, and raises on what is wrong."""
         amsgrad = group["amsgrad"]
         state = self.state
         params, datas, grads, ms, vs, steps = [], [], [], [], [], []

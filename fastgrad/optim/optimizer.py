@@ -13,11 +13,11 @@ with the live state (as PyTorch's are): deep-copy the dict to keep a snapshot.
 import math
 import numbers
 from collections import defaultdict
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 import numpy as np
 
-from .._engine import modified, modified_all
+from .._engine import modified, modified_all, optimizer_step, optimizer_zero_grad
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -124,29 +124,16 @@ class Optimizer:
             check_hyperparameter(group, "lr")
 
     # ---- the update -------------------------------------------------------------------------
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient: to None (the default) or to zeros in place."""
-        if set_to_none:  # the branch out of the loop: this runs every training step
-            for group in self.param_groups:
-                for p in group["params"]:
-                    p._grad = None  # storing is cheaper than asking first
-            return
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = p._grad
-                if isinstance(grad, np.ndarray):
-                    grad.fill(0)  # a third cheaper than grad[...] = 0
-                elif grad is not None:
-                    grad[...] = 0
+    if TYPE_CHECKING:  # compiled (_engine.optimizer_zero_grad/optimizer_step): every step
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            """Reset every parameter's gradient: to None (the default) or to zeros in place."""
 
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
-        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
-        loss = None
-        if closure is not None:
-            loss = closure()
-        for group in self.param_groups:
-            self._step_group(group)
-        return loss
+        def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+            """One update of every parameter that has a gradient; returns closure()'s loss if
+            given."""
+    else:
+        zero_grad = optimizer_zero_grad
+        step = optimizer_step
 
     def _step_group(self, group):
         """Update the group's parameters that have a gradient, one `_update` each. Optimizers

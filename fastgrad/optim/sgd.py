@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import _kernels
-from .._engine import modified_all
+from .._engine import kernel_step_group
 from .optimizer import Optimizer, check_hyperparameter, step_many
 
 
@@ -32,13 +32,14 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _step_group(self, group):
-        done = _kernels.sgd_step_group(group, self.state)  # every training step, read in C
-        if done is not None:
-            modified_all(done)
-            return
-        # The general path: starts momentum buffers, converts gradients the kernel cannot take
-        # as they are (step_many), negates them when maximizing, and raises on what is wrong.
+    # Every training step: the group read in C by the kernel, which declines what it does not
+    # take (then _general_step_group runs); compiled, _engine.kernel_step_group.
+    _group_kernel = staticmethod(_kernels.sgd_step_group)
+    _step_group = kernel_step_group
+
+    def _general_step_group(self, group):
+        """The general path: starts momentum buffers, converts gradients the kernel cannot take
+        as they are (step_many), negates them when maximizing, and raises on what is wrong."""
         momentum = group["momentum"]
         state = self.state
         params, datas, grads = [], [], []
