@@ -76,12 +76,17 @@ cdef Py_ssize_t _GRAD_FN = _slot_offset("grad_fn"), _HOOKS = _slot_offset("_hook
 cdef Py_ssize_t _REQUIRES_GRAD = _slot_offset("requires_grad")
 cdef Py_ssize_t _RETAINS_GRAD = _slot_offset("_retains_grad")
 cdef type _parameter_type = Tensor  # nn.Parameter once registered (it adds no slot)
+cdef tuple _SLOT_NAMES = ("_data", "_grad", "grad_fn", "_hooks", "requires_grad", "_retains_grad")
 
 
-def register_parameter(cls):
+def register_parameter_type(cls):
     """Makes cls (nn.Parameter, a Tensor subclass that overrides none of its slots) a type
-    whose slots are read directly."""
+    whose slots are read directly; refuses a class that would be read wrongly that way."""
     global _parameter_type
+    if not (issubclass(cls, Tensor) and cls.__basicsize__ == Tensor.__basicsize__
+            and all(getattr(cls, name) is Tensor.__dict__[name] for name in _SLOT_NAMES)):
+        raise TypeError(f"{cls.__name__} adds or overrides Tensor's slots: its fields cannot "
+                        "be read at Tensor's offsets")
     _parameter_type = cls
 
 

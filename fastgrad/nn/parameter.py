@@ -24,4 +24,4 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-_engine.register_parameter(Parameter)  # it overrides no slot: the engine reads them directly
+_engine.register_parameter_type(Parameter)  # it overrides no slot: the engine reads them directly

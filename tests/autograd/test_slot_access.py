@@ -85,3 +85,22 @@ def test_zero_grad_keeps_arrays_or_drops_them_as_torch():
     opt.zero_grad()
     topt.zero_grad()
     assert model.weight.grad is None and tmodel.weight.grad is None
+
+
+def test_a_type_that_overrides_or_adds_slots_is_refused_for_direct_reads():
+    from fastgrad import _engine
+
+    class Overrides(fg.Tensor):
+        __slots__ = ()
+
+        @property
+        def grad_fn(self):
+            return None
+
+    class Adds(fg.Tensor):
+        __slots__ = ("extra",)
+
+    for cls in (Overrides, Adds):
+        with pytest.raises(TypeError, match="cannot be read at Tensor's offsets"):
+            _engine.register_parameter_type(cls)
+    _engine.register_parameter_type(fg.nn.Parameter)  # the one registered type stays accepted
