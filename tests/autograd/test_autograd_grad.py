@@ -1,10 +1,11 @@
 """fg.autograd.grad / fg.autograd.backward / Tensor.backward(inputs=...) against torch 2.13."""
 import numpy as np
 import pytest
-import torch
 
 import fastgrad as fg
 import fastgrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
 
 
 def pair(shape, seed, requires_grad=True):
