@@ -102,6 +102,16 @@ def svd_of(a, where, **kwargs):
                           "non-finite values (NaN or inf)") from None
 
 
+def check_batches_broadcast(where, A, B):
+    """Raises naming both shapes when A's and B's batch dimensions (all but the last two)
+    do not broadcast, as a solve with A and B needs."""
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    except ValueError:
+        raise ValueError(f"{where}: the batch shapes of A {tuple(A.shape)} and B "
+                         f"{tuple(B.shape)} do not broadcast") from None
+
+
 def same_ndim(a, b):
     """a and b with leading 1s so both have the same number of dimensions: NumPy before 2.0
     reads a b with one dimension fewer than a in np.linalg.solve as a stack of vectors."""

@@ -17,8 +17,8 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, log, matmul
 from ..ops_shape import clone, squeeze, unsqueeze
 from ..tensor import Tensor
-from ._common import (accepts_out, float_matrix, mT, mt, same_ndim, singular_error, sum_to_shape,
-                      svd_of)
+from ._common import (accepts_out, check_batches_broadcast, float_matrix, mT, mt, same_ndim,
+                      singular_error, sum_to_shape, svd_of)
 
 SlogdetResult = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 SlogdetResult.__doc__ = "The sign and ln|det| of slogdet (torch.return_types.slogdet)."
@@ -190,11 +190,7 @@ def solve(A, B, *, left=True):
         raise ValueError(f"linalg.solve: A of shape {tuple(a.shape)} and B of shape "
                          f"{tuple(b.shape)} do not match (B needs {n} "
                          f"{'rows' if left else 'columns'})")
-    try:
-        np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
-    except ValueError:
-        raise ValueError(f"linalg.solve: the batch shapes of A {tuple(a.shape)} and B "
-                         f"{tuple(b.shape)} do not broadcast") from None
+    check_batches_broadcast("linalg.solve", a, b)
     x = Solve.apply(a, b)
     if not left:
         x = mT(x)

@@ -14,8 +14,8 @@ from ..dtypes import result_type
 from ..ops_math import as_tensor_input, matmul as _matmul
 from ..ops_reduce import sum as _sum
 from ..ops_shape import diagonal as _diagonal, movedim, reshape, stack
-from ._common import (LinAlgError, accepts_out, float_matrix, mT, mt, same_ndim,
-                      sum_to_shape)
+from ._common import (LinAlgError, accepts_out, check_batches_broadcast, float_matrix, mT, mt,
+                      same_ndim, sum_to_shape)
 from .decompositions import svdvals
 from .derived import matrix_norm
 from .inverse import inv, solve
@@ -76,11 +76,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     if b.shape[-2] != n:
         raise ValueError(f"linalg.solve_triangular: A of shape {tuple(A.shape)} and B of shape "
                          f"{tuple(B.shape)} do not match")
-    try:
-        np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
-    except ValueError:
-        raise ValueError(f"linalg.solve_triangular: the batch shapes of A {tuple(A.shape)} and "
-                         f"B {tuple(B.shape)} do not broadcast") from None
+    check_batches_broadcast("linalg.solve_triangular", A, B)
     x = SolveTriangular.apply(a, b, bool(upper), bool(unitriangular))
     return x if left else mT(x)
 
