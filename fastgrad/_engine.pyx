@@ -39,6 +39,7 @@ from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock,
 import numpy as np
 
 from . import _final_callbacks, _grad_mode, _kernels
+from .functions._arrays import float_contiguous
 from .tensor import Tensor, _run_hooks, _set_grad
 
 cnp.import_array()
@@ -770,6 +771,9 @@ cdef class DenseRun:
         self.acts, self.params, self.weights = acts, params, weights
 
     def __call__(self, x):
+        return self.forward(x)
+
+    cdef forward(self, x):
         return _apply(_dense_function, (x, self.acts, self.params) + self.weights)
 
 
@@ -778,11 +782,9 @@ def sequential_forward(self, x):
     any module changed since it was built (Module.generation)."""
     if self.__dict__.get("_plan_generation") != _module_class.generation:
         self._build_plan()
-    cdef DenseRun run
     for step in self._plan:
         if type(step) is DenseRun:  # the usual step: the node without a Python call
-            run = <DenseRun>step
-            x = _apply(_dense_function, (x, run.acts, run.params) + run.weights)
+            x = (<DenseRun>step).forward(x)
         else:
             x = step(x)
     return x
@@ -1366,10 +1368,7 @@ def cross_entropy_forward(Context ctx, logits, target, ignore_index, label_smoot
     if not (cnp.PyArray_CheckExact(x) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x)
             and (cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_FLOAT32
                  or cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_FLOAT64)):
-        x = np.asarray(x)  # functions/_arrays.py's float_contiguous (not imported: a cycle)
-        if x.dtype.type not in (np.float32, np.float64):
-            x = x.astype(np.float32)
-        x = np.asarray(x, order="C")
+        x = float_contiguous(x)
     if not (cnp.PyArray_CheckExact(target)
             and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>target)):
         target = np.ascontiguousarray(target)

@@ -9,13 +9,10 @@ from ..dtypes import get_default_dtype
 from . import functional as F
 from . import init
 from .. import _engine
-from .._engine import dense_layer as _dense_layer
-from ..functions.dense import ACT, DenseStackFunction
+from ..functions.dense import ACT
 from .module import Module
 from .parameter import Parameter
 from ..tensor import Tensor
-
-_NONE = ACT["none"]
 
 
 class Linear(Module):
